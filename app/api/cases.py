@@ -1,0 +1,52 @@
+from flask import g, jsonify, request
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import ExecutionRecord, ServiceItem
+from ..records import verify_case
+from ..schemas import CaseCreateSchema, CaseSchema, RecordSchema, ServiceItemSchema, VerifySchema
+from ..services import cases as case_service
+from . import bp
+from .helpers import load_json, login_required
+
+
+def dump_case(case) -> dict:
+    case.open_tasks = case_service.open_tasks(case)
+    return CaseSchema().dump(case)
+
+
+@bp.get("/service-items")
+@login_required
+def list_service_items():
+    items = db.session.scalars(select(ServiceItem).where(ServiceItem.active.is_(True)).order_by(ServiceItem.code))
+    return jsonify({"items": ServiceItemSchema(many=True).dump(items)})
+
+
+@bp.post("/cases")
+@login_required
+def create_case():
+    body = load_json(CaseCreateSchema())
+    case = case_service.create_case(g.user, body["item"], body["applicant"], body["facts"])
+    return jsonify(dump_case(case)), 201
+
+
+@bp.get("/cases/<case_no>")
+@login_required
+def show_case(case_no: str):
+    return jsonify(dump_case(case_service.get_case(case_no)))
+
+
+@bp.get("/cases/<case_no>/records")
+@login_required
+def case_records(case_no: str):
+    case = case_service.get_case(case_no)
+    after = request.args.get("after_seq", default=0, type=int)
+    records = db.session.scalars(select(ExecutionRecord).where(
+        ExecutionRecord.case_id == case.id, ExecutionRecord.seq > after).order_by(ExecutionRecord.seq))
+    return jsonify({"case_no": case.case_no, "records": RecordSchema(many=True).dump(records)})
+
+
+@bp.get("/cases/<case_no>/records/verify")
+@login_required
+def verify_case_records(case_no: str):
+    return jsonify(VerifySchema().dump(verify_case(case_service.get_case(case_no)).to_dict()))

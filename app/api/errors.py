@@ -1,0 +1,39 @@
+"""Every API error is JSON with a reason; bad input never becomes a 500."""
+from __future__ import annotations
+
+from flask import jsonify
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import db
+from ..i18n import t
+from ..services.errors import ServiceError
+from . import bp
+
+
+@bp.errorhandler(ServiceError)
+def _service_error(exc: ServiceError):
+    db.session.rollback()
+    return jsonify(exc.to_dict()), exc.status
+
+
+@bp.errorhandler(ValidationError)
+def _validation_error(exc: ValidationError):
+    db.session.rollback()
+    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    return jsonify({"error": "invalid_data", "message": "请求数据有误 / invalid request data",
+                    "fields": messages}), 422
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    db.session.rollback()
+    return jsonify({"error": exc.name.lower().replace(" ", "_"), "message": exc.description}), exc.code
+
+
+@bp.app_errorhandler(404)
+def _not_found(exc):
+    from flask import request
+    if request.path.startswith("/api/"):
+        return jsonify({"error": "not_found", "message": t("not_found", what=request.path)}), 404
+    return exc

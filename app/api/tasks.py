@@ -1,0 +1,71 @@
+from flask import g, jsonify, request
+from sqlalchemy import select
+
+from ..extensions import db
+from ..i18n import current_language
+from ..models import TaskItem
+from ..roles import role_label
+from ..schemas import CompleteSchema, CompletionSchema, TaskDetailSchema, TaskListQuerySchema, TaskSchema
+from ..services import cases as case_service
+from . import bp
+from .helpers import load_json, login_required
+
+
+@bp.get("/tasks")
+@login_required
+def list_tasks():
+    """Open tasks from the projection (never the engine state): claimed by me, or open to my roles."""
+    query = TaskListQuerySchema().load(request.args.to_dict())
+    stmt = select(TaskItem).where(TaskItem.state == "READY")
+    if query["scope"] == "mine":
+        stmt = stmt.where(TaskItem.claimed_by == g.user.username)
+    else:
+        stmt = stmt.where(TaskItem.role.in_(sorted(g.user.roles)), TaskItem.claimed_by.is_(None))
+    stmt = stmt.order_by(TaskItem.created_at, TaskItem.id).limit(query["limit"]).offset(query["offset"])
+    return jsonify({"tasks": TaskSchema(many=True).dump(db.session.scalars(stmt))})
+
+
+@bp.get("/tasks/<task_id>")
+@login_required
+def show_task(task_id: str):
+    task = case_service.get_task(task_id)
+    meta = case_service.task_meta(task)
+    task.instructions = meta.instructions
+    task.form = meta.form.to_dict()
+    task.values = task.draft or {k: v for k, v in task.case.facts.items() if k in meta.form.by_name}
+    return jsonify(TaskDetailSchema().dump(task))
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required
+def claim(task_id: str):
+    return jsonify(TaskSchema().dump(case_service.claim_task(g.user, task_id)))
+
+
+@bp.post("/tasks/<task_id>/release")
+@login_required
+def release(task_id: str):
+    return jsonify(TaskSchema().dump(case_service.release_task(g.user, task_id)))
+
+
+@bp.post("/tasks/<task_id>/complete")
+@login_required
+def complete(task_id: str):
+    body = load_json(CompleteSchema())
+    result = case_service.complete_task(g.user, task_id, body["data"])
+    result.case.open_tasks = case_service.open_tasks(result.case)
+    return jsonify(CompletionSchema().dump({
+        "case": result.case, "task": result.task, "next_tasks": result.next_tasks,
+        "message": where_next(result)}))
+
+
+def where_next(result) -> str:
+    """Tell the user where the case went, in their language."""
+    en = current_language() == "en"
+    if result.next_tasks:
+        steps = "、".join(f"{t.title}（{role_label(t.role)}）" for t in result.next_tasks) if not en else \
+            ", ".join(f"{t.title} ({role_label(t.role)})" for t in result.next_tasks)
+        return f"Done. Case {result.case.case_no} is now at: {steps}" if en else \
+            f"已办结。案件 {result.case.case_no} 已转至：{steps}"
+    return f"Done. Case {result.case.case_no} is now: {result.case.status}" if en else \
+        f"已办结。案件 {result.case.case_no} 当前状态：{result.case.status}"

@@ -1,0 +1,93 @@
+"""User-facing messages: Chinese by default, English when the client asks for it.
+
+The language is chosen per request (``?lang=en`` or ``Accept-Language: en``) and defaults to Chinese,
+the bureau's language. Outside a request (CLI, scheduler) messages are Chinese unless ``lang`` is given.
+"""
+from __future__ import annotations
+
+from flask import g, has_request_context, request
+
+SUPPORTED = ("zh", "en")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # validation
+    "required": ("此项为必填项", "This field is required."),
+    "not_a_number": ("请输入数字", "Enter a number."),
+    "not_an_integer": ("请输入整数", "Enter a whole number."),
+    "not_a_date": ("请输入日期（YYYY-MM-DD）", "Enter a date (YYYY-MM-DD)."),
+    "not_a_boolean": ("请选择是或否", "Choose yes or no."),
+    "not_text": ("请输入文本", "Enter text."),
+    "not_a_list": ("请选择一项或多项", "Choose one or more items."),
+    "bad_choice": ("无效的选项：{value}", "Not a valid choice: {value}"),
+    "too_small": ("不能小于 {min}", "Must be at least {min}."),
+    "too_large": ("不能大于 {max}", "Must be at most {max}."),
+    "too_short": ("至少 {min} 个字符", "At least {min} characters."),
+    "too_long": ("最多 {max} 个字符", "At most {max} characters."),
+    "too_few_items": ("至少选择 {min} 项", "Choose at least {min}."),
+    "too_many_items": ("最多选择 {max} 项", "Choose at most {max}."),
+    "unknown_field": ("表单中没有此项", "This form has no such field."),
+    "unknown_user": ("用户不存在：{value}", "No such user: {value}"),
+    "user_lacks_role": ("{value} 不具有所需角色：{role}", "{value} does not hold the role: {role}"),
+    "must_include_role": ("至少需要一名{role}", "At least one {role} is required."),
+    "checklist_incomplete": ("每个审核要点都必须作出判断", "Every checklist item must be answered."),
+    "checklist_fail_comment": ("不通过的要点必须填写说明", "A failed item needs a comment."),
+    "checklist_bad_result": ("结果必须是 pass、fail 或 na", "Result must be pass, fail or na."),
+    "approve_with_failed_items": ("存在不通过的审核要点，不能作出“同意”结论",
+                                  "An item failed: the outcome cannot be approve."),
+    "not_an_object": ("格式不正确，应为对象", "Must be an object."),
+    # authentication and authorisation
+    "bad_credentials": ("用户名或密码错误", "Wrong username or password."),
+    "auth_required": ("请先登录（Authorization: Bearer <token>）", "Sign in first (Authorization: Bearer <token>)."),
+    "bad_token": ("令牌无效或已过期", "The token is invalid or has expired."),
+    "role_required": ("您没有办理此任务所需的角色：{role}", "You do not hold the role this task needs: {role}"),
+    "permission_denied": ("您无权执行此操作", "You may not do this."),
+    # tasks and cases
+    "not_found": ("未找到：{what}", "Not found: {what}"),
+    "task_not_open": ("任务已办结或不可办理（当前状态：{state}）", "The task is no longer open (state: {state})."),
+    "task_claimed_by_other": ("任务已被 {user} 认领", "The task is claimed by {user}."),
+    "task_not_claimed_by_you": ("您未认领此任务，无法释放", "You have not claimed this task."),
+    "concurrent_change": ("案件刚被他人修改，请刷新后重试", "The case was changed by someone else; reload and retry."),
+    "case_not_running": ("案件不在办理中（状态：{status}）", "The case is not running (status: {status})."),
+    "unknown_item": ("事项不存在：{value}", "No such service item: {value}"),
+    "not_deployed": ("流程尚未部署：{value}", "The process is not deployed: {value}"),
+    "engine_error": ("流程执行出错：{detail}", "The process failed: {detail}"),
+    # mandatory review guard and separation of duties
+    "guard_no_legal_review": ("重大执法决定未经法制审核或审核未通过，不得作出决定",
+                              "A major decision needs an approved legal review first."),
+    "guard_legal_review_stale": ("案件事实在法制审核通过后发生变更，须重新法制审核",
+                                 "The facts changed after the legal review; it must be reviewed again."),
+    "guard_no_committee": ("重大执法决定须经专业审查委员会审议通过（且有法制机构人员参会、结论已签发），方可作出决定",
+                           "A major decision needs a passed, signed committee conclusion with legal staff attending."),
+    "guard_committee_stale": ("案件事实在委员会审议后发生变更，须重新审议",
+                              "The facts changed after the committee met; it must meet again."),
+    "sod_legal_is_reviewer": ("法制审核人员不得是本案的审查人员（办审分离）",
+                              "The legal reviewer may not be the case's reviewer (separation of duties)."),
+    "sod_leader_is_reviewer": ("签发决定的领导不得是本案的审查人员",
+                               "The signing leader may not be the case's reviewer (separation of duties)."),
+    "major_flag_locked": ("重大执法决定标记一经确定，审查人员不能取消", "The major flag cannot be cleared."),
+    # deployment
+    "too_large_file": ("文件过大（上限 {limit} 字节）", "The file is too large (limit {limit} bytes)."),
+    "doctype_forbidden": ("不允许 DOCTYPE 或实体声明", "DOCTYPE and entity declarations are not allowed."),
+    "not_xml": ("不是有效的 XML：{detail}", "Not well-formed XML: {detail}"),
+    "not_bpmn_or_dmn": ("不是 BPMN 或 DMN 文件", "Neither a BPMN nor a DMN file."),
+}
+
+
+def current_language() -> str:
+    if has_request_context():
+        if "lang" not in g:
+            wanted = request.args.get("lang") or request.accept_languages.best_match(SUPPORTED, default="zh")
+            g.lang = wanted if wanted in SUPPORTED else "zh"
+        return g.lang
+    return "zh"
+
+
+def t(key: str, lang: str | None = None, **params) -> str:
+    zh, en = MESSAGES[key]
+    text = en if (lang or current_language()) == "en" else zh
+    return text.format(**params) if params else text
+
+
+def pick(zh: str, en: str | None) -> str:
+    """Choose between a Chinese label and its English twin (declared in a diagram, say)."""
+    return en if current_language() == "en" and en else zh

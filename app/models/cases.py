@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+
+
+class Case(db.Model):
+    """An application and its running process. ``state`` is SpiffWorkflow's instance state without spec."""
+    __tablename__ = "approval_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(32), unique=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("service_item.id"), index=True)
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_type: Mapped[str] = mapped_column(String(32))
+    applicant_code: Mapped[str | None] = mapped_column(String(64))
+    facts: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    is_major: Mapped[bool] = mapped_column(default=False)
+    major_reason: Mapped[str | None] = mapped_column(Text)
+    process_key: Mapped[str] = mapped_column(String(128))
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("definition_version.id"), index=True)
+    # The exact definition versions (process, called processes, decision tables) the case runs on.
+    bundle: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(16))
+    # Optimistic lock: two actions on one case cannot both commit (see services.cases).
+    lock_version: Mapped[int] = mapped_column(default=1)
+    facts_changed_at: Mapped[dt.datetime | None]
+    # Head of the execution-record chain: lets verify notice records cut off the end.
+    records_count: Mapped[int] = mapped_column(default=0)
+    records_head: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[dt.datetime | None]
+
+    item = relationship("ServiceItem", lazy="joined")
+    process_version = relationship("DefinitionVersion", lazy="joined")
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class TaskItem(db.Model):
+    """The task projection: one row per user task of a case, so task lists never load the engine state."""
+    __tablename__ = "task_item"
+    __table_args__ = (
+        Index("ix_task_item_open_by_role", "state", "role", "created_at"),
+        Index("ix_task_item_claimed", "claimed_by", "state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the engine's task UUID
+    case_id: Mapped[int] = mapped_column(ForeignKey("approval_case.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(128))  # BPMN element id
+    title: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))  # READY, COMPLETED, CANCELLED
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[dt.date | None]
+    completed_at: Mapped[dt.datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(64))
+    draft: Mapped[dict | None] = mapped_column(JSON)
+
+    case = relationship("Case", lazy="joined")
+
+
+class LegalReviewRound(db.Model):
+    """One round of 法制审核. Rounds are never changed once written; a new submission is a new round."""
+    __tablename__ = "legal_review_round"
+    __table_args__ = (UniqueConstraint("case_id", "round_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("approval_case.id"), index=True)
+    round_no: Mapped[int]
+    task_id: Mapped[str] = mapped_column(String(36))
+    reviewer: Mapped[str] = mapped_column(String(64))
+    checklist: Mapped[dict] = mapped_column(JSON)
+    outcome: Mapped[str] = mapped_column(String(16))
+    opinion: Mapped[str] = mapped_column(Text)
+    completed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CommitteeMeeting(db.Model):
+    """A 专业审查委员会 meeting on a case, and the leader's signature of its conclusion."""
+    __tablename__ = "committee_meeting"
+    __table_args__ = (UniqueConstraint("case_id", "meeting_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("approval_case.id"), index=True)
+    meeting_no: Mapped[int]
+    task_id: Mapped[str] = mapped_column(String(36))
+    secretary: Mapped[str] = mapped_column(String(64))
+    meeting_date: Mapped[str | None] = mapped_column(String(10))
+    attendees: Mapped[list] = mapped_column(JSON)
+    legal_attendees: Mapped[list] = mapped_column(JSON)
+    quorum_met: Mapped[bool]
+    minutes: Mapped[str] = mapped_column(Text)
+    conclusion: Mapped[str] = mapped_column(String(16))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    signed_by: Mapped[str | None] = mapped_column(String(64))
+    signed_at: Mapped[dt.datetime | None]
+    sign_opinion: Mapped[str | None] = mapped_column(Text)

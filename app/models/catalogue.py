@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from sqlalchemy import JSON, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+
+class ServiceItem(db.Model):
+    """An approval item of the catalogue (政务服务事项目录), loaded from rules/service_items.json."""
+    __tablename__ = "service_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(64))
+    # Listed in the bureau's 重大执法决定法制审核目录清单: major regardless of the rule table.
+    major: Mapped[bool] = mapped_column(default=False)
+    process_key: Mapped[str] = mapped_column(String(128), default="standard_permit")
+    authority: Mapped[str | None] = mapped_column(String(200))
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    conditions: Mapped[str | None] = mapped_column(Text)
+    materials: Mapped[list] = mapped_column(JSON, default=list)
+    statutory_days: Mapped[int] = mapped_column(default=20)
+    promised_days: Mapped[int | None]
+    fees: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import json
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from ..i18n import t
+
+APPLICANT_TYPES = ("legal_person", "natural_person", "individual_business", "other_organization")
+CATEGORIES = ("resource_allocation", "major_construction", "public_service", "general")
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_is_valid(code: str) -> bool:
+    """统一社会信用代码 (GB 32100-2015): 18 characters, the last a check character over the first 17."""
+    if len(code) != 18 or any(c not in _USCC_ALPHABET for c in code):
+        return False
+    total = sum(_USCC_ALPHABET.index(c) * w for c, w in zip(code[:17], _USCC_WEIGHTS))
+    return _USCC_ALPHABET[(31 - total % 31) % 31] == code[17]
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class TokenRequestSchema(_Strict):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
+
+
+class TokenSchema(Schema):
+    token = fields.String()
+    username = fields.String()
+    roles = fields.List(fields.String())
+
+
+class ApplicantSchema(_Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    type = fields.String(required=True, validate=validate.OneOf(APPLICANT_TYPES))
+    code = fields.String(load_default=None, validate=validate.Length(max=64))
+
+    @validates_schema
+    def _code_matches_type(self, data, **kwargs):
+        code = (data.get("code") or "").strip().upper()
+        if data.get("type") in ("legal_person", "individual_business", "other_organization"):
+            if not uscc_is_valid(code):
+                raise ValidationError("统一社会信用代码须为18位且校验位正确 / the unified social credit code must have "
+                                      "18 characters and a valid check character", "code")
+            data["code"] = code
+
+
+class FactsSchema(_Strict):
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    investment = fields.Float(allow_nan=False, validate=validate.Range(min=0))
+    public_concern = fields.Boolean()
+    safety_impact = fields.Boolean()
+    hearing_held = fields.Boolean()
+    complex = fields.Boolean()
+    project_name = fields.String(validate=validate.Length(max=200))
+    description = fields.String(validate=validate.Length(max=5000))
+
+
+class CaseCreateSchema(_Strict):
+    item = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    applicant = fields.Nested(ApplicantSchema, required=True)
+    facts = fields.Nested(FactsSchema, load_default=dict)
+
+
+class ServiceItemSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    name_en = fields.String()
+    category = fields.String()
+    major = fields.Boolean()
+    process_key = fields.String()
+    authority = fields.String()
+    legal_basis = fields.String()
+    conditions = fields.String()
+    materials = fields.List(fields.String())
+    statutory_days = fields.Integer()
+    promised_days = fields.Integer(allow_none=True)
+    fees = fields.String(allow_none=True)
+
+
+class TaskSchema(Schema):
+    id = fields.String()
+    name = fields.String(metadata={"description": "BPMN element id"})
+    title = fields.String()
+    role = fields.String()
+    kind = fields.String(allow_none=True)
+    state = fields.String()
+    claimed_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    due = fields.Date(attribute="due_at", allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    completed_by = fields.String(allow_none=True)
+    case_no = fields.Function(lambda task: task.case.case_no)
+    item = fields.Function(lambda task: task.case.item.name)
+    applicant = fields.Function(lambda task: task.case.applicant_name)
+    is_major = fields.Function(lambda task: task.case.is_major)
+
+
+class TaskDetailSchema(TaskSchema):
+    instructions = fields.String(allow_none=True)
+    form = fields.Dict()
+    values = fields.Dict(metadata={"description": "current values: the saved draft, else the case facts"})
+
+
+class CaseSchema(Schema):
+    case_no = fields.String()
+    item = fields.Function(lambda case: case.item.code)
+    item_name = fields.Function(lambda case: case.item.name)
+    applicant = fields.Function(lambda case: {"name": case.applicant_name, "type": case.applicant_type,
+                                              "code": case.applicant_code})
+    facts = fields.Dict()
+    status = fields.String()
+    is_major = fields.Boolean()
+    major_reason = fields.String(allow_none=True)
+    process_key = fields.String()
+    process_version = fields.Function(lambda case: case.process_version.version)
+    created_by = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    tasks = fields.List(fields.Nested(TaskSchema), attribute="open_tasks")
+
+
+class CompleteSchema(_Strict):
+    data = fields.Dict(required=True)
+
+
+class CompletionSchema(Schema):
+    case = fields.Nested(CaseSchema)
+    task = fields.Nested(TaskSchema)
+    next_tasks = fields.List(fields.Nested(TaskSchema))
+    message = fields.String()
+
+
+class RecordSchema(Schema):
+    seq = fields.Integer()
+    ts = fields.DateTime()
+    actor = fields.String()
+    role = fields.String(allow_none=True)
+    action = fields.String()
+    task_id = fields.String(allow_none=True)
+    task_name = fields.String(allow_none=True)
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String(allow_none=True)
+    payload = fields.Function(lambda rec: json.loads(rec.payload))
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+class VerifySchema(Schema):
+    case_no = fields.String()
+    valid = fields.Boolean()
+    count = fields.Integer()
+    first_invalid_seq = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class ErrorSchema(Schema):
+    error = fields.String()
+    message = fields.String()
+    fields_ = fields.Dict(data_key="fields")
+    errors = fields.List(fields.Dict())
+
+
+class TaskListQuerySchema(_Strict):
+    scope = fields.String(load_default="available", validate=validate.OneOf(("mine", "available")))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    lang = fields.String()

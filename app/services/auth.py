@@ -1,0 +1,39 @@
+"""Password sign-in and bearer tokens (signed, time-limited; no token table to keep)."""
+from __future__ import annotations
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import User
+from .errors import Unauthorized
+
+_SALT = "api-token"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def authenticate(username: str, password: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not user.check_password(password):
+        raise Unauthorized.of("bad_credentials")
+    return user
+
+
+def issue_token(user: User) -> str:
+    # The password hash prefix ties the token to the current password: changing it revokes old tokens.
+    return _serializer().dumps({"u": user.id, "p": user.password_hash[-12:]})
+
+
+def user_from_token(token: str) -> User:
+    try:
+        claims = _serializer().loads(token, max_age=current_app.config["TOKEN_MAX_AGE_SECONDS"])
+    except (SignatureExpired, BadSignature):
+        raise Unauthorized.of("bad_token")
+    user = db.session.get(User, claims.get("u"))
+    if user is None or not user.active or user.password_hash[-12:] != claims.get("p"):
+        raise Unauthorized.of("bad_token")
+    return user

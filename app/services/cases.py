@@ -1,0 +1,418 @@
+"""Case and task actions. Each public function is one user action and one database transaction:
+engine state, task projection and execution records commit together or not at all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+from uuid import UUID, uuid4
+
+from marshmallow import ValidationError
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from ..engine.definitions import Bundle, TaskMeta
+from ..engine.forms import RESERVED_VARIABLES
+from ..engine.runtime import SERIALIZER_VERSION, TransitionCapture, dump_workflow, load_workflow, new_workflow
+from ..extensions import db
+from ..i18n import t
+from ..models import Case, CommitteeMeeting, LegalReviewRound, ServiceItem, TaskItem, User
+from ..models.base import utcnow
+from ..records import RecordDraft, append_records
+from ..roles import role_label
+from .definitions import bundle_key, get_bundle, latest_versions
+from .errors import Conflict, Forbidden, InvalidData, NotFound, ServiceError
+from .guard import decision_refusal, separation_refusal
+
+FACT_KEYS = ("category", "investment", "public_concern", "safety_impact", "hearing_held", "complex", "proposal")
+STATUS_WHILE_OPEN = {
+    "receive": "received", "review": "reviewing", "legal_review": "legal_review", "amend": "amending",
+    "counsel": "counsel_opinion", "committee": "committee_review", "sign_conclusion": "committee_review",
+    "decide": "deciding", "deliver": "delivering", "publish": "publishing", "archive": "archiving",
+}
+TERMINAL_STATUSES = ("completed", "rejected_at_intake")
+ENGINE = "engine"
+
+
+@dataclass
+class Completion:
+    case: Case
+    task: TaskItem
+    next_tasks: list[TaskItem]
+
+
+# ------------------------------------------------------------------------------------------ look-ups
+
+def get_case(case_no: str) -> Case:
+    case = db.session.scalar(select(Case).where(Case.case_no == case_no))
+    if case is None:
+        raise NotFound.of("not_found", what=case_no)
+    return case
+
+
+def get_task(task_id: str) -> TaskItem:
+    task = db.session.get(TaskItem, task_id)
+    if task is None:
+        raise NotFound.of("not_found", what=task_id)
+    return task
+
+
+def task_meta(task: TaskItem) -> TaskMeta:
+    return get_bundle(task.case.bundle).task_meta(task.process_id, task.name)
+
+
+def open_tasks(case: Case) -> list[TaskItem]:
+    return list(db.session.scalars(select(TaskItem).where(TaskItem.case_id == case.id, TaskItem.state == "READY")
+                                   .order_by(TaskItem.created_at, TaskItem.id)))
+
+
+def _lock_case(case_id: int) -> Case:
+    """The case row, locked until commit on PostgreSQL; on SQLite the version column catches races."""
+    return db.session.scalars(select(Case).where(Case.id == case_id).with_for_update(of=Case)
+                              .execution_options(populate_existing=True)).one()
+
+
+def users_roles(usernames) -> dict[str, set[str]]:
+    users = db.session.scalars(select(User).where(User.username.in_(list(usernames)), User.active.is_(True)))
+    return {u.username: u.roles for u in users}
+
+
+# ------------------------------------------------------------------------------------------ refusals
+
+def _refuse(error_cls: type[ServiceError], key: str, user: User, task: TaskItem, attempted: str,
+            **params) -> ServiceError:
+    """Undo the action, write the refusal into the case's records (evidence), and return the error."""
+    case_id, task_id, task_name, role = task.case_id, task.id, task.name, task.role
+    db.session.rollback()
+    for _attempt in range(3):
+        try:
+            case = _lock_case(case_id)
+            append_records(case, [RecordDraft(
+                actor=user.username, role=role, action="refused", task_id=task_id, task_name=task_name,
+                payload={"attempted": attempted, "reason": key, "message": t(key, lang="zh", **params),
+                         "actor_roles": sorted(user.roles)})])
+            db.session.commit()
+            break
+        except (StaleDataError, IntegrityError, OperationalError):
+            db.session.rollback()
+    return error_cls(t(key, **params), code=key)
+
+
+def _check_may_act(user: User, task: TaskItem, attempted: str) -> None:
+    if task.state != "READY":
+        raise Conflict.of("task_not_open", state=task.state)
+    if not user.has_role(task.role):
+        raise _refuse(Forbidden, "role_required", user, task, attempted, role=role_label(task.role))
+    refusal = separation_refusal(task, user.username)
+    if refusal:
+        raise _refuse(Forbidden, refusal, user, task, attempted)
+    if task.claimed_by and task.claimed_by != user.username:
+        raise Conflict.of("task_claimed_by_other", user=task.claimed_by)
+
+
+def _is_lock_conflict(exc: OperationalError) -> bool:
+    # SQLite in WAL mode refuses a write whose read snapshot is stale instead of waiting.
+    return "database is locked" in str(exc) or "could not serialize" in str(exc)
+
+
+def action(func):
+    """One user action = one transaction: any race with another action on the case becomes a 409."""
+    @wraps(func)
+    def wrapped(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (StaleDataError, IntegrityError):
+            db.session.rollback()
+            raise Conflict.of("concurrent_change")
+        except OperationalError as exc:
+            db.session.rollback()
+            if _is_lock_conflict(exc):
+                raise Conflict.of("concurrent_change")
+            raise
+    return wrapped
+
+
+def _commit() -> None:
+    db.session.commit()
+
+
+# ------------------------------------------------------------------------------------------ creation
+
+@action
+def create_case(user: User, item_code: str, applicant: dict, facts: dict) -> Case:
+    if not user.has_role("clerk"):
+        raise Forbidden.of("role_required", role=role_label("clerk"))
+    item = db.session.scalar(select(ServiceItem).where(ServiceItem.code == item_code,
+                                                       ServiceItem.active.is_(True)))
+    if item is None:
+        raise InvalidData(t("unknown_item", value=item_code), fields={"item": [t("unknown_item", value=item_code)]})
+    latest = latest_versions()
+    if item.process_key not in latest:
+        raise Conflict.of("not_deployed", value=item.process_key)
+    key = bundle_key(v.id for v in latest.values())
+    bundle = get_bundle(key)
+
+    now = utcnow()
+    case = Case(case_no=f"new-{uuid4().hex[:24]}", item_id=item.id,  # numbered once the row has its id
+                applicant_name=applicant["name"], applicant_type=applicant["type"],
+                applicant_code=applicant.get("code"), facts=dict(facts), status="received",
+                is_major=item.major, major_reason="目录清单所列重大执法决定事项" if item.major else None,
+                process_key=item.process_key, process_version_id=latest[item.process_key].id, bundle=key,
+                state="", serializer_version=SERIALIZER_VERSION, created_by=user.username, created_at=now,
+                updated_at=now, facts_changed_at=now if facts else None)
+    db.session.add(case)
+    db.session.flush()
+    case.case_no = f"XK-{now:%Y}-{case.id:06d}"
+
+    data = {"case_no": case.case_no, "item_code": item.code, "item_major": item.major,
+            "category": item.category, **facts}
+    workflow = new_workflow(bundle, item.process_key, data)
+    drafts = [RecordDraft(actor=user.username, role="clerk", action="case_created", payload={
+        "item": item.code, "applicant": applicant, "facts": facts,
+        "process": {"key": item.process_key, "version": latest[item.process_key].version, "bundle": key}})]
+    with TransitionCapture(workflow) as capture:
+        workflow.do_engine_steps()
+    drafts += _transition_drafts(capture, None, None)
+    open_rows, _created = _sync_projection(case, workflow, bundle)
+    _update_status(case, workflow, open_rows, drafts)
+    case.state = dump_workflow(workflow)
+    append_records(case, drafts)
+    _commit()
+    return case
+
+
+# ------------------------------------------------------------------------------------------ claims
+
+@action
+def claim_task(user: User, task_id: str) -> TaskItem:
+    task = get_task(task_id)
+    _check_may_act(user, task, "claim")
+    if task.claimed_by == user.username:
+        return task
+    case = _lock_case(task.case_id)
+    claimed = db.session.execute(update(TaskItem).where(
+        TaskItem.id == task.id, TaskItem.state == "READY", TaskItem.claimed_by.is_(None))
+        .values(claimed_by=user.username).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise Conflict.of("concurrent_change")
+    append_records(case, [RecordDraft(actor=user.username, role=task.role, action="task_claimed",
+                                      task_id=task.id, task_name=task.name, payload={"title": task.title})])
+    case.updated_at = utcnow()
+    _commit()
+    db.session.refresh(task)
+    return task
+
+
+@action
+def release_task(user: User, task_id: str) -> TaskItem:
+    task = get_task(task_id)
+    if task.state != "READY":
+        raise Conflict.of("task_not_open", state=task.state)
+    if task.claimed_by != user.username:
+        raise Conflict.of("task_not_claimed_by_you")
+    case = _lock_case(task.case_id)
+    released = db.session.execute(update(TaskItem).where(
+        TaskItem.id == task.id, TaskItem.state == "READY", TaskItem.claimed_by == user.username)
+        .values(claimed_by=None).execution_options(synchronize_session=False))
+    if released.rowcount != 1:
+        db.session.rollback()
+        raise Conflict.of("concurrent_change")
+    append_records(case, [RecordDraft(actor=user.username, role=task.role, action="task_released",
+                                      task_id=task.id, task_name=task.name, payload={"title": task.title})])
+    case.updated_at = utcnow()
+    _commit()
+    db.session.refresh(task)
+    return task
+
+
+# ------------------------------------------------------------------------------------------ completion
+
+@action
+def complete_task(user: User, task_id: str, data: dict) -> Completion:
+    task = get_task(task_id)
+    _check_may_act(user, task, "complete")
+    if isinstance(data, dict) and RESERVED_VARIABLES.intersection(data):
+        raise _refuse(Forbidden, "major_flag_locked", user, task, "complete")
+    meta = task_meta(task)
+    try:
+        cleaned = meta.form.validate(data, users_roles)
+    except ValidationError as exc:
+        raise InvalidData(_summary(exc.messages), fields=exc.messages)
+    _validate_kind(task.kind, cleaned)
+
+    case = _lock_case(task.case_id)
+    if task.kind == "decide":
+        refusal = decision_refusal(case)
+        if refusal:
+            raise _refuse(Conflict, refusal, user, task, "complete")
+    bundle = get_bundle(case.bundle)
+    workflow = load_workflow(bundle, case.process_key, case.state)
+    engine_task = workflow.get_task_from_id(UUID(task.id))
+    if engine_task is None or engine_task.state != TaskState.READY or not engine_task.task_spec.manual:
+        raise Conflict.of("task_not_open", state=TaskState.get_name(engine_task.state) if engine_task else "?")
+
+    drafts = [RecordDraft(actor=user.username, role=task.role, action="task_completed", task_id=task.id,
+                          task_name=task.name, from_state="READY", to_state="COMPLETED",
+                          payload={"title": task.title, "data": cleaned})]
+    try:
+        with TransitionCapture(workflow) as capture:
+            engine_task.set_data(**cleaned)
+            engine_task.run()
+            workflow.refresh_timers()
+            workflow.do_engine_steps()
+    except SpiffWorkflowException as exc:
+        db.session.rollback()
+        raise Conflict(t("engine_error", detail=str(exc)), code="engine_error")
+    drafts += _transition_drafts(capture, task.id, user.username)
+
+    now = utcnow()
+    task.state, task.completed_at, task.completed_by, task.claimed_by = "COMPLETED", now, user.username, \
+        user.username
+    task.draft = None
+    _apply_kind_effects(case, task, user, cleaned, drafts, now)
+    _update_major_flag(case, workflow, drafts)
+    open_rows, next_tasks = _sync_projection(case, workflow, bundle)
+    _update_status(case, workflow, open_rows, drafts, last_kind=task.kind, last_data=cleaned)
+    case.state = dump_workflow(workflow)
+    case.updated_at = now
+    append_records(case, drafts)
+    _commit()
+    return Completion(case, task, next_tasks)
+
+
+def _summary(messages: dict) -> str:
+    first_field = next(iter(messages), "")
+    return f"表单数据有误 / invalid form data: {first_field}"
+
+
+def _validate_kind(kind: str | None, cleaned: dict) -> None:
+    """Rules of the law that hold whatever the diagram's form says."""
+    if kind == "legal_review" and cleaned.get("outcome") == "approve":
+        failed = [k for k, v in (cleaned.get("checklist") or {}).items() if v.get("result") == "fail"]
+        if failed:
+            raise InvalidData(t("approve_with_failed_items"), fields={"outcome": [t("approve_with_failed_items")]})
+    if kind == "committee":
+        attendees = cleaned.get("attendees") or []
+        if not any("legal" in roles for roles in users_roles(attendees).values()):
+            message = t("must_include_role", role=role_label("legal"))
+            raise InvalidData(message, fields={"attendees": [message]})
+    if kind == "sign_conclusion" and cleaned.get("signed") is not True:
+        raise InvalidData(t("required"), fields={"signed": [t("required")]})
+
+
+def _apply_kind_effects(case: Case, task: TaskItem, user: User, cleaned: dict, drafts: list, now) -> None:
+    kind = task.kind
+    if kind == "receive" and cleaned.get("outcome") == "accept":
+        drafts.append(RecordDraft(actor=user.username, role=task.role, action="case_accepted",
+                                  payload={"accepted_at": now.isoformat()}))
+    elif kind == "receive" and cleaned.get("outcome") == "correct":
+        drafts.append(RecordDraft(actor=user.username, role=task.role, action="correction_requested",
+                                  payload={"items": cleaned.get("correction_items")}))
+    elif kind in ("review", "amend"):
+        changes = {k: {"from": case.facts.get(k), "to": cleaned[k]} for k in FACT_KEYS
+                   if k in cleaned and case.facts.get(k) != cleaned[k]}
+        if changes:
+            case.facts = {**case.facts, **{k: v["to"] for k, v in changes.items()}}
+            case.facts_changed_at = now
+            drafts.append(RecordDraft(actor=user.username, role=task.role, action="facts_changed",
+                                      payload={"changes": changes}))
+    elif kind == "legal_review":
+        round_no = 1 + (db.session.scalar(select(func.max(LegalReviewRound.round_no))
+                                          .where(LegalReviewRound.case_id == case.id)) or 0)
+        db.session.add(LegalReviewRound(case_id=case.id, round_no=round_no, task_id=task.id,
+                                        reviewer=user.username, checklist=cleaned["checklist"],
+                                        outcome=cleaned["outcome"], opinion=cleaned["opinion"], completed_at=now))
+        drafts.append(RecordDraft(actor=user.username, role=task.role, action="legal_review_round",
+                                  payload={"round": round_no, "outcome": cleaned["outcome"]}))
+    elif kind == "committee":
+        attendees = cleaned["attendees"]
+        legal = sorted(u for u, roles in users_roles(attendees).items() if "legal" in roles)
+        meeting_no = 1 + (db.session.scalar(select(func.max(CommitteeMeeting.meeting_no))
+                                            .where(CommitteeMeeting.case_id == case.id)) or 0)
+        db.session.add(CommitteeMeeting(
+            case_id=case.id, meeting_no=meeting_no, task_id=task.id, secretary=user.username,
+            meeting_date=cleaned.get("meeting_date"), attendees=attendees, legal_attendees=legal,
+            quorum_met=bool(cleaned.get("quorum_met")), minutes=cleaned.get("minutes", ""),
+            conclusion=cleaned["conclusion"], recorded_at=now))
+        drafts.append(RecordDraft(actor=user.username, role=task.role, action="committee_meeting",
+                                  payload={"meeting": meeting_no, "conclusion": cleaned["conclusion"],
+                                           "legal_attendees": legal}))
+    elif kind == "sign_conclusion":
+        meeting = db.session.scalars(select(CommitteeMeeting).where(CommitteeMeeting.case_id == case.id)
+                                     .order_by(CommitteeMeeting.meeting_no.desc()).limit(1)).first()
+        if meeting is not None:
+            meeting.signed_by, meeting.signed_at, meeting.sign_opinion = user.username, now, \
+                cleaned.get("sign_opinion")
+            drafts.append(RecordDraft(actor=user.username, role=task.role, action="committee_conclusion_signed",
+                                      payload={"meeting": meeting.meeting_no, "conclusion": meeting.conclusion}))
+    elif kind == "decide":
+        drafts.append(RecordDraft(actor=user.username, role=task.role, action="decision_made",
+                                  payload={"decision": cleaned.get("decision"),
+                                           "document_no": cleaned.get("document_no"), "is_major": case.is_major}))
+
+
+# ------------------------------------------------------------------------------------------ engine → rows
+
+def _transition_drafts(capture: TransitionCapture, user_task_id: str | None, username: str | None) -> list:
+    return [RecordDraft(actor=username if tr.task_id == user_task_id else ENGINE, action="task_state",
+                        task_id=tr.task_id, task_name=tr.bpmn_id, from_state=tr.from_state, to_state=tr.to_state,
+                        payload={"type": tr.task_type, "name": tr.name, "process": tr.process_id})
+            for tr in capture.transitions]
+
+
+def _sync_projection(case: Case, workflow, bundle: Bundle) -> tuple[list[TaskItem], list[TaskItem]]:
+    """Make the open rows of the task projection match the engine's READY user tasks.
+
+    Returns (all open rows, the rows created now)."""
+    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    existing = {row.id: row for row in db.session.scalars(
+        select(TaskItem).where(TaskItem.case_id == case.id, TaskItem.state == "READY"))}
+    for task_id, row in existing.items():
+        if task_id not in ready:
+            row.state = "CANCELLED"
+    still_open = [row for task_id, row in existing.items() if task_id in ready]
+    created = []
+    for task_id, engine_task in ready.items():
+        if task_id in existing:
+            continue
+        meta = bundle.task_meta(engine_task.workflow.spec.name, engine_task.task_spec.bpmn_id)
+        row = TaskItem(id=task_id, case_id=case.id, process_id=meta.process_id, name=meta.task_id,
+                       title=meta.title, role=meta.role, kind=meta.kind, state="READY", created_at=utcnow())
+        db.session.add(row)
+        created.append(row)
+    return still_open + created, created
+
+
+def _update_major_flag(case: Case, workflow, drafts: list) -> None:
+    """A rule may set the major flag; nothing clears it (a reviewer cannot un-major a case)."""
+    if case.is_major:
+        return
+    for engine_task in workflow.get_tasks(state=TaskState.READY | TaskState.COMPLETED):
+        if engine_task.data.get("is_major") is True:
+            case.is_major = True
+            case.major_reason = str(engine_task.data.get("major_reason") or "")
+            drafts.append(RecordDraft(actor=ENGINE, action="case_marked_major",
+                                      payload={"reason": case.major_reason}))
+            return
+
+
+def _update_status(case: Case, workflow, open_rows: list[TaskItem], drafts: list, last_kind: str | None = None,
+                   last_data: dict | None = None) -> None:
+    old = case.status
+    if workflow.is_completed():
+        rejected = last_kind == "receive" and (last_data or {}).get("outcome") == "reject"
+        new = "rejected_at_intake" if rejected else "completed"
+        case.completed_at = utcnow()
+    elif last_kind == "receive" and (last_data or {}).get("outcome") == "correct":
+        new = "correction_requested"
+    else:
+        new = next((STATUS_WHILE_OPEN[row.kind] for row in open_rows if row.kind in STATUS_WHILE_OPEN), old)
+    if new != old:
+        case.status = new
+        drafts.append(RecordDraft(actor=ENGINE, action="status_changed", from_state=old, to_state=new))
+
+

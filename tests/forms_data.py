@@ -1,0 +1,43 @@
+"""Valid form data for each task of the bureau's diagrams (tests change one field at a time)."""
+
+ACCEPT = {"outcome": "accept", "materials_complete": True}
+CORRECT = {"outcome": "correct", "materials_complete": False, "correction_items": "缺少经营场所平面图；营业执照复印件不清晰"}
+REJECT = {"outcome": "reject", "materials_complete": False, "reject_reason": "不属于本机关职权范围，请向市场监管部门申请。"}
+
+MINOR_FACTS = {"category": "general", "investment": 50, "public_concern": False, "safety_impact": False,
+               "hearing_held": False, "complex": False}
+
+
+def review(**facts):
+    return {"opinion": "材料齐全，符合法定条件", "proposal": "grant", **MINOR_FACTS, **facts}
+
+
+def amend(**facts):
+    return {"amendment": "已按法制审核意见补充证据", "opinion": "补充后符合法定条件", "proposal": "grant",
+            **MINOR_FACTS, **facts}
+
+
+CHECKLIST_KEYS = ("authority", "competence", "facts", "evidence", "law", "procedure", "discretion", "documents",
+                  "referral", "other")
+
+
+def legal_review(outcome="approve", failed=()):
+    checklist = {k: {"result": "fail" if k in failed else "pass", "comment": "证据不足" if k in failed else ""}
+                 for k in CHECKLIST_KEYS}
+    return {"checklist": checklist, "outcome": outcome, "opinion": "经审核，" + outcome}
+
+
+def committee(conclusion="pass", attendees=("leader", "legal", "reviewer2")):
+    return {"meeting_date": "2026-11-20", "attendees": list(attendees), "quorum_met": True,
+            "minutes": "会议听取了审查情况汇报，经讨论形成结论。", "conclusion": conclusion}
+
+
+SIGN = {"sign_opinion": "同意委员会结论", "signed": True}
+COUNSEL = {"counsel_opinion": "本案法律关系清楚，建议准予许可。"}
+DECIDE_GRANT = {"decision": "grant", "document_no": "鞍行审许字〔2026〕1号", "decision_date": "2026-11-25",
+                "opinion": "同意"}
+DECIDE_DENY = {"decision": "deny", "document_no": "鞍行审不许字〔2026〕2号", "decision_date": "2026-11-25",
+               "opinion": "不同意", "reasons": "不符合法定条件", "appeal_rights": "如不服本决定，可依法申请行政复议或提起行政诉讼。"}
+DELIVER = {"delivery_method": "direct", "delivered_on": "2026-11-26", "receipt_no": "SD-0001"}
+PUBLISH = {"publication_ref": "https://example.invalid/gs/1", "published_on": "2026-11-27"}
+ARCHIVE = {"archive_no": "DA-2026-0001"}
