@@ -55,6 +55,7 @@ def behind_the_triggers(statements: list[str]) -> None:
     """Run SQL on execution_record with the append-only triggers out of the way (tests only: this is
     how an attacker with database access would alter evidence)."""
     dialect = db.engine.dialect.name
+    db.session.rollback()  # our own open read would block DROP TRIGGER's exclusive lock on PostgreSQL
     with db.engine.begin() as conn:
         for stmt in drop_statements(dialect):
             conn.execute(text(stmt))
