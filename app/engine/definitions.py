@@ -154,6 +154,8 @@ def compile_bundle(sources: Iterable[SourceFile], key: str = "") -> Bundle:
     for src in sources:
         if src.kind == "bpmn":
             tasks.update(_task_metadata(src, problems))
+            problems.extend(_unsupported_elements(src))
+    process_keys = {src.key for src in sources if src.kind == "bpmn"}
     specs = {}
     for src in sources:
         if src.kind != "bpmn":
@@ -166,6 +168,9 @@ def compile_bundle(sources: Iterable[SourceFile], key: str = "") -> Bundle:
             continue
         specs[src.key] = (spec, subprocess_specs)
         problems.extend(_check_spec(spec, tasks, src.filename))
+        for name, sub_spec in subprocess_specs.items():
+            if name not in process_keys:  # embedded subprocesses; called processes are checked as their own file
+                problems.extend(_check_spec(sub_spec, tasks, src.filename))
     if problems:
         raise DefinitionError(_unique(problems))
     return Bundle(key=key, specs=specs, tasks=tasks,
@@ -228,6 +233,21 @@ def _task_metadata(src: SourceFile, problems: list[Problem]) -> dict[tuple[str, 
     return result
 
 
+# Spiff evaluates these with its script engine's *environment* (plain Python eval), not through
+# SafeScriptEngine.evaluate: ad-hoc subprocess completion conditions and message correlation expressions.
+_UNSUPPORTED_ELEMENTS = (
+    (f"{{{BPMN_NS}}}adHocSubProcess", "不支持自由子流程 / ad-hoc subprocesses are not supported"),
+    (f"{{{BPMN_NS}}}correlationProperty", "不支持消息关联表达式 / message correlation expressions are not supported"),
+    (f"{{{SPIFF_NS}}}processVariableCorrelation",
+     "不支持消息关联表达式 / message correlation expressions are not supported"),
+)
+
+
+def _unsupported_elements(src: SourceFile) -> list[Problem]:
+    return [Problem(message, el.get("id") or el.getparent().get("id"), src.filename)
+            for tag, message in _UNSUPPORTED_ELEMENTS for el in src.root.iter(tag)]
+
+
 def _check_expression(text: str | None, element_id: str, filename: str, what: str) -> Problem | None:
     if text is None:
         return None
@@ -252,7 +272,7 @@ def _check_spec(spec, tasks: dict, filename: str) -> list[Problem]:
         if getattr(task_spec, "prescript", None) or getattr(task_spec, "postscript", None):
             problems.append(Problem("不允许前置/后置脚本 / pre- and post-scripts are not allowed", bpmn_id, filename))
         if isinstance(task_spec, UserTask) and (spec.name, bpmn_id) not in tasks and not any(
-                p.element_id == bpmn_id for p in problems):
+                p is not None and p.element_id == bpmn_id for p in problems):
             problems.append(Problem("用户任务缺少表单或角色 / user task without form or role", bpmn_id, filename))
         for condition, _target in getattr(task_spec, "cond_task_specs", ()):  # exclusive/inclusive gateways
             text = condition.args[0] if hasattr(condition, "args") else condition
@@ -260,7 +280,7 @@ def _check_spec(spec, tasks: dict, filename: str) -> list[Problem]:
         event_definition = getattr(task_spec, "event_definition", None)
         if event_definition is not None and hasattr(event_definition, "expression"):
             problems.append(_check_expression(event_definition.expression, bpmn_id, filename, "定时表达式 timer"))
-        engine = getattr(task_spec, "engine", None)
+        engine = getattr(task_spec, "dmnEngine", None)  # Spiff's BusinessRuleTask
         if engine is not None and hasattr(engine, "decision_table"):
             problems.extend(_check_decision_table(engine.decision_table, bpmn_id, filename))
     return [p for p in problems if p is not None]

@@ -18,10 +18,25 @@ from typing import Any, Callable, Mapping
 MAX_EXPRESSION_LENGTH = 2000
 MAX_POWER_EXPONENT = 64  # 10 ** 10 ** 10 would keep the process busy for ever
 MAX_SEQUENCE_REPEAT = 10_000
+MAX_SEQUENCE_SIZE = 100_000  # elements (counting nested ones) or characters a repetition may produce
+MAX_POWER_RESULT_BITS = 100_000  # ((10 ** 64) ** 64) ** 64 ... grows without any large exponent
+MAX_NESTING_DEPTH = 100  # deeper trees would exhaust Python's recursion limit (RecursionError)
+
+
+class ForbiddenExpression(ValueError):
+    """The expression uses a construct the evaluator does not allow."""
+
+
+def _safe_sum(values: Any, start: Any = 0) -> Any:
+    # sum(lists, []) concatenates in quadratic time; only numbers may be summed.
+    if not isinstance(start, (int, float)):
+        raise ForbiddenExpression("sum() 只能对数字求和 / sum() only adds numbers")
+    return sum(values, start)
+
 
 SAFE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "len": len, "min": min, "max": max, "abs": abs, "round": round, "int": int, "float": float,
-    "str": str, "bool": bool, "sum": sum, "any": any, "all": all,
+    "str": str, "bool": bool, "sum": _safe_sum, "any": any, "all": all,
 }
 
 _BINARY = {
@@ -38,10 +53,6 @@ _COMPARE = {
 Evaluator = Callable[[Mapping[str, Any]], Any]
 
 
-class ForbiddenExpression(ValueError):
-    """The expression uses a construct the evaluator does not allow."""
-
-
 def check_identifier(name: str) -> None:
     if name.startswith("_"):
         raise ForbiddenExpression(f"名称不能以下划线开头 / names may not start with '_': {name}")
@@ -50,12 +61,27 @@ def check_identifier(name: str) -> None:
 def _guarded_pow(base: Any, exponent: Any) -> Any:
     if isinstance(exponent, (int, float)) and abs(exponent) > MAX_POWER_EXPONENT:
         raise ForbiddenExpression(f"指数过大 / exponent too large: {exponent}")
+    if isinstance(base, int) and isinstance(exponent, int) and abs(base) > 1 \
+            and base.bit_length() * exponent > MAX_POWER_RESULT_BITS:
+        raise ForbiddenExpression("乘方结果过大 / power result too large")
     return operator.pow(base, exponent)
+
+
+def _size(value: Any) -> int:
+    """Characters of a string, or elements of a container counting the elements of nested containers."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple, set)):
+        return len(value) + sum(_size(v) for v in value if isinstance(v, (list, tuple, set, dict)))
+    return 0
 
 
 def _guarded_mult(left: Any, right: Any) -> Any:
     for seq, count in ((left, right), (right, left)):
-        if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and count > MAX_SEQUENCE_REPEAT:
+        if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and (
+                count > MAX_SEQUENCE_REPEAT or _size(seq) * count > MAX_SEQUENCE_SIZE):
             raise ForbiddenExpression("序列重复次数过大 / sequence repeat too large")
     return operator.mul(left, right)
 
@@ -63,11 +89,19 @@ def _guarded_mult(left: Any, right: Any) -> Any:
 class _Compiler:
     """Turns an allowed AST into nested closures; raises ForbiddenExpression for anything else."""
 
+    depth = 0
+
     def compile(self, node: ast.AST) -> Evaluator:
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
             raise ForbiddenExpression(f"不允许的表达式结构 / construct not allowed: {type(node).__name__}")
-        return method(node)
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING_DEPTH:
+                raise ForbiddenExpression(f"表达式嵌套过深 / expression nested deeper than {MAX_NESTING_DEPTH}")
+            return method(node)
+        finally:
+            self.depth -= 1
 
     def _Expression(self, node: ast.Expression) -> Evaluator:
         return self.compile(node.body)
@@ -201,7 +235,10 @@ def compile_expression(text: str) -> Evaluator:
         raise ForbiddenExpression("表达式必须是文本 / expression must be text")
     if len(text) > MAX_EXPRESSION_LENGTH:
         raise ForbiddenExpression(f"表达式过长 / expression longer than {MAX_EXPRESSION_LENGTH} characters")
-    tree = ast.parse(text.strip(), mode="eval")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (RecursionError, MemoryError):
+        raise ForbiddenExpression(f"表达式嵌套过深 / expression nested deeper than {MAX_NESTING_DEPTH}")
     return _Compiler().compile(tree)
 
 

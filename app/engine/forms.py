@@ -6,6 +6,7 @@ values are plain JSON (dates as ISO strings) because they become process variabl
 """
 from __future__ import annotations
 
+import ast
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,7 +15,7 @@ from typing import Any, Callable, Iterable, Mapping
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from ..i18n import pick, t
-from .expressions import ForbiddenExpression, compile_expression, is_safe_variable_name
+from .expressions import SAFE_FUNCTIONS, ForbiddenExpression, compile_expression, is_safe_variable_name
 
 APPR_NS = "urn:xzsp:approval:1.0"
 FIELD_TYPES = ("text", "longtext", "number", "integer", "date", "boolean", "choice", "multichoice",
@@ -300,6 +301,15 @@ def parse_form(form_element, known_roles: Iterable[str]) -> FormSpec:
         specs.append(spec)
     if not specs:
         raise FormDeclarationError("表单没有字段 / the form has no fields")
+    known = {s.name for s in specs} | set(SAFE_FUNCTIONS) | {"True", "False", "None"}
+    for spec in specs:
+        if spec.required_if:  # already compiled by _check_field; an unknown name would fail every submission
+            tree = ast.parse(spec.required_if.strip(), mode="eval")
+            names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+            if names - known:
+                raise FormDeclarationError(
+                    f"字段 {spec.name} 的 requiredIf 引用了表单中没有的字段 / requiredIf of {spec.name} names fields "
+                    f"not in this form: {', '.join(sorted(names - known))}")
     return FormSpec(tuple(specs))
 
 

@@ -73,7 +73,8 @@ def append_records(case, drafts: list[RecordDraft]) -> None:
                "payload": canonical_json(draft.payload), "prev_hash": prev}
         row["hash"] = prev = record_hash(**row)
         rows.append(row)
-    db.session.execute(insert(ExecutionRecord), rows)
+    # Core insert on the session's connection: same transaction, without the ORM's per-row bookkeeping.
+    db.session.connection().execute(insert(ExecutionRecord.__table__), rows)
     case.records_count, case.records_head = seq, prev
 
 

@@ -1,0 +1,32 @@
+# Two commands on a fresh machine:
+#   make run    set up, create the SQLite database under instance/, load demo data, start the server
+#   make test   set up and run the whole test suite (TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := app
+
+.PHONY: setup run test bench clean
+
+$(BIN)/activate: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/activate
+
+setup: $(BIN)/activate
+
+run: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: setup
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: setup
+	$(BIN)/python bench/lifecycle.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,140 @@
+"""Whole case lifecycles through the service layer, beside plain in-memory SpiffWorkflow (the floor).
+
+    .venv/bin/python bench/lifecycle.py [--cases N]          # SQLite file in a temporary directory
+    DATABASE_URL=postgresql+psycopg://root@127.0.0.1/test .venv/bin/python bench/lifecycle.py
+
+Both sides run the same diagrams with the same form data along the minor path (6 user tasks) and the
+major path (two revise rounds, counsel, committee twice: 17 user tasks). The floor parses once and runs
+workflows in memory with Spiff's default script engine; the service side does everything a request does
+except HTTP: load and lock the case, check role and claim, validate the form, run the engine, write
+records and the task projection, serialize, commit.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import forms_data as f  # noqa: E402  (the same valid form data the tests use)
+
+MINOR = [("receive", "clerk", f.ACCEPT), ("review", "reviewer", f.review()), ("decide", "leader", f.DECIDE_GRANT),
+         ("deliver", "clerk", f.DELIVER), ("publish", "clerk", f.PUBLISH), ("archive", "clerk", f.ARCHIVE)]
+MAJOR_FACTS = {"category": "resource_allocation", "complex": True}
+MAJOR = [("receive", "clerk", f.ACCEPT), ("review", "reviewer", f.review(**MAJOR_FACTS)),
+         ("legal_review", "legal", f.legal_review("revise", failed=("evidence",))),
+         ("amend", "reviewer", f.amend(**MAJOR_FACTS)),
+         ("legal_review", "legal", f.legal_review("revise", failed=("evidence",))),
+         ("amend", "reviewer", f.amend(**MAJOR_FACTS)),
+         ("legal_review", "legal", f.legal_review("approve")), ("counsel", "counsel", f.COUNSEL),
+         ("committee", "secretary", f.committee("resubmit")), ("committee", "secretary", f.committee("pass")),
+         ("sign_conclusion", "leader", f.SIGN), ("decide", "leader", f.DECIDE_GRANT),
+         ("deliver", "clerk", f.DELIVER), ("publish", "clerk", f.PUBLISH), ("archive", "clerk", f.ARCHIVE)]
+PATHS = {"minor": ("XK-002", MINOR), "major": ("XK-001", MAJOR)}
+
+
+def floor(n: int) -> dict[str, float]:
+    """ms per case, plain SpiffWorkflow in memory (parse once, default engine, no persistence)."""
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+    from SpiffWorkflow.util.task import TaskState
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_files([str(p) for p in sorted((ROOT / "bpmn").glob("*.bpmn"))])
+    parser.add_dmn_files([str(p) for p in sorted((ROOT / "rules").glob("*.dmn"))])
+    spec, subprocess_specs = parser.get_spec("standard_permit"), parser.get_subprocess_specs("standard_permit")
+    result = {}
+    for label, (_item, steps) in PATHS.items():
+        start = time.perf_counter()
+        for _ in range(n):
+            wf = BpmnWorkflow(spec, subprocess_specs)
+            wf.get_tasks(state=TaskState.READY)[0].data.update({"item_major": False, "category": "general"})
+            wf.do_engine_steps()
+            for name, _role, data in steps:
+                task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
+                assert task.task_spec.name == name, (task.task_spec.name, name)
+                task.set_data(**data)
+                task.run()
+                wf.refresh_timers()
+                wf.do_engine_steps()
+            assert wf.is_completed()
+        result[label] = (time.perf_counter() - start) * 1000 / n
+    return result
+
+
+def service(n: int) -> tuple[dict[str, float], dict[str, list[float]], str]:
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+    from app import create_app
+    from app.extensions import db
+    from app.models import User
+    from app.services import cases
+    from app.services.catalogue import load_catalogue
+    from app.services.definitions import deploy_directories
+    from app.services.demo import load_demo_users
+
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    per_step: dict[str, list[float]] = defaultdict(list)
+    totals = {}
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        upgrade(directory=str(ROOT / "migrations"))
+        load_demo_users()
+        load_catalogue(app.config["SERVICE_ITEMS_FILE"])
+        deploy_directories(app.config["DEFINITION_DIRS"], "designer")
+        user_ids = {u.username: u.id for u in db.session.scalars(select(User))}
+
+        def as_user(username):  # like a request: a fresh session, the user loaded from the token's id
+            db.session.remove()
+            return db.session.get(User, user_ids[username])
+        applicant = {"name": "基准测试有限公司", "type": "legal_person", "code": "91210300MA0QC4XB9B"}
+        for label, (item, steps) in PATHS.items():
+            lifecycle = []
+            for _ in range(n):
+                t0 = time.perf_counter()
+                case = cases.create_case(as_user("clerk"), item, applicant, {})
+                t1 = time.perf_counter()
+                per_step["create"].append((t1 - t0) * 1000)
+                task_id = cases.open_tasks(case)[0].id
+                per_step["create"][-1] += (time.perf_counter() - t1) * 1000
+                for name, role, data in steps:
+                    s0 = time.perf_counter()
+                    done = cases.complete_task(as_user(role), task_id, data)
+                    per_step[name].append((time.perf_counter() - s0) * 1000)
+                    task_id = done.next_tasks[0].id if done.next_tasks else None
+                assert done.case.status == "completed"
+                lifecycle.append((time.perf_counter() - t0) * 1000)
+            totals[label] = statistics.mean(lifecycle)
+        dialect = db.engine.dialect.name
+    return totals, per_step, dialect
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=100, help="cases per path")
+    args = parser.parse_args()
+    floor(5), service(2)  # warm-up: imports, parser and bundle caches
+    base = floor(args.cases)
+    totals, per_step, dialect = service(args.cases)
+    print(f"{args.cases} cases per path, database: {dialect}\n")
+    print(f"{'step':18} {'mean ms':>8} {'median':>8} {'p95':>8}")
+    for step, values in per_step.items():
+        values = sorted(values)
+        print(f"{step:18} {statistics.mean(values):8.2f} {statistics.median(values):8.2f} "
+              f"{values[int(len(values) * 0.95) - 1]:8.2f}")
+    print(f"\n{'path':8} {'in-memory floor ms/case':>24} {'service layer ms/case':>22} {'ratio':>7}")
+    for label in PATHS:
+        print(f"{label:8} {base[label]:24.2f} {totals[label]:22.2f} {totals[label] / base[label]:7.1f}x")
+
+
+if __name__ == "__main__":
+    main()
