@@ -68,6 +68,8 @@ def behind_the_triggers(statements: list[str]) -> None:
 @pytest.fixture(autouse=True)
 def clean_database(app):
     """Every test starts with no cases and with only the baseline users and definition versions."""
+    from app.services.definitions import _BUNDLE_CACHE
+    _BUNDLE_CACHE.clear()  # compiled bundles are keyed by version ids, which SQLite may reuse after the wipe
     with app.app_context():
         baseline = app.config["BASELINE"]
         behind_the_triggers(

@@ -394,3 +394,13 @@ def test_safe_variable_names(name):
 ])
 def test_unsafe_variable_names(name):
     assert not is_safe_variable_name(name)
+
+
+def test_the_engine_environment_itself_never_uses_plain_eval():
+    from app.engine.script_engine import SAFE_SCRIPT_ENGINE
+    env = SAFE_SCRIPT_ENGINE.environment
+    assert env.evaluate("a + 1", {"a": 1}) == 2
+    with pytest.raises(ForbiddenExpression):
+        env.evaluate("__import__('os').getcwd()", {})
+    with pytest.raises(PermissionError):
+        env.execute("x = 1", {})
