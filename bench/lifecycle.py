@@ -1,7 +1,9 @@
 """Whole case lifecycles through the service layer, beside plain in-memory SpiffWorkflow (the floor).
 
     .venv/bin/python bench/lifecycle.py [--cases N]          # SQLite file in a temporary directory
-    DATABASE_URL=postgresql+psycopg://root@127.0.0.1/test .venv/bin/python bench/lifecycle.py
+    BENCH_DATABASE_URL=postgresql+psycopg://root@127.0.0.1/test .venv/bin/python bench/lifecycle.py
+
+BENCH_DATABASE_URL is a scratch database: its schema ``public`` is dropped and rebuilt.
 
 Both sides run the same diagrams with the same form data along the minor path (6 user tasks) and the
 major path (two revise rounds, counsel, committee twice: 17 user tasks). The floor parses once and runs
@@ -79,7 +81,7 @@ def service(n: int) -> tuple[dict[str, float], dict[str, list[float]], str]:
     from app.services.definitions import deploy_directories
     from app.services.demo import load_demo_users
 
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     per_step: dict[str, list[float]] = defaultdict(list)
     totals = {}
