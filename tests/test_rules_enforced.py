@@ -144,7 +144,6 @@ def _force_decide_ready(app, case_no):
         review = [t for t in wf.get_tasks() if t.task_spec.name == "review"][0]
         review.task_spec = decide_spec  # the review task now *is* decide: a diagram without the review
         case.state = dump_workflow(wf)
-        service._sync_projection(case, wf, bundle)
         for row in service.open_tasks(case):
             row.name, row.title, row.role, row.kind = "decide", "决定", "leader", "decide"
         db.session.commit()
@@ -258,3 +257,42 @@ def test_concurrent_completions_exactly_one_wins(api, app):
     assert sorted(results) == [200, 409, 409, 409]
     assert api.get(f"/api/cases/{case_no}/records/verify", "clerk").get_json()["valid"] is True
     assert len([r for r in records(api, case_no) if r["action"] == "task_completed"]) == 1
+
+
+def _complete_in_child(app, task_id, barrier, results):
+    """Runs in a forked process: its own connections, then all children complete the same task at once."""
+    from app.extensions import db
+    from app.models import User
+    from app.services import cases as service
+    from app.services.errors import ServiceError
+    with app.app_context():
+        db.engine.dispose(close=False)  # never share the parent's connections across fork
+        user = db.session.scalar(db.select(User).where(User.username == "clerk"))
+        barrier.wait()
+        try:
+            service.complete_task(user, task_id, f.ACCEPT)
+            results.put(200)
+        except ServiceError as exc:
+            results.put(exc.status)
+
+
+def test_concurrent_completions_from_several_processes_exactly_one_wins(api, app):
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork")
+    case_no = api.new_case()["case_no"]
+    task = api.open_task(case_no, "receive")
+    barrier, results = ctx.Barrier(3), ctx.Queue()
+    with app.app_context():
+        from app.extensions import db
+        db.engine.dispose()
+    procs = [ctx.Process(target=_complete_in_child, args=(app, task["id"], barrier, results)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    statuses = sorted(results.get(timeout=5) for _ in procs)
+    assert statuses == [200, 409, 409]
+    assert api.case(case_no)["status"] == "reviewing"
+    recs = records(api, case_no)
+    assert len([r for r in recs if r["action"] == "task_completed"]) == 1
+    assert api.get(f"/api/cases/{case_no}/records/verify", "clerk").get_json()["valid"] is True

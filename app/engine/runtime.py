@@ -135,6 +135,8 @@ class TransitionCapture:
     def _snapshot(self) -> dict:
         tasks = self.workflow.get_tasks()
         self._specs = {t.id: self._spec_info(t) for t in tasks if getattr(t.task_spec, "bpmn_id", None)}
+        self.ready_user_tasks_before = {str(t.id) for t in tasks
+                                        if t.state == TaskState.READY and t.task_spec.manual}
         return {t.id: t.state for t in tasks}
 
     @staticmethod

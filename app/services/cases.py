@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 from marshmallow import ValidationError
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -67,6 +68,17 @@ def task_meta(task: TaskItem) -> TaskMeta:
 def open_tasks(case: Case) -> list[TaskItem]:
     return list(db.session.scalars(select(TaskItem).where(TaskItem.case_id == case.id, TaskItem.state == "READY")
                                    .order_by(TaskItem.created_at, TaskItem.id)))
+
+
+def _task_for_action(task_id: str) -> TaskItem:
+    """The task with its case row locked (one statement): every check below sees the current state."""
+    task = db.session.scalars(
+        select(TaskItem).join(TaskItem.case).options(contains_eager(TaskItem.case))
+        .where(TaskItem.id == task_id).with_for_update(of=Case)
+        .execution_options(populate_existing=True)).first()
+    if task is None:
+        raise NotFound.of("not_found", what=task_id)
+    return task
 
 
 def _lock_case(case_id: int) -> Case:
@@ -176,8 +188,8 @@ def create_case(user: User, item_code: str, applicant: dict, facts: dict) -> Cas
     with TransitionCapture(workflow) as capture:
         workflow.do_engine_steps()
     drafts += _transition_drafts(capture, None, None)
-    open_rows, _created = _sync_projection(case, workflow, bundle)
-    _update_status(case, workflow, open_rows, drafts)
+    open_metas, _created = _sync_projection(case, workflow, bundle, capture.ready_user_tasks_before)
+    _update_status(case, workflow, open_metas, drafts)
     case.state = dump_workflow(workflow)
     append_records(case, drafts)
     _commit()
@@ -188,11 +200,11 @@ def create_case(user: User, item_code: str, applicant: dict, facts: dict) -> Cas
 
 @action
 def claim_task(user: User, task_id: str) -> TaskItem:
-    task = get_task(task_id)
+    task = _task_for_action(task_id)
     _check_may_act(user, task, "claim")
     if task.claimed_by == user.username:
         return task
-    case = _lock_case(task.case_id)
+    case = task.case
     claimed = db.session.execute(update(TaskItem).where(
         TaskItem.id == task.id, TaskItem.state == "READY", TaskItem.claimed_by.is_(None))
         .values(claimed_by=user.username).execution_options(synchronize_session=False))
@@ -209,12 +221,12 @@ def claim_task(user: User, task_id: str) -> TaskItem:
 
 @action
 def release_task(user: User, task_id: str) -> TaskItem:
-    task = get_task(task_id)
+    task = _task_for_action(task_id)
     if task.state != "READY":
         raise Conflict.of("task_not_open", state=task.state)
     if task.claimed_by != user.username:
         raise Conflict.of("task_not_claimed_by_you")
-    case = _lock_case(task.case_id)
+    case = task.case
     released = db.session.execute(update(TaskItem).where(
         TaskItem.id == task.id, TaskItem.state == "READY", TaskItem.claimed_by == user.username)
         .values(claimed_by=None).execution_options(synchronize_session=False))
@@ -233,7 +245,7 @@ def release_task(user: User, task_id: str) -> TaskItem:
 
 @action
 def complete_task(user: User, task_id: str, data: dict) -> Completion:
-    task = get_task(task_id)
+    task = _task_for_action(task_id)
     _check_may_act(user, task, "complete")
     if isinstance(data, dict) and RESERVED_VARIABLES.intersection(data):
         raise _refuse(Forbidden, "major_flag_locked", user, task, "complete")
@@ -244,7 +256,7 @@ def complete_task(user: User, task_id: str, data: dict) -> Completion:
         raise InvalidData(_summary(exc.messages), fields=exc.messages)
     _validate_kind(task.kind, cleaned)
 
-    case = _lock_case(task.case_id)
+    case = task.case
     if task.kind == "decide":
         refusal = decision_refusal(case)
         if refusal:
@@ -275,8 +287,8 @@ def complete_task(user: User, task_id: str, data: dict) -> Completion:
     task.draft = None
     _apply_kind_effects(case, task, user, cleaned, drafts, now)
     _update_major_flag(case, workflow, drafts)
-    open_rows, next_tasks = _sync_projection(case, workflow, bundle)
-    _update_status(case, workflow, open_rows, drafts, last_kind=task.kind, last_data=cleaned)
+    open_metas, next_tasks = _sync_projection(case, workflow, bundle, capture.ready_user_tasks_before, task.id)
+    _update_status(case, workflow, open_metas, drafts, last_kind=task.kind, last_data=cleaned)
     case.state = dump_workflow(workflow)
     case.updated_at = now
     append_records(case, drafts)
@@ -364,27 +376,30 @@ def _transition_drafts(capture: TransitionCapture, user_task_id: str | None, use
             for tr in capture.transitions]
 
 
-def _sync_projection(case: Case, workflow, bundle: Bundle) -> tuple[list[TaskItem], list[TaskItem]]:
-    """Make the open rows of the task projection match the engine's READY user tasks.
+def _sync_projection(case: Case, workflow, bundle: Bundle, ready_before: set[str],
+                     completed_id: str | None = None) -> tuple[list[TaskMeta], list[TaskItem]]:
+    """Make the task projection match the engine's READY user tasks, without reading it back.
 
-    Returns (all open rows, the rows created now)."""
+    The projection's open rows always equal the engine's READY user tasks before the action (both are
+    written in one transaction), so the engine's before/after sets say which rows to add or cancel.
+    Returns (the metadata of every open task, the rows created now).
+    """
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-    existing = {row.id: row for row in db.session.scalars(
-        select(TaskItem).where(TaskItem.case_id == case.id, TaskItem.state == "READY"))}
-    for task_id, row in existing.items():
-        if task_id not in ready:
-            row.state = "CANCELLED"
-    still_open = [row for task_id, row in existing.items() if task_id in ready]
-    created = []
+    gone = ready_before - ready.keys() - {completed_id}
+    if gone:  # e.g. a boundary event cancelled a waiting task
+        db.session.execute(update(TaskItem).where(TaskItem.id.in_(gone), TaskItem.state == "READY")
+                           .values(state="CANCELLED").execution_options(synchronize_session=False))
+    metas, created = [], []
+    now = utcnow()
     for task_id, engine_task in ready.items():
-        if task_id in existing:
-            continue
         meta = bundle.task_meta(engine_task.workflow.spec.name, engine_task.task_spec.bpmn_id)
-        row = TaskItem(id=task_id, case_id=case.id, process_id=meta.process_id, name=meta.task_id,
-                       title=meta.title, role=meta.role, kind=meta.kind, state="READY", created_at=utcnow())
-        db.session.add(row)
-        created.append(row)
-    return still_open + created, created
+        metas.append(meta)
+        if task_id not in ready_before:
+            row = TaskItem(id=task_id, case_id=case.id, process_id=meta.process_id, name=meta.task_id,
+                           title=meta.title, role=meta.role, kind=meta.kind, state="READY", created_at=now)
+            db.session.add(row)
+            created.append(row)
+    return metas, created
 
 
 def _update_major_flag(case: Case, workflow, drafts: list) -> None:
@@ -400,7 +415,7 @@ def _update_major_flag(case: Case, workflow, drafts: list) -> None:
             return
 
 
-def _update_status(case: Case, workflow, open_rows: list[TaskItem], drafts: list, last_kind: str | None = None,
+def _update_status(case: Case, workflow, open_tasks: list[TaskMeta], drafts: list, last_kind: str | None = None,
                    last_data: dict | None = None) -> None:
     old = case.status
     if workflow.is_completed():
@@ -410,7 +425,7 @@ def _update_status(case: Case, workflow, open_rows: list[TaskItem], drafts: list
     elif last_kind == "receive" and (last_data or {}).get("outcome") == "correct":
         new = "correction_requested"
     else:
-        new = next((STATUS_WHILE_OPEN[row.kind] for row in open_rows if row.kind in STATUS_WHILE_OPEN), old)
+        new = next((STATUS_WHILE_OPEN[t.kind] for t in open_tasks if t.kind in STATUS_WHILE_OPEN), old)
     if new != old:
         case.status = new
         drafts.append(RecordDraft(actor=ENGINE, action="status_changed", from_state=old, to_state=new))
