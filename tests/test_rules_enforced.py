@@ -296,3 +296,23 @@ def test_concurrent_completions_from_several_processes_exactly_one_wins(api, app
     recs = records(api, case_no)
     assert len([r for r in recs if r["action"] == "task_completed"]) == 1
     assert api.get(f"/api/cases/{case_no}/records/verify", "clerk").get_json()["valid"] is True
+
+
+def test_engine_error_at_run_time_changes_nothing_and_is_recorded(api, app):
+    """A condition naming a variable nobody sets passes deployment but fails when it runs."""
+    from pathlib import Path
+    from app.services.definitions import deploy
+    source = (Path(app.root_path).parent / "bpmn" / "standard_permit.bpmn").read_bytes()
+    broken = source.replace(b"outcome == 'accept'", b"intake_result == 'accept'")
+    assert broken != source
+    with app.app_context():
+        assert deploy([("standard_permit.bpmn", broken)], "designer").created
+    case_no = api.new_case()["case_no"]
+    task = api.open_task(case_no, "receive")
+    before = len(records(api, case_no))
+    res = api.post(f"/api/tasks/{task['id']}/complete", "clerk", json={"data": f.ACCEPT})
+    assert res.status_code == 409 and res.get_json()["error"] == "engine_error"
+    assert "intake_result" in res.get_json()["message"]
+    after = records(api, case_no)
+    assert len(after) == before + 1 and after[-1]["action"] == "refused"
+    assert api.open_task(case_no, "receive")["id"] == task["id"] and api.case(case_no)["status"] == "received"

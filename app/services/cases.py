@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import wraps
 from uuid import UUID, uuid4
 
+from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import contains_eager
@@ -34,7 +35,6 @@ STATUS_WHILE_OPEN = {
     "counsel": "counsel_opinion", "committee": "committee_review", "sign_conclusion": "committee_review",
     "decide": "deciding", "deliver": "delivering", "publish": "publishing", "archive": "archiving",
 }
-TERMINAL_STATUSES = ("completed", "rejected_at_intake")
 ENGINE = "engine"
 
 
@@ -110,6 +110,8 @@ def _refuse(error_cls: type[ServiceError], key: str, user: User, task: TaskItem,
             break
         except (StaleDataError, IntegrityError, OperationalError):
             db.session.rollback()
+    else:  # the case kept changing under us: the refusal stands, but say loudly that it is unrecorded
+        current_app.logger.error("refusal %s of %s on task %s could not be recorded", key, user.username, task_id)
     return error_cls(t(key, **params), code=key)
 
 
@@ -145,10 +147,6 @@ def action(func):
                 raise Conflict.of("concurrent_change")
             raise
     return wrapped
-
-
-def _commit() -> None:
-    db.session.commit()
 
 
 # ------------------------------------------------------------------------------------------ creation
@@ -192,7 +190,7 @@ def create_case(user: User, item_code: str, applicant: dict, facts: dict) -> Cas
     _update_status(case, workflow, open_metas, drafts)
     case.state = dump_workflow(workflow)
     append_records(case, drafts)
-    _commit()
+    db.session.commit()
     return case
 
 
@@ -204,19 +202,7 @@ def claim_task(user: User, task_id: str) -> TaskItem:
     _check_may_act(user, task, "claim")
     if task.claimed_by == user.username:
         return task
-    case = task.case
-    claimed = db.session.execute(update(TaskItem).where(
-        TaskItem.id == task.id, TaskItem.state == "READY", TaskItem.claimed_by.is_(None))
-        .values(claimed_by=user.username).execution_options(synchronize_session=False))
-    if claimed.rowcount != 1:
-        db.session.rollback()
-        raise Conflict.of("concurrent_change")
-    append_records(case, [RecordDraft(actor=user.username, role=task.role, action="task_claimed",
-                                      task_id=task.id, task_name=task.name, payload={"title": task.title})])
-    case.updated_at = utcnow()
-    _commit()
-    db.session.refresh(task)
-    return task
+    return _change_claim(user, task, expected=None, new=user.username, action_name="task_claimed")
 
 
 @action
@@ -226,17 +212,22 @@ def release_task(user: User, task_id: str) -> TaskItem:
         raise Conflict.of("task_not_open", state=task.state)
     if task.claimed_by != user.username:
         raise Conflict.of("task_not_claimed_by_you")
-    case = task.case
-    released = db.session.execute(update(TaskItem).where(
-        TaskItem.id == task.id, TaskItem.state == "READY", TaskItem.claimed_by == user.username)
-        .values(claimed_by=None).execution_options(synchronize_session=False))
-    if released.rowcount != 1:
+    return _change_claim(user, task, expected=user.username, new=None, action_name="task_released")
+
+
+def _change_claim(user: User, task: TaskItem, expected: str | None, new: str | None,
+                  action_name: str) -> TaskItem:
+    """Set the claim only if nobody changed it meanwhile (a conditional UPDATE), and record it."""
+    current = TaskItem.claimed_by.is_(None) if expected is None else TaskItem.claimed_by == expected
+    changed = db.session.execute(update(TaskItem).where(TaskItem.id == task.id, TaskItem.state == "READY", current)
+                                 .values(claimed_by=new).execution_options(synchronize_session=False))
+    if changed.rowcount != 1:
         db.session.rollback()
         raise Conflict.of("concurrent_change")
-    append_records(case, [RecordDraft(actor=user.username, role=task.role, action="task_released",
-                                      task_id=task.id, task_name=task.name, payload={"title": task.title})])
-    case.updated_at = utcnow()
-    _commit()
+    append_records(task.case, [RecordDraft(actor=user.username, role=task.role, action=action_name,
+                                           task_id=task.id, task_name=task.name, payload={"title": task.title})])
+    task.case.updated_at = utcnow()
+    db.session.commit()
     db.session.refresh(task)
     return task
 
@@ -276,9 +267,9 @@ def complete_task(user: User, task_id: str, data: dict) -> Completion:
             engine_task.run()
             workflow.refresh_timers()
             workflow.do_engine_steps()
-    except SpiffWorkflowException as exc:
-        db.session.rollback()
-        raise Conflict(t("engine_error", detail=str(exc)), code="engine_error")
+    except SpiffWorkflowException as exc:  # e.g. a rule input missing: nothing is saved, the attempt is
+        current_app.logger.warning("engine error on task %s: %s", task.id, exc)  # recorded as evidence
+        raise _refuse(Conflict, "engine_error", user, task, "complete", detail=str(exc))
     drafts += _transition_drafts(capture, task.id, user.username)
 
     now = utcnow()
@@ -292,7 +283,7 @@ def complete_task(user: User, task_id: str, data: dict) -> Completion:
     case.state = dump_workflow(workflow)
     case.updated_at = now
     append_records(case, drafts)
-    _commit()
+    db.session.commit()
     return Completion(case, task, next_tasks)
 
 
