@@ -20,7 +20,6 @@ from SpiffWorkflow.util.task import TaskState
 from .definitions import Bundle
 from .script_engine import SAFE_SCRIPT_ENGINE
 
-SERIALIZER_VERSION = BpmnWorkflowSerializer.VERSION if hasattr(BpmnWorkflowSerializer, "VERSION") else "1.5"
 
 
 class _BundleSpecs:
@@ -52,6 +51,8 @@ class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
 _config = dict(SPIFF_CONFIG)
 _config[BpmnWorkflow] = StateOnlyWorkflowConverter
 STATE_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+# Stored on every case: state written by another serializer version must be migrated, not guessed at.
+SERIALIZER_VERSION = STATE_SERIALIZER.VERSION
 
 
 def new_workflow(bundle: Bundle, process_id: str, data: dict) -> BpmnWorkflow:
