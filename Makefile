@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test bench clean translations
 
 $(BIN)/activate: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,8 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
+
+# After changing UI strings: re-extract, merge into the English catalogue, then translate the new entries.
+translations: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext --no-location -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location

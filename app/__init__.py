@@ -6,7 +6,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .config import default_config
-from .extensions import db, migrate
+from .extensions import babel, csrf, db, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -15,13 +15,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.json.ensure_ascii = False  # Chinese stays readable in JSON responses
+    app.jinja_env.add_extension("jinja2.ext.do")
 
     from . import models  # noqa: F401  (registers the tables)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
 
+    from .i18n import compile_catalogues, current_language
+    compile_catalogues(app.root_path + "/translations")
+    babel.init_app(app, locale_selector=current_language, default_locale="zh")
+    csrf.init_app(app)
+
     from .api import bp as api_bp
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(api_bp)
+    from .web import bp as web_bp
+    app.register_blueprint(web_bp)
 
     from .cli import register_commands
     register_commands(app)

@@ -187,5 +187,6 @@ def complete(task_id, username, data):
 
 
 def register_commands(app: Flask) -> None:
-    for group in (definitions_cli, records_cli, cases_cli, tasks_cli, demo_cli, catalogue_cli):
+    from .calendar.cli import calendar_cli
+    for group in (definitions_cli, records_cli, cases_cli, tasks_cli, demo_cli, catalogue_cli, calendar_cli):
         app.cli.add_command(group)

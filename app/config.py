@@ -37,7 +37,11 @@ def default_config(instance_path: str) -> dict:
         "TOKEN_MAX_AGE_SECONDS": int(os.environ.get("TOKEN_MAX_AGE_SECONDS", 8 * 3600)),
         "DEFINITION_DIRS": [str(PROJECT_ROOT / "bpmn"), str(PROJECT_ROOT / "rules")],
         "SERVICE_ITEMS_FILE": str(PROJECT_ROOT / "rules" / "service_items.json"),
-        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 512 * 1024 * 1024,  # video evidence; per-kind limits in services.evidence
+        "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR") or str(Path(instance_path) / "evidence"),
+        # Behind HTTPS set SESSION_COOKIE_SECURE=1; plain-http development on localhost cannot use it.
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -5,7 +5,7 @@ the bureau's language. Outside a request (CLI, scheduler) messages are Chinese u
 """
 from __future__ import annotations
 
-from flask import g, has_request_context, request
+from flask import g, has_request_context, request, session
 
 SUPPORTED = ("zh", "en")
 
@@ -51,6 +51,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_item": ("事项不存在：{value}", "No such service item: {value}"),
     "not_deployed": ("流程尚未部署：{value}", "The process is not deployed: {value}"),
     "engine_error": ("流程执行出错：{detail}", "The process failed: {detail}"),
+    "completed_next": ("已提交。案件 {case_no} 已转至：{steps}", "Submitted. Case {case_no} is now at: {steps}"),
+    "completed_status": ("已提交。案件 {case_no} 当前状态：{status}", "Submitted. Case {case_no} is now: {status}"),
     # mandatory review guard and separation of duties
     "guard_no_legal_review": ("重大执法决定未经法制审核或审核未通过，不得作出决定",
                               "A major decision needs an approved legal review first."),
@@ -65,6 +67,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sod_leader_is_reviewer": ("签发决定的领导不得是本案的审查人员",
                                "The signing leader may not be the case's reviewer (separation of duties)."),
     "major_flag_locked": ("重大执法决定标记一经确定，审查人员不能取消", "The major flag cannot be cleared."),
+    # evidence
+    "file_too_large": ("文件超过大小上限（{limit} MB）", "The file is larger than the limit ({limit} MB)."),
+    "file_type_not_allowed": ("不允许的文件类型：.{ext}（允许：{allowed}）", "File type .{ext} is not allowed (allowed: {allowed})."),
+    "file_empty": ("文件为空", "The file is empty."),
+    "file_content_mismatch": ("文件内容与扩展名不符：{name}", "The content of {name} does not match its extension."),
+    "av_on_state_secret": ("涉及国家秘密的案件不得进行音像记录", "No audio or video on a case marked state secret."),
+    "already_superseded": ("该文件已有新版本", "This file already has a newer version."),
+    "confidential_file": ("您无权查看该密级的文件", "You may not open a file of this confidentiality class."),
+    "av_reason_required": ("未上传音像记录时，须填写不进行音像记录的书面理由",
+                           "Without audio/video evidence a written reason is required."),
     # deployment
     "too_large_file": ("文件过大（上限 {limit} 字节）", "The file is too large (limit {limit} bytes)."),
     "doctype_forbidden": ("不允许 DOCTYPE 或实体声明", "DOCTYPE and entity declarations are not allowed."),
@@ -74,9 +86,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def current_language() -> str:
+    """?lang= wins; then the signed-in web user's choice; API clients may send Accept-Language."""
     if has_request_context():
         if "lang" not in g:
-            wanted = request.args.get("lang") or request.accept_languages.best_match(SUPPORTED, default="zh")
+            wanted = request.args.get("lang") or session.get("lang")
+            if not wanted and request.path.startswith("/api/"):
+                wanted = request.accept_languages.best_match(SUPPORTED, default="zh")
             g.lang = wanted if wanted in SUPPORTED else "zh"
         return g.lang
     return "zh"
@@ -91,3 +106,18 @@ def t(key: str, lang: str | None = None, **params) -> str:
 def pick(zh: str, en: str | None) -> str:
     """Choose between a Chinese label and its English twin (declared in a diagram, say)."""
     return en if current_language() == "en" and en else zh
+
+
+def compile_catalogues(translations_dir) -> None:
+    """Compile messages.po → messages.mo where the .mo is missing or older (the .po is the source)."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    for po in Path(translations_dir).glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalog = read_po(source)
+            with mo.open("wb") as target:
+                write_mo(target, catalog)

@@ -14,7 +14,7 @@ from app import create_app
 from app.extensions import db
 from app.records.triggers import create_statements, drop_statements
 
-CASE_TABLES = ("committee_meeting", "legal_review_round", "task_item", "execution_record", "approval_case")
+CASE_TABLES = ("evidence", "committee_meeting", "legal_review_round", "task_item", "execution_record", "approval_case")
 
 
 def _database_url(tmpdir: str) -> str:

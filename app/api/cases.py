@@ -26,7 +26,8 @@ def list_service_items():
 @login_required
 def create_case():
     body = load_json(CaseCreateSchema())
-    case = case_service.create_case(g.user, body["item"], body["applicant"], body["facts"])
+    case = case_service.create_case(g.user, body["item"], body["applicant"], body["facts"],
+                                    confidentiality=body["confidentiality"])
     return jsonify(dump_case(case)), 201
 
 

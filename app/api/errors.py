@@ -29,11 +29,3 @@ def _validation_error(exc: ValidationError):
 def _http_error(exc: HTTPException):
     db.session.rollback()
     return jsonify({"error": exc.name.lower().replace(" ", "_"), "message": exc.description}), exc.code
-
-
-@bp.app_errorhandler(404)
-def _not_found(exc):
-    from flask import request
-    if request.path.startswith("/api/"):
-        return jsonify({"error": "not_found", "message": t("not_found", what=request.path)}), 404
-    return exc

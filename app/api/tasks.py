@@ -2,9 +2,7 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 
 from ..extensions import db
-from ..i18n import current_language
 from ..models import TaskItem
-from ..roles import role_label
 from ..schemas import CompleteSchema, CompletionSchema, TaskDetailSchema, TaskListQuerySchema, TaskSchema
 from ..services import cases as case_service
 from . import bp
@@ -56,16 +54,4 @@ def complete(task_id: str):
     result.case.open_tasks = case_service.open_tasks(result.case)
     return jsonify(CompletionSchema().dump({
         "case": result.case, "task": result.task, "next_tasks": result.next_tasks,
-        "message": where_next(result)}))
-
-
-def where_next(result) -> str:
-    """Tell the user where the case went, in their language."""
-    en = current_language() == "en"
-    if result.next_tasks:
-        steps = "、".join(f"{t.title}（{role_label(t.role)}）" for t in result.next_tasks) if not en else \
-            ", ".join(f"{t.title} ({role_label(t.role)})" for t in result.next_tasks)
-        return f"Done. Case {result.case.case_no} is now at: {steps}" if en else \
-            f"已办结。案件 {result.case.case_no} 已转至：{steps}"
-    return f"Done. Case {result.case.case_no} is now: {result.case.status}" if en else \
-        f"已办结。案件 {result.case.case_no} 当前状态：{result.case.status}"
+        "message": result.message()}))

@@ -3,7 +3,9 @@ from .users import User, UserRole
 from .catalogue import ServiceItem
 from .definitions import DefinitionVersion
 from .cases import Case, CommitteeMeeting, LegalReviewRound, TaskItem
+from .evidence import Evidence
 from ..records.models import ExecutionRecord
+from ..calendar.models import CalendarDay, CalendarYear
 
 __all__ = ["User", "UserRole", "ServiceItem", "DefinitionVersion", "Case", "TaskItem", "LegalReviewRound",
-           "CommitteeMeeting", "ExecutionRecord"]
+           "CommitteeMeeting", "ExecutionRecord", "Evidence"]

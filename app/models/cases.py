@@ -20,6 +20,8 @@ class Case(db.Model):
     applicant_type: Mapped[str] = mapped_column(String(32))
     applicant_code: Mapped[str | None] = mapped_column(String(64))
     facts: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The case's own confidentiality class (see models.evidence); a state-secret case takes no audio/video.
+    confidentiality: Mapped[str] = mapped_column(String(16), default="internal")
     status: Mapped[str] = mapped_column(String(32), index=True)
     is_major: Mapped[bool] = mapped_column(default=False)
     major_reason: Mapped[str | None] = mapped_column(Text)

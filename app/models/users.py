@@ -18,6 +18,7 @@ class User(db.Model):
     full_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[str] = mapped_column(String(8), default="zh")  # 'zh' | 'en', chosen by the user
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     role_rows: Mapped[list["UserRole"]] = relationship(back_populates="user", cascade="all, delete-orphan",
                                                        lazy="selectin")

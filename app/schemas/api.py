@@ -5,6 +5,7 @@ import json
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from ..i18n import t
+from ..models.evidence import CONFIDENTIALITY_CLASSES
 
 APPLICANT_TYPES = ("legal_person", "natural_person", "individual_business", "other_organization")
 CATEGORIES = ("resource_allocation", "major_construction", "public_service", "general")
@@ -66,6 +67,7 @@ class CaseCreateSchema(_Strict):
     item = fields.String(required=True, validate=validate.Length(min=1, max=64))
     applicant = fields.Nested(ApplicantSchema, required=True)
     facts = fields.Nested(FactsSchema, load_default=dict)
+    confidentiality = fields.String(load_default="internal", validate=validate.OneOf(CONFIDENTIALITY_CLASSES))
 
 
 class ServiceItemSchema(Schema):
@@ -115,6 +117,7 @@ class CaseSchema(Schema):
     applicant = fields.Function(lambda case: {"name": case.applicant_name, "type": case.applicant_type,
                                               "code": case.applicant_code})
     facts = fields.Dict()
+    confidentiality = fields.String()
     status = fields.String()
     is_major = fields.Boolean()
     major_reason = fields.String(allow_none=True)

@@ -20,7 +20,7 @@ from ..engine.definitions import Bundle, TaskMeta
 from ..engine.forms import RESERVED_VARIABLES
 from ..engine.runtime import SERIALIZER_VERSION, TransitionCapture, dump_workflow, load_workflow, new_workflow
 from ..extensions import db
-from ..i18n import t
+from ..i18n import current_language, t
 from ..models import Case, CommitteeMeeting, LegalReviewRound, ServiceItem, TaskItem, User
 from ..models.base import utcnow
 from ..records import RecordDraft, append_records
@@ -43,6 +43,30 @@ class Completion:
     case: Case
     task: TaskItem
     next_tasks: list[TaskItem]
+
+    def message(self) -> str:
+        """Where the case went next, in the user's language."""
+        if self.next_tasks:
+            sep, fmt = ("、", "{title}（{role}）") if current_language() == "zh" else (", ", "{title} ({role})")
+            steps = sep.join(fmt.format(title=task.title, role=role_label(task.role)) for task in self.next_tasks)
+            return t("completed_next", case_no=self.case.case_no, steps=steps)
+        return t("completed_status", case_no=self.case.case_no, status=status_label(self.case.status))
+
+
+STATUS_LABELS = {
+    "received": ("已收件", "Received"), "correction_requested": ("待补正", "Correction requested"),
+    "reviewing": ("审查中", "Under review"), "legal_review": ("法制审核中", "Legal review"),
+    "amending": ("修改重报中", "Being amended"), "counsel_opinion": ("法律顾问意见", "Legal counsel"),
+    "committee_review": ("专业审查委员会审议", "Committee review"), "deciding": ("待决定", "Awaiting decision"),
+    "delivering": ("待送达", "Awaiting delivery"), "publishing": ("待公示", "Awaiting publication"),
+    "archiving": ("待归档", "Awaiting archiving"), "completed": ("已办结", "Completed"),
+    "rejected_at_intake": ("不予受理", "Rejected at intake"),
+}
+
+
+def status_label(status: str) -> str:
+    zh, en = STATUS_LABELS.get(status, (status, status))
+    return en if current_language() == "en" else zh
 
 
 # ------------------------------------------------------------------------------------------ look-ups
@@ -152,7 +176,10 @@ def action(func):
 # ------------------------------------------------------------------------------------------ creation
 
 @action
-def create_case(user: User, item_code: str, applicant: dict, facts: dict) -> Case:
+def create_case(user: User, item_code: str, applicant: dict, facts: dict, confidentiality: str = "internal",
+                attachments: list | None = None) -> Case:
+    """Register an application; its materials (``attachments``, evidence uploads) land in the same
+    transaction."""
     if not user.has_role("clerk"):
         raise Forbidden.of("role_required", role=role_label("clerk"))
     item = db.session.scalar(select(ServiceItem).where(ServiceItem.code == item_code,
@@ -169,6 +196,7 @@ def create_case(user: User, item_code: str, applicant: dict, facts: dict) -> Cas
     case = Case(case_no=f"new-{uuid4().hex[:24]}", item_id=item.id,  # numbered once the row has its id
                 applicant_name=applicant["name"], applicant_type=applicant["type"],
                 applicant_code=applicant.get("code"), facts=dict(facts), status="received",
+                confidentiality=confidentiality,
                 is_major=item.major, major_reason="目录清单所列重大执法决定事项" if item.major else None,
                 process_key=item.process_key, process_version_id=latest[item.process_key].id, bundle=key,
                 state="", serializer_version=SERIALIZER_VERSION, created_by=user.username, created_at=now,
@@ -190,6 +218,9 @@ def create_case(user: User, item_code: str, applicant: dict, facts: dict) -> Cas
     _update_status(case, workflow, open_metas, drafts)
     case.state = dump_workflow(workflow)
     append_records(case, drafts)
+    if attachments:
+        from .evidence import add_evidence
+        add_evidence(case, attachments, user)
     db.session.commit()
     return case
 
@@ -229,6 +260,16 @@ def _change_claim(user: User, task: TaskItem, expected: str | None, new: str | N
     task.case.updated_at = utcnow()
     db.session.commit()
     db.session.refresh(task)
+    return task
+
+
+@action
+def save_draft(user: User, task_id: str, data: dict) -> TaskItem:
+    """Keep what the user typed so far; nothing is validated or run."""
+    task = _task_for_action(task_id)
+    _check_may_act(user, task, "save_draft")
+    task.draft = data
+    db.session.commit()
     return task
 
 

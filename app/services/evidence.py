@@ -1,0 +1,235 @@
+"""Documents and audio/video evidence (全过程记录): content-addressed, never replaced, access-checked.
+
+The bytes are stored once under ``EVIDENCE_DIR/ab/abcdef…`` (their SHA-256); the database row and an
+execution record carry that hash, so a changed file is found by comparing hashes. A correction is a new
+version that supersedes the old one, with a reason; the old one stays.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..i18n import t
+from ..models import Case, Evidence, User
+from ..models.evidence import CONFIDENTIALITY_CLASSES
+from ..records import RecordDraft, append_records
+from .errors import Forbidden, InvalidData, NotFound
+
+# extension -> (kind, content type, leading magic bytes or None when the format has none to check)
+ALLOWED_TYPES: dict[str, tuple[str, str, tuple[bytes, ...] | None]] = {
+    "pdf": ("document", "application/pdf", (b"%PDF",)),
+    "doc": ("document", "application/msword", (b"\xd0\xcf\x11\xe0",)),
+    "docx": ("document", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK",)),
+    "xlsx": ("document", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK",)),
+    "ofd": ("document", "application/ofd", (b"PK",)),
+    "txt": ("document", "text/plain", None),
+    "jpg": ("photo", "image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": ("photo", "image/jpeg", (b"\xff\xd8\xff",)),
+    "png": ("photo", "image/png", (b"\x89PNG",)),
+    "mp3": ("audio", "audio/mpeg", (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2")),
+    "wav": ("audio", "audio/wav", (b"RIFF",)),
+    "m4a": ("audio", "audio/mp4", None),
+    "mp4": ("video", "video/mp4", None),
+    "mov": ("video", "video/quicktime", None),
+}
+SIZE_LIMITS = {"document": 20 * 1024 * 1024, "photo": 20 * 1024 * 1024, "audio": 200 * 1024 * 1024,
+               "video": 500 * 1024 * 1024}
+AUDIO_VIDEO = ("audio", "video")
+# Who may open a file of each class (besides the person who uploaded it).
+READERS = {
+    "public": None,  # every signed-in user
+    "internal": None,
+    "business_secret": {"reviewer", "legal", "counsel", "secretary", "leader", "supervisor"},
+    "privacy": {"reviewer", "legal", "counsel", "leader", "supervisor"},
+    "state_secret": {"leader", "supervisor"},
+}
+CLASS_LABELS = {"public": ("公开", "Public"), "internal": ("内部", "Internal"),
+                "business_secret": ("商业秘密", "Business secret"), "privacy": ("个人隐私", "Privacy"),
+                "state_secret": ("国家秘密", "State secret")}
+
+
+@dataclass
+class Upload:
+    """A file as received, before it is stored."""
+    filename: str
+    stream: BinaryIO
+    confidentiality: str
+    description: str | None = None
+
+
+def evidence_dir() -> Path:
+    return Path(current_app.config["EVIDENCE_DIR"])
+
+
+def blob_path(sha256: str) -> Path:
+    return evidence_dir() / sha256[:2] / sha256
+
+
+def _extension(filename: str) -> str:
+    return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+
+
+def _store_blob(stream: BinaryIO, limit: int) -> tuple[str, int, bytes]:
+    """Write the stream to a temporary file while hashing it; move it under its hash. Returns
+    (sha256, size, first bytes). An existing blob with the same hash is the same content: kept as is."""
+    directory = evidence_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    digest, size, head = hashlib.sha256(), 0, b""
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(1024 * 1024):
+                if not head:
+                    head = chunk[:16]
+                size += len(chunk)
+                if size > limit:
+                    raise InvalidData(t("file_too_large", limit=limit // (1024 * 1024)), code="file_too_large")
+                digest.update(chunk)
+                out.write(chunk)
+        sha = digest.hexdigest()
+        target = blob_path(sha)
+        if target.exists():
+            os.unlink(tmp)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(tmp, 0o440)  # read-only on disk as well
+            os.replace(tmp, target)
+        return sha, size, head
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _check_upload(case: Case, upload: Upload) -> tuple[str, str, tuple | None]:
+    ext = _extension(upload.filename)
+    if ext not in ALLOWED_TYPES:
+        allowed = ", ".join(sorted(ALLOWED_TYPES))
+        raise InvalidData(t("file_type_not_allowed", ext=ext or "?", allowed=allowed),
+                          fields={"files": [t("file_type_not_allowed", ext=ext or "?", allowed=allowed)]})
+    if upload.confidentiality not in CONFIDENTIALITY_CLASSES:
+        raise InvalidData(t("bad_choice", value=upload.confidentiality),
+                          fields={"confidentiality": [t("bad_choice", value=upload.confidentiality)]})
+    kind = ALLOWED_TYPES[ext][0]
+    if kind in AUDIO_VIDEO and case.confidentiality == "state_secret":
+        raise Forbidden(t("av_on_state_secret"), code="av_on_state_secret")
+    return ALLOWED_TYPES[ext]
+
+
+def add_evidence(case: Case, uploads: list[Upload], user: User, task_id: str | None = None,
+                 supersedes: Evidence | None = None, reason: str | None = None) -> list[Evidence]:
+    """Store files and their rows and records in the caller's transaction (the caller commits)."""
+    rows, drafts = [], []
+    for upload in uploads:
+        kind, content_type, magic = _check_upload(case, upload)
+        sha, size, head = _store_blob(upload.stream, SIZE_LIMITS[kind])
+        if size == 0:
+            raise InvalidData(t("file_empty"), fields={"files": [t("file_empty")]})
+        if magic and not head.startswith(magic):
+            raise InvalidData(t("file_content_mismatch", name=upload.filename),
+                              fields={"files": [t("file_content_mismatch", name=upload.filename)]})
+        row = Evidence(case_id=case.id, task_id=task_id, sha256=sha, filename=Path(upload.filename).name[:255],
+                       content_type=content_type, size=size, kind=kind, confidentiality=upload.confidentiality,
+                       description=upload.description, uploaded_by=user.username,
+                       supersedes_id=supersedes.id if supersedes else None, supersede_reason=reason)
+        db.session.add(row)
+        rows.append(row)
+    db.session.flush()
+    for row in rows:
+        drafts.append(RecordDraft(
+            actor=user.username, action="evidence_superseded" if supersedes else "evidence_added",
+            task_id=task_id, payload={"evidence_id": row.id, "sha256": row.sha256, "filename": row.filename,
+                                      "kind": row.kind, "size": row.size, "confidentiality": row.confidentiality,
+                                      **({"supersedes": supersedes.id, "reason": reason} if supersedes else {})}))
+    append_records(case, drafts)
+    return rows
+
+
+def attach(user: User, case_no: str, uploads: list[Upload], task_id: str | None = None) -> list[Evidence]:
+    """A user action: add files to a case (or one of its tasks), in one transaction."""
+    case = _case_for_update(case_no)
+    _require_staff(user)
+    rows = add_evidence(case, uploads, user, task_id=task_id)
+    db.session.commit()
+    return rows
+
+
+def supersede(user: User, evidence_id: int, upload: Upload, reason: str) -> Evidence:
+    """Replace nothing: store a new version that supersedes the old one, with the reason."""
+    old = db.session.get(Evidence, evidence_id)
+    if old is None:
+        raise NotFound.of("not_found", what=str(evidence_id))
+    if not (reason or "").strip():
+        raise InvalidData(t("required"), fields={"reason": [t("required")]})
+    if old.superseded:
+        raise InvalidData(t("already_superseded"), fields={"reason": [t("already_superseded")]})
+    case = _case_for_update(None, old.case_id)
+    _require_staff(user)
+    (new,) = add_evidence(case, [upload], user, task_id=old.task_id, supersedes=old, reason=reason.strip())
+    old.superseded = True  # a flag for lists; the old row and its bytes stay
+    db.session.commit()
+    return new
+
+
+def may_read(user: User, evidence: Evidence) -> bool:
+    readers = READERS[evidence.confidentiality]
+    return readers is None or evidence.uploaded_by == user.username or bool(readers & user.roles)
+
+
+def open_for_download(user: User, evidence_id: int) -> tuple[Evidence, Path]:
+    """Check the reader, record the download of anything not public, and return the file to send."""
+    evidence = db.session.get(Evidence, evidence_id)
+    if evidence is None:
+        raise NotFound.of("not_found", what=str(evidence_id))
+    if not may_read(user, evidence):
+        case = _case_for_update(None, evidence.case_id)
+        append_records(case, [RecordDraft(actor=user.username, action="refused", payload={
+            "attempted": "download", "evidence_id": evidence.id, "reason": "confidential",
+            "confidentiality": evidence.confidentiality})])
+        db.session.commit()
+        raise Forbidden(t("confidential_file"), code="confidential_file")
+    path = blob_path(evidence.sha256)
+    if evidence.confidentiality != "public":
+        case = _case_for_update(None, evidence.case_id)
+        append_records(case, [RecordDraft(actor=user.username, action="evidence_downloaded", payload={
+            "evidence_id": evidence.id, "sha256": evidence.sha256, "confidentiality": evidence.confidentiality})])
+        db.session.commit()
+    return evidence, path
+
+
+def verify_blob(evidence: Evidence) -> bool:
+    """Does the file on disk still have the hash that was recorded?"""
+    path = blob_path(evidence.sha256)
+    if not path.exists():
+        return False
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest() == evidence.sha256
+
+
+def case_evidence(case: Case) -> list[Evidence]:
+    return list(db.session.scalars(select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id)))
+
+
+def _case_for_update(case_no: str | None, case_id: int | None = None) -> Case:
+    stmt = select(Case).with_for_update(of=Case).execution_options(populate_existing=True)
+    stmt = stmt.where(Case.case_no == case_no) if case_no else stmt.where(Case.id == case_id)
+    case = db.session.scalar(stmt)
+    if case is None:
+        raise NotFound.of("not_found", what=case_no or str(case_id))
+    return case
+
+
+def _require_staff(user: User) -> None:
+    if not ({"clerk", "reviewer", "legal", "counsel", "secretary", "leader"} & user.roles):
+        raise Forbidden.of("permission_denied")

@@ -1,0 +1,82 @@
+"""The staff web: server-rendered pages for clerks, reviewers, legal staff, the committee secretary and
+leaders. Every action goes through the same service layer as the JSON API."""
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+
+from ..extensions import db
+from ..models import User
+
+bp = Blueprint("web", __name__, template_folder="../templates/web")
+
+
+def current_user() -> User | None:
+    if "user" not in g:
+        user_id = session.get("user_id")
+        user = db.session.get(User, user_id) if user_id else None
+        g.user = user if user is not None and user.active and session.get("pw") == user.password_hash[-12:] else None
+    return g.user
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user() is None:
+            return redirect(url_for("web.login", next=request.full_path if request.args else request.path))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def roles_required(*roles: str):
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not set(roles) & current_user().roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: a sign-in link must not bounce the user to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("web.task_list")
+
+
+@bp.app_context_processor
+def _template_globals():
+    from ..i18n import current_language
+    from ..roles import role_label
+    return {"current_user": current_user, "role_label": role_label, "lang": current_language()}
+
+
+@bp.app_errorhandler(403)
+def _forbidden(exc):
+    if request.path.startswith("/api/"):
+        return exc
+    return render_template("error.html", code=403, description=getattr(exc, "description", None)), 403
+
+
+@bp.app_errorhandler(404)
+def _not_found(exc):
+    if request.path.startswith("/api/"):
+        from flask import jsonify
+        from ..i18n import t
+        return jsonify({"error": "not_found", "message": t("not_found", what=request.path)}), 404
+    return render_template("error.html", code=404, description=None), 404
+
+
+@bp.app_errorhandler(400)
+def _bad_request(exc):
+    if request.path.startswith("/api/"):
+        return exc
+    return render_template("error.html", code=400, description=getattr(exc, "description", None)), 400
+
+
+from . import auth, cases, tasks  # noqa: E402,F401  (routes register on import)

@@ -1,0 +1,165 @@
+"""New applications, the case page (timeline, files, diagram) and evidence files."""
+from __future__ import annotations
+
+import json
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Case, DefinitionVersion, ExecutionRecord, ServiceItem
+from ..models.evidence import CONFIDENTIALITY_CLASSES
+from ..schemas import CaseCreateSchema
+from ..services import cases as case_service
+from ..services import evidence as evidence_service
+from ..services.definitions import get_bundle
+from ..services.errors import ServiceError
+from . import bp, current_user, login_required, roles_required
+from .timeline import describe, facts_for_display
+
+APPLICANT_TYPES = ("legal_person", "natural_person", "individual_business", "other_organization")
+
+
+def _uploads(field: str = "files") -> list[evidence_service.Upload]:
+    confidentiality = request.form.get("file_confidentiality", "internal")
+    return [evidence_service.Upload(f.filename, f.stream, confidentiality, request.form.get("file_description"))
+            for f in request.files.getlist(field) if f and f.filename]
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@roles_required("clerk")
+def new_case():
+    items = db.session.scalars(select(ServiceItem).where(ServiceItem.active.is_(True))
+                               .order_by(ServiceItem.code)).all()
+    values, errors = dict(request.form), {}
+    if request.method == "POST":
+        facts = {k: request.form[k] for k in ("project_name", "description", "investment") if request.form.get(k)}
+        body = {"item": request.form.get("item", ""), "confidentiality": request.form.get("confidentiality"),
+                "applicant": {"name": request.form.get("applicant_name", ""),
+                              "type": request.form.get("applicant_type", ""),
+                              "code": request.form.get("applicant_code") or None},
+                "facts": facts}
+        try:
+            data = CaseCreateSchema().load(body)
+            case = case_service.create_case(current_user(), data["item"], data["applicant"], data["facts"],
+                                            confidentiality=data["confidentiality"], attachments=_uploads())
+        except ValidationError as exc:
+            errors = _flatten_errors(exc.messages)
+        except ServiceError as exc:
+            db.session.rollback()
+            errors = _flatten_errors(exc.fields or {"_": [exc.message]})
+        else:
+            flash(_("申请已登记，案件编号 %(case_no)s", case_no=case.case_no), "success")
+            return redirect(url_for("web.case_page", case_no=case.case_no))
+    return render_template("new_case.html", items=items, values=values, errors=errors,
+                           applicant_types=APPLICANT_TYPES, classes=CONFIDENTIALITY_CLASSES,
+                           class_labels=evidence_service.CLASS_LABELS), (422 if errors else 200)
+
+
+def _flatten_errors(messages: dict, prefix: str = "") -> dict[str, list[str]]:
+    """{'applicant': {'code': [...]}} -> {'applicant_code': [...]} to match the page's field names."""
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten_errors(value, f"{name}_" if key != "facts" else ""))
+        else:
+            flat[name] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    return flat
+
+
+def _case_or_404(case_no: str) -> Case:
+    case = db.session.scalar(select(Case).where(Case.case_no == case_no))
+    if case is None:
+        abort(404)
+    return case
+
+
+@bp.get("/cases/<case_no>")
+@login_required
+def case_page(case_no: str):
+    case = _case_or_404(case_no)
+    records = db.session.scalars(select(ExecutionRecord).where(ExecutionRecord.case_id == case.id)
+                                 .order_by(ExecutionRecord.seq)).all()
+    bundle = get_bundle(case.bundle)
+    user = current_user()
+    files = evidence_service.case_evidence(case)
+    timeline = [(r, describe(r, bundle)) for r in records]
+    return render_template(
+        "case.html", case=case, timeline=timeline, files=files, may_read=lambda e: evidence_service.may_read(user, e),
+        open_tasks=case_service.open_tasks(case), diagrams=_diagrams(case, records),
+        facts=facts_for_display(case.facts, bundle),
+        status_label=case_service.status_label, class_labels=evidence_service.CLASS_LABELS,
+        classes=CONFIDENTIALITY_CLASSES, verify=None)
+
+
+def _diagrams(case: Case, records) -> list[tuple[str, Markup]]:
+    """The case's own diagram versions, done steps and current steps marked (from its records)."""
+    from .diagram import render_svg
+    last_state: dict[tuple[str, str], str] = {}
+    for r in records:
+        if r.action == "task_state" and r.task_name:
+            process = json.loads(r.payload).get("process")
+            last_state[(process, r.task_name)] = r.to_state
+    ids = [int(i) for i in case.bundle.split(",") if i]
+    versions = db.session.scalars(select(DefinitionVersion).where(DefinitionVersion.id.in_(ids),
+                                                                  DefinitionVersion.kind == "bpmn")).all()
+    processes_seen = {process for process, _ in last_state}
+    result = []
+    for version in sorted(versions, key=lambda v: v.key != case.process_key):
+        if version.key not in processes_seen and version.key != case.process_key:
+            continue  # a called process this case never entered
+        done = {el for (p, el), state in last_state.items() if p == version.key and state == "COMPLETED"}
+        current = {el for (p, el), state in last_state.items()
+                   if p == version.key and state in ("READY", "STARTED", "WAITING")}
+        svg = render_svg(version.content, completed=done, current=current, title=f"{version.name} v{version.version}")
+        result.append((f"{version.name}（v{version.version}）", Markup(svg)))
+    return result
+
+
+@bp.post("/cases/<case_no>/files")
+@login_required
+def upload_files(case_no: str):
+    task_id = request.form.get("task_id") or None
+    uploads = _uploads()
+    back = url_for("web.task_page", task_id=task_id) if task_id else url_for("web.case_page", case_no=case_no)
+    if not uploads:
+        flash(_("请选择要上传的文件"), "error")
+        return redirect(back)
+    try:
+        rows = evidence_service.attach(current_user(), case_no, uploads, task_id=task_id)
+        flash(_("已上传 %(n)d 个文件", n=len(rows)), "success")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(back)
+
+
+@bp.post("/files/<int:evidence_id>/supersede")
+@login_required
+def supersede_file(evidence_id: int):
+    uploads = _uploads("file")
+    case_no = request.form.get("case_no", "")
+    try:
+        if not uploads:
+            raise ServiceError(_("请选择新版本文件"))
+        evidence_service.supersede(current_user(), evidence_id, uploads[0], request.form.get("reason", ""))
+        flash(_("已上传新版本，原文件保留"), "success")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message if not exc.fields else "；".join(m for ms in exc.fields.values() for m in ms), "error")
+    return redirect(url_for("web.case_page", case_no=case_no) if case_no else url_for("web.task_list"))
+
+
+@bp.get("/files/<int:evidence_id>")
+@login_required
+def download_file(evidence_id: int):
+    try:
+        evidence, path = evidence_service.open_for_download(current_user(), evidence_id)
+    except ServiceError as exc:
+        db.session.rollback()
+        abort(exc.status, description=exc.message)
+    return send_file(path, mimetype=evidence.content_type, as_attachment=True, download_name=evidence.filename)

@@ -1,0 +1,177 @@
+"""The task list (home page) and the task page with its form."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from ..models import Case, ServiceItem, TaskItem
+from ..models.base import utcnow
+from ..services import cases as case_service
+from ..services.definitions import get_bundle, latest_versions, bundle_key
+from ..services.errors import InvalidData, ServiceError
+from . import bp, current_user, login_required, safe_next
+from .forms import form_values, user_choices
+from .timeline import facts_for_display
+
+PAGE_SIZE = 25
+SORTS = {
+    "waited": (TaskItem.created_at.asc(), TaskItem.id),
+    "newest": (TaskItem.created_at.desc(), TaskItem.id),
+    "due": (TaskItem.due_at.asc().nulls_last(), TaskItem.created_at.asc()),
+    "case": (Case.case_no.asc(), TaskItem.id),
+}
+
+
+def _scoped(stmt, scope: str, user):
+    stmt = stmt.where(TaskItem.state == "READY")
+    if scope == "mine":
+        return stmt.where(TaskItem.claimed_by == user.username)
+    return stmt.where(TaskItem.role.in_(sorted(user.roles)), TaskItem.claimed_by.is_(None))
+
+
+@bp.get("/")
+@login_required
+def task_list():
+    """Reads the task projection only (never the engine state), so it stays fast with many open cases."""
+    user = current_user()
+    args = request.args
+    counts = {s: db.session.scalar(_scoped(select(func.count(TaskItem.id)), s, user)) for s in ("mine", "available")}
+    # Without a choice: my claimed tasks first; when I hold none, what I can take.
+    scope = args.get("scope") if args.get("scope") in ("mine", "available") else \
+        ("mine" if counts["mine"] else "available")
+    sort = args.get("sort") if args.get("sort") in SORTS else "waited"
+    page = max(args.get("page", 1, type=int) or 1, 1)
+    step, item, q = args.get("step", ""), args.get("item", ""), args.get("q", "").strip()
+    major = args.get("major", "")
+
+    stmt = _scoped(select(TaskItem, Case, ServiceItem).join(Case, TaskItem.case_id == Case.id)
+                   .join(ServiceItem, Case.item_id == ServiceItem.id), scope, user)
+    if step:
+        stmt = stmt.where(TaskItem.name == step)
+    if item:
+        stmt = stmt.where(ServiceItem.code == item)
+    if major in ("1", "0"):
+        stmt = stmt.where(Case.is_major.is_(major == "1"))
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(Case.case_no.ilike(like), Case.applicant_name.ilike(like)))
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.execute(stmt.order_by(*SORTS[sort]).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template(
+        "tasks.html", rows=rows, total=total, page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        scope=scope, sort=sort, step=step, item=item, q=q, major=major, counts=counts, now=utcnow(),
+        steps=_steps_for(user), items=db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all(),
+        days_left=_days_left)
+
+
+def _steps_for(user) -> list[tuple[str, str]]:
+    """The user tasks of the deployed diagrams that the user's roles work on (for the step filter)."""
+    latest = latest_versions()
+    if not latest:
+        return []
+    bundle = get_bundle(bundle_key(v.id for v in latest.values()))
+    seen = {}
+    for meta in bundle.tasks.values():
+        if meta.role in user.roles or user.has_role("supervisor"):
+            seen.setdefault(meta.task_id, meta.title)
+    return sorted(seen.items(), key=lambda kv: kv[1])
+
+
+def _days_left(due: dt.date | None) -> int | None:
+    if due is None:
+        return None
+    try:
+        from ..calendar.service import calendar
+    except ImportError:  # the working-day calendar is optional for this page
+        return None
+    return calendar().workdays_between(dt.date.today(), due)
+
+
+def _task_or_404(task_id: str) -> TaskItem:
+    task = db.session.get(TaskItem, task_id)
+    if task is None:
+        abort(404)
+    return task
+
+
+def _render_task(task: TaskItem, values: dict, errors: dict | None = None, status: int = 200):
+    meta = case_service.task_meta(task)
+    from ..services.evidence import case_evidence
+    return render_template(
+        "task.html", task=task, case=task.case, meta=meta, form=meta.form, values=values, errors=errors or {},
+        users=user_choices(meta.form), may_act=current_user().has_role(task.role),
+        files=[e for e in case_evidence(task.case) if e.task_id == task.id],
+        facts=facts_for_display(task.case.facts, get_bundle(task.case.bundle)),
+        status_label=case_service.status_label), status
+
+
+@bp.get("/tasks/<task_id>")
+@login_required
+def task_page(task_id: str):
+    task = _task_or_404(task_id)
+    if task.state != "READY":
+        flash(_("该任务已办结"), "info")
+        return redirect(url_for("web.case_page", case_no=task.case.case_no))
+    meta = case_service.task_meta(task)
+    values = task.draft or {k: v for k, v in task.case.facts.items() if k in meta.form.by_name}
+    for f in meta.form.fields:
+        if f.default is not None and f.name not in values:
+            values[f.name] = f.default
+    return _render_task(task, values)
+
+
+@bp.post("/tasks/<task_id>")
+@login_required
+def submit_task(task_id: str):
+    task = _task_or_404(task_id)
+    meta = case_service.task_meta(task)
+    values = form_values(meta.form, request.form)
+    user = current_user()
+    try:
+        if request.form.get("action") == "draft":
+            case_service.save_draft(user, task_id, values)
+            flash(_("草稿已保存"), "success")
+            return redirect(url_for("web.task_page", task_id=task_id))
+        result = case_service.complete_task(user, task_id, values)
+    except InvalidData as exc:
+        db.session.rollback()
+        return _render_task(_task_or_404(task_id), values, exc.fields or {"_": [exc.message]}, 422)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _render_task(_task_or_404(task_id), values, exc.messages, 422)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        task = _task_or_404(task_id)
+        if task.state != "READY":
+            return redirect(url_for("web.task_list"))
+        return _render_task(task, values, None, exc.status)
+    flash(result.message(), "success")
+    return redirect(url_for("web.task_list"))
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required
+def claim(task_id: str):
+    return _claim_action(task_id, case_service.claim_task, _("已认领任务"))
+
+
+@bp.post("/tasks/<task_id>/release")
+@login_required
+def release(task_id: str):
+    return _claim_action(task_id, case_service.release_task, _("已释放任务"))
+
+
+def _claim_action(task_id: str, action, done_message: str):
+    try:
+        action(current_user(), task_id)
+        flash(done_message, "success")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(safe_next(request.form.get("next")))

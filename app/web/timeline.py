@@ -1,0 +1,131 @@
+"""Execution records in plain language, for the case page's timeline."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+
+from ..engine.definitions import Bundle
+from ..i18n import current_language, pick
+from ..models import ExecutionRecord
+
+
+@dataclass
+class Entry:
+    text: str
+    details: list[tuple[str, str]] = field(default_factory=list)  # (label, value) of submitted data
+    engine: bool = False  # a state change made by the engine: shown folded
+
+
+def _labels(bundle: Bundle, task_name: str | None) -> tuple[str, dict]:
+    """The task's title and its form fields (by name), looked up in the case's own definitions."""
+    for meta in bundle.tasks.values():
+        if meta.task_id == task_name:
+            return meta.title, meta.form.by_name
+    return task_name or "", {}
+
+
+def _field_spec(bundle: Bundle, name: str):
+    """The first declared form field with this name (facts share names across the review forms)."""
+    for meta in bundle.tasks.values():
+        if name in meta.form.by_name:
+            return meta.form.by_name[name]
+    return None
+
+
+def facts_for_display(facts: dict, bundle: Bundle) -> list[tuple[str, str]]:
+    """(label, value) pairs in the user's language, e.g. ('事项类别', '资源配置') for category."""
+    rows = []
+    for name, value in facts.items():
+        spec = _field_spec(bundle, name)
+        label = pick(spec.label, spec.label_en) if spec else FACT_LABELS.get(name, (name, name))[
+            1 if current_language() == "en" else 0]
+        rows.append((label, _value(spec, value)))
+    return rows
+
+
+# Facts entered at registration, which no task form declares.
+FACT_LABELS = {"project_name": ("项目名称", "Project name"), "description": ("申请内容", "What is applied for"),
+               "investment": ("投资额（万元）", "Investment (10,000 yuan)")}
+
+
+def _value(field_spec, value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if field_spec is not None and field_spec.options:
+        labels = {o.value: pick(o.label, o.label_en) for o in field_spec.options}
+        if isinstance(value, list):
+            return "、".join(labels.get(v, v) for v in value)
+        return labels.get(value, str(value))
+    if field_spec is not None and field_spec.type == "checklist" and isinstance(value, dict):
+        items = {i.value: pick(i.label, i.label_en) for i in field_spec.items}
+        marks = {"pass": "✓", "fail": "✗", "na": "—"}
+        return "；".join(f"{marks.get(v.get('result'), '?')} {items.get(k, k)}"
+                        + (f"（{v['comment']}）" if v.get("comment") else "") for k, v in value.items())
+    if isinstance(value, list):
+        return "、".join(map(str, value))
+    return str(value)
+
+
+def describe(record: ExecutionRecord, bundle: Bundle) -> Entry:
+    payload = json.loads(record.payload)
+    who = record.actor
+    title, fields = _labels(bundle, record.task_name)
+    action = record.action
+    if action == "case_created":
+        return Entry(_("%(who)s 登记了申请（事项 %(item)s）", who=who, item=payload.get("item")))
+    if action == "task_completed":
+        details = [(pick(fields[k].label, fields[k].label_en) if k in fields else k, _value(fields.get(k), v))
+                   for k, v in payload.get("data", {}).items()]
+        return Entry(_("%(who)s 办理了“%(step)s”", who=who, step=title), details)
+    if action == "task_claimed":
+        return Entry(_("%(who)s 认领了“%(step)s”", who=who, step=title))
+    if action == "task_released":
+        return Entry(_("%(who)s 释放了“%(step)s”", who=who, step=title))
+    if action == "refused":
+        return Entry(_("%(who)s 的操作被拒绝：%(why)s", who=who, why=payload.get("message") or payload.get("reason")))
+    if action == "status_changed":
+        from ..services.cases import status_label
+        return Entry(_("案件状态：%(old)s → %(new)s", old=status_label(record.from_state or ""),
+                       new=status_label(record.to_state or "")))
+    if action == "facts_changed":
+        details = []
+        for name, change in payload.get("changes", {}).items():
+            spec = _field_spec(bundle, name)
+            label = pick(spec.label, spec.label_en) if spec else name
+            details.append((label, f"{_value(spec, change.get('from'))} → {_value(spec, change.get('to'))}"))
+        return Entry(_("%(who)s 变更了案件事实", who=who), details)
+    if action == "case_marked_major":
+        return Entry(_("判定为重大执法决定：%(why)s", why=payload.get("reason")))
+    if action == "case_accepted":
+        return Entry(_("%(who)s 受理了申请", who=who))
+    if action == "correction_requested":
+        return Entry(_("%(who)s 一次性告知申请人补正材料", who=who), [(_("补正材料"), payload.get("items") or "")])
+    if action == "legal_review_round":
+        return Entry(_("第 %(n)s 轮法制审核结论：%(outcome)s", n=payload.get("round"),
+                       outcome=_value(fields.get("outcome"), payload.get("outcome"))))
+    if action == "committee_meeting":
+        return Entry(_("专业审查委员会第 %(n)s 次会议结论：%(c)s", n=payload.get("meeting"),
+                       c=_value(fields.get("conclusion"), payload.get("conclusion"))),
+                     [(_("法制机构参会人员"), "、".join(payload.get("legal_attendees", [])))])
+    if action == "committee_conclusion_signed":
+        return Entry(_("%(who)s 签发了委员会审议结论", who=who))
+    if action == "decision_made":
+        return Entry(_("%(who)s 作出决定：%(d)s（%(no)s）", who=who,
+                       d=_value(fields.get("decision"), payload.get("decision")), no=payload.get("document_no")))
+    if action in ("evidence_added", "evidence_superseded"):
+        text = _("%(who)s 上传了文件 %(name)s", who=who, name=payload.get("filename")) if action == "evidence_added" \
+            else _("%(who)s 上传了文件 %(name)s 的新版本", who=who, name=payload.get("filename"))
+        details = [("SHA-256", payload.get("sha256", ""))]
+        if payload.get("reason"):
+            details.append((_("原因"), payload["reason"]))
+        return Entry(text, details)
+    if action == "evidence_downloaded":
+        return Entry(_("%(who)s 下载了涉密文件（编号 %(id)s）", who=who, id=payload.get("evidence_id")))
+    if action == "task_state":
+        name = payload.get("name") or record.task_name
+        return Entry(f"{name}: {record.from_state or '—'} → {record.to_state}", engine=True)
+    return Entry(f"{who}: {action}")
