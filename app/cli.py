@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .extensions import db
 from .models import User
@@ -147,7 +148,7 @@ def show_case(case_no):
 def list_tasks(username, mine):
     from .models import TaskItem
     user = _user(username)
-    stmt = select(TaskItem).where(TaskItem.state == "READY")
+    stmt = select(TaskItem).options(joinedload(TaskItem.case)).where(TaskItem.state == "READY")
     stmt = stmt.where(TaskItem.claimed_by == username) if mine else stmt.where(TaskItem.role.in_(user.roles))
     for task in db.session.scalars(stmt.order_by(TaskItem.created_at)):
         click.echo(f"{task.id}  {task.case.case_no}  {task.name:16} {task.title}  claimed_by={task.claimed_by or '-'}")

@@ -93,7 +93,7 @@ def test_the_shipped_files_compile_and_every_user_task_has_a_role_a_kind_and_a_f
 
     user_tasks = {(s.key, node.get("id")) for s in sources if s.kind == "bpmn"
                   for node in s.root.iter(f"{{{BPMN_NS}}}userTask")}
-    assert len(user_tasks) == 11
+    assert len(user_tasks) == 12
     assert set(bundle.tasks) == user_tasks
     for key, meta in bundle.tasks.items():
         assert meta.role in ROLE_CODES, key
@@ -103,6 +103,8 @@ def test_the_shipped_files_compile_and_every_user_task_has_a_role_a_kind_and_a_f
     assert bundle.task_meta("standard_permit", "decide").role == "leader"
     assert bundle.task_meta("major_decision", "legal_review").role == "legal"
     assert bundle.task_meta("major_decision", "committee").kind == "committee"
+    onsite = bundle.task_meta("standard_permit", "onsite_check")
+    assert onsite.requires_av and not bundle.task_meta("standard_permit", "review").requires_av
 
 
 # ------------------------------------------------------------------------------------------ hostile XML
@@ -205,8 +207,8 @@ def test_a_gateway_condition_with_a_syntax_error_is_refused(ctx, condition):
 def test_a_user_task_in_a_lane_that_is_no_role_is_refused(ctx):
     bad = variant(PERMIT, '<bpmn:lane id="Lane_reviewer" name="审查人员">', '<bpmn:lane id="Lane_reviewer" name="保安">')
     error = refused([("standard_permit.bpmn", bad)])
-    # only the user task of that lane; the rule task and gateways in it need no role
-    assert element_ids(error) == {"review"}
+    # only the user tasks of that lane; the rule task and gateways in it need no role
+    assert element_ids(error) == {"review", "onsite_check"}
     assert "保安" in problem_for(error, "review")["message"]
 
 

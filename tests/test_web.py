@@ -284,3 +284,39 @@ def test_committee_form_offers_users_and_the_checklist_renders(browser, api):
     api.complete(case_no, "legal_review", "legal", f.legal_review())
     page = html(browser("secretary").get(f"/tasks/{api.open_task(case_no, 'committee')['id']}"))
     assert 'name="attendees" value="legal2"' in page and "法制审核人员" in page
+
+
+def _at_onsite_check(api):
+    case_no = api.new_case()["case_no"]
+    api.complete(case_no, "receive", "clerk", {**f.ACCEPT, "onsite_needed": True})
+    return case_no, api.open_task(case_no, "onsite_check")
+
+
+ONSITE = {"check_date": "2026-11-24", "officers": ["reviewer", "reviewer2"], "identity_shown": True,
+          "findings": "经营场所与申请材料一致", "result": "consistent"}
+
+
+def test_onsite_check_needs_audio_video_or_a_written_reason(api, browser):
+    case_no, task = _at_onsite_check(api)
+    res = api.post(f"/api/tasks/{task['id']}/complete", "reviewer", json={"data": ONSITE})
+    assert res.status_code == 422 and "av_exemption_reason" in res.get_json()["fields"]
+    one_officer = api.post(f"/api/tasks/{task['id']}/complete", "reviewer",
+                           json={"data": {**ONSITE, "officers": ["reviewer"], "av_exemption_reason": "x"}})
+    assert one_officer.status_code == 422 and "officers" in one_officer.get_json()["fields"]
+    # with a video uploaded to the task, no reason is needed
+    b = browser("reviewer")
+    b.get(f"/tasks/{task['id']}")
+    b.post(f"/cases/{case_no}/files", {"task_id": task["id"], "files": (io.BytesIO(b"\x00\x00\x00\x18ftypmp42"),
+                                                                       "现场核查.mp4")},
+           content_type="multipart/form-data")
+    assert api.post(f"/api/tasks/{task['id']}/complete", "reviewer", json={"data": ONSITE}).status_code == 200
+    assert api.open_task(case_no, "review")
+
+
+def test_onsite_check_without_video_is_fine_with_a_reason(api):
+    case_no, task = _at_onsite_check(api)
+    data = {**ONSITE, "av_exemption_reason": "现场涉及申请人商业秘密，不宜录像，已作文字记录。"}
+    assert api.post(f"/api/tasks/{task['id']}/complete", "reviewer", json={"data": data}).status_code == 200
+    # and a case without the on-site check goes straight to review, as before
+    other = api.new_case()["case_no"]
+    assert [t["name"] for t in api.complete(other, "receive", "clerk", f.ACCEPT)["next_tasks"]] == ["review"]

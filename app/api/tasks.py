@@ -1,5 +1,6 @@
 from flask import g, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import TaskItem
@@ -14,12 +15,12 @@ from .helpers import load_json, login_required
 def list_tasks():
     """Open tasks from the projection (never the engine state): claimed by me, or open to my roles."""
     query = TaskListQuerySchema().load(request.args.to_dict())
-    stmt = select(TaskItem).where(TaskItem.state == "READY")
+    stmt = select(TaskItem).options(joinedload(TaskItem.case)).where(TaskItem.state == "READY")
     if query["scope"] == "mine":
         stmt = stmt.where(TaskItem.claimed_by == g.user.username)
     else:
         stmt = stmt.where(TaskItem.role.in_(sorted(g.user.roles)), TaskItem.claimed_by.is_(None))
-    stmt = stmt.order_by(TaskItem.created_at, TaskItem.id).limit(query["limit"]).offset(query["offset"])
+    stmt = stmt.order_by(TaskItem.created_at, TaskItem.case_id).limit(query["limit"]).offset(query["offset"])
     return jsonify({"tasks": TaskSchema(many=True).dump(db.session.scalars(stmt))})
 
 

@@ -28,8 +28,8 @@ DMN_NAMESPACES = (
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
 )
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-TASK_KINDS = frozenset({"receive", "review", "amend", "legal_review", "counsel", "committee", "sign_conclusion",
-                        "decide", "deliver", "publish", "archive"})
+TASK_KINDS = frozenset({"receive", "onsite_check", "review", "amend", "legal_review", "counsel", "committee",
+                        "sign_conclusion", "decide", "deliver", "publish", "archive"})
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,8 @@ class TaskMeta:
     due_workdays: int | None
     instructions: str | None
     form: FormSpec
+    # 全过程记录: an on-site check or hearing needs audio/video evidence on the task, or a written reason.
+    requires_av: bool = False
 
 
 @dataclass
@@ -229,7 +231,8 @@ def _task_metadata(src: SourceFile, problems: list[Problem]) -> dict[tuple[str, 
         result[(src.key, task_id)] = TaskMeta(
             process_id=src.key, task_id=task_id, title=node.get("name") or task_id, role=role, kind=kind,
             due_workdays=int(due) if due is not None else None,
-            instructions=instructions.strip() if instructions else None, form=form)
+            instructions=instructions.strip() if instructions else None, form=form,
+            requires_av=task_el is not None and task_el.get("requiresAudioVideo", "").lower() == "true")
     return result
 
 

@@ -108,7 +108,9 @@ class FormSpec:
             self._check_rules(loaded, errors, users_lookup)
         if errors:
             raise ValidationError(errors)
-        return {k: _to_json(v) for k, v in loaded.items()}
+        # Every declared field exists in the task data (None when left empty), so a gateway condition
+        # on an optional field never fails for a missing variable.
+        return {f.name: _to_json(loaded.get(f.name)) for f in self.fields}
 
     def _check_rules(self, values: dict, errors: dict, users_lookup: UsersLookup | None) -> None:
         context = {f.name: values.get(f.name) for f in self.fields}

@@ -42,8 +42,8 @@ class Case(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[dt.datetime | None]
 
-    item = relationship("ServiceItem", lazy="joined")
-    process_version = relationship("DefinitionVersion", lazy="joined")
+    item = relationship("ServiceItem", lazy="joined", innerjoin=True)
+    process_version = relationship("DefinitionVersion")  # loaded when asked for: it holds the whole diagram
 
     __mapper_args__ = {"version_id_col": lock_version}
 
@@ -52,7 +52,8 @@ class TaskItem(db.Model):
     """The task projection: one row per user task of a case, so task lists never load the engine state."""
     __tablename__ = "task_item"
     __table_args__ = (
-        Index("ix_task_item_open_by_role", "state", "role", "created_at"),
+        # Serves "open, for my role, unclaimed, oldest first" (the task list) straight from the index.
+        Index("ix_task_item_open_by_role", "state", "role", "claimed_by", "created_at", "case_id"),
         Index("ix_task_item_claimed", "claimed_by", "state"),
     )
 
@@ -71,7 +72,7 @@ class TaskItem(db.Model):
     completed_by: Mapped[str | None] = mapped_column(String(64))
     draft: Mapped[dict | None] = mapped_column(JSON)
 
-    case = relationship("Case", lazy="joined")
+    case = relationship("Case")  # lists join it explicitly; see web.tasks and api.tasks
 
 
 class LegalReviewRound(db.Model):

@@ -32,6 +32,7 @@ from .guard import decision_refusal, separation_refusal
 FACT_KEYS = ("category", "investment", "public_concern", "safety_impact", "hearing_held", "complex", "proposal")
 STATUS_WHILE_OPEN = {
     "receive": "received", "review": "reviewing", "legal_review": "legal_review", "amend": "amending",
+    "onsite_check": "onsite_checking",
     "counsel": "counsel_opinion", "committee": "committee_review", "sign_conclusion": "committee_review",
     "decide": "deciding", "deliver": "delivering", "publish": "publishing", "archive": "archiving",
 }
@@ -55,7 +56,7 @@ class Completion:
 
 STATUS_LABELS = {
     "received": ("已收件", "Received"), "correction_requested": ("待补正", "Correction requested"),
-    "reviewing": ("审查中", "Under review"), "legal_review": ("法制审核中", "Legal review"),
+    "reviewing": ("审查中", "Under review"), "onsite_checking": ("现场核查中", "On-site check"), "legal_review": ("法制审核中", "Legal review"),
     "amending": ("修改重报中", "Being amended"), "counsel_opinion": ("法律顾问意见", "Legal counsel"),
     "committee_review": ("专业审查委员会审议", "Committee review"), "deciding": ("待决定", "Awaiting decision"),
     "delivering": ("待送达", "Awaiting delivery"), "publishing": ("待公示", "Awaiting publication"),
@@ -287,6 +288,8 @@ def complete_task(user: User, task_id: str, data: dict) -> Completion:
     except ValidationError as exc:
         raise InvalidData(_summary(exc.messages), fields=exc.messages)
     _validate_kind(task.kind, cleaned)
+    if meta.requires_av:
+        _require_audio_video(task, cleaned)
 
     case = task.case
     if task.kind == "decide":
@@ -348,6 +351,16 @@ def _validate_kind(kind: str | None, cleaned: dict) -> None:
         raise InvalidData(t("required"), fields={"signed": [t("required")]})
 
 
+def _require_audio_video(task: TaskItem, cleaned: dict) -> None:
+    """An on-site check or hearing is recorded on audio/video, or the reason why not is written down."""
+    from ..models import Evidence
+    has_av = db.session.scalar(select(func.count(Evidence.id)).where(
+        Evidence.task_id == task.id, Evidence.kind.in_(("audio", "video")), Evidence.superseded.is_(False)))
+    if not has_av and not (cleaned.get("av_exemption_reason") or "").strip():
+        message = t("av_reason_required")
+        raise InvalidData(message, fields={"av_exemption_reason": [message]})
+
+
 def _apply_kind_effects(case: Case, task: TaskItem, user: User, cleaned: dict, drafts: list, now) -> None:
     kind = task.kind
     if kind == "receive" and cleaned.get("outcome") == "accept":
@@ -358,7 +371,7 @@ def _apply_kind_effects(case: Case, task: TaskItem, user: User, cleaned: dict, d
                                   payload={"items": cleaned.get("correction_items")}))
     elif kind in ("review", "amend"):
         changes = {k: {"from": case.facts.get(k), "to": cleaned[k]} for k in FACT_KEYS
-                   if k in cleaned and case.facts.get(k) != cleaned[k]}
+                   if cleaned.get(k) is not None and case.facts.get(k) != cleaned[k]}
         if changes:
             case.facts = {**case.facts, **{k: v["to"] for k, v in changes.items()}}
             case.facts_changed_at = now

@@ -19,11 +19,11 @@ from .forms import form_values, user_choices
 from .timeline import facts_for_display
 
 PAGE_SIZE = 25
-SORTS = {
-    "waited": (TaskItem.created_at.asc(), TaskItem.id),
-    "newest": (TaskItem.created_at.desc(), TaskItem.id),
-    "due": (TaskItem.due_at.asc().nulls_last(), TaskItem.created_at.asc()),
-    "case": (Case.case_no.asc(), TaskItem.id),
+SORTS = {  # each order is total (no ties), and the default one is read straight from the index
+    "waited": (TaskItem.created_at.asc(), TaskItem.case_id.asc()),
+    "newest": (TaskItem.created_at.desc(), TaskItem.case_id.desc()),
+    "due": (TaskItem.due_at.asc().nulls_last(), TaskItem.created_at.asc(), TaskItem.case_id.asc()),
+    "case": (TaskItem.case_id.asc(),),  # case numbers are issued in id order (XK-<year>-<id>)
 }
 
 
@@ -49,19 +49,21 @@ def task_list():
     step, item, q = args.get("step", ""), args.get("item", ""), args.get("q", "").strip()
     major = args.get("major", "")
 
-    stmt = _scoped(select(TaskItem, Case, ServiceItem).join(Case, TaskItem.case_id == Case.id)
-                   .join(ServiceItem, Case.item_id == ServiceItem.id), scope, user)
-    if step:
-        stmt = stmt.where(TaskItem.name == step)
+    conditions = [TaskItem.name == step] if step else []
     if item:
-        stmt = stmt.where(ServiceItem.code == item)
+        conditions.append(ServiceItem.code == item)
     if major in ("1", "0"):
-        stmt = stmt.where(Case.is_major.is_(major == "1"))
+        conditions.append(Case.is_major.is_(major == "1"))
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Case.case_no.ilike(like), Case.applicant_name.ilike(like)))
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.execute(stmt.order_by(*SORTS[sort]).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+        conditions.append(or_(Case.case_no.ilike(f"%{q}%"), Case.applicant_name.ilike(f"%{q}%")))
+    joined = _scoped(select(TaskItem, Case, ServiceItem).join(Case, TaskItem.case_id == Case.id)
+                     .join(ServiceItem, Case.item_id == ServiceItem.id), scope, user).where(*conditions)
+    # Without filters on the case, count from the projection's index alone.
+    counted = joined.with_only_columns(TaskItem.id) if len(conditions) > bool(step) else \
+        _scoped(select(TaskItem.id), scope, user).where(*conditions)
+    total = db.session.scalar(select(func.count()).select_from(counted.order_by(None).subquery()))
+    rows = db.session.execute(joined.order_by(*SORTS[sort]).limit(PAGE_SIZE)
+                              .offset((page - 1) * PAGE_SIZE)).all()
     return render_template(
         "tasks.html", rows=rows, total=total, page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         scope=scope, sort=sort, step=step, item=item, q=q, major=major, counts=counts, now=utcnow(),

@@ -79,7 +79,7 @@ def describe(record: ExecutionRecord, bundle: Bundle) -> Entry:
         return Entry(_("%(who)s 登记了申请（事项 %(item)s）", who=who, item=payload.get("item")))
     if action == "task_completed":
         details = [(pick(fields[k].label, fields[k].label_en) if k in fields else k, _value(fields.get(k), v))
-                   for k, v in payload.get("data", {}).items()]
+                   for k, v in payload.get("data", {}).items() if v is not None]
         return Entry(_("%(who)s 办理了“%(step)s”", who=who, step=title), details)
     if action == "task_claimed":
         return Entry(_("%(who)s 认领了“%(step)s”", who=who, step=title))

@@ -42,9 +42,17 @@ def upgrade():
                                       server_default='internal'))
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('language', sa.String(length=8), nullable=False, server_default='zh'))
+    # The task list asks for open, unclaimed tasks of a role, oldest first: index exactly that.
+    with op.batch_alter_table('task_item', schema=None) as batch_op:
+        batch_op.drop_index('ix_task_item_open_by_role')
+        batch_op.create_index('ix_task_item_open_by_role', ['state', 'role', 'claimed_by', 'created_at', 'case_id'],
+                              unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('task_item', schema=None) as batch_op:
+        batch_op.drop_index('ix_task_item_open_by_role')
+        batch_op.create_index('ix_task_item_open_by_role', ['state', 'role', 'created_at'], unique=False)
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.drop_column('language')
     with op.batch_alter_table('approval_case', schema=None) as batch_op:
