@@ -188,5 +188,12 @@ def test_major_application_from_registration_to_decision(chromium, server, tmp_p
     leader.shot("03-case-page")
     clerk.page.goto(f"{server}/?scope=available")
     clerk.shot("04-clerk-task-list")
+
+    # English is one click away, and stays the user's choice.
+    page.click("button[name=lang][value=en]")
+    page.wait_for_selector("text=Sign out")
+    assert "Record of the case" in page.content() and "Awaiting delivery" in page.content()
+    leader.shot("05-case-page-english")
+    page.click("button[name=lang][value=zh]")
     for staff in (clerk, reviewer, legal, secretary, leader):
         staff.context.close()

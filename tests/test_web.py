@@ -320,3 +320,34 @@ def test_onsite_check_without_video_is_fine_with_a_reason(api):
     # and a case without the on-site check goes straight to review, as before
     other = api.new_case()["case_no"]
     assert [t["name"] for t in api.complete(other, "receive", "clerk", f.ACCEPT)["next_tasks"]] == ["review"]
+
+
+def test_everyone_sees_only_what_their_roles_allow(api, browser):
+    case_no = api.new_case()["case_no"]
+    assert browser("designer").get(f"/cases/{case_no}").status_code == 403
+    assert api.get(f"/api/cases/{case_no}", "designer").status_code == 403
+    assert api.get(f"/api/cases/{case_no}/records", "admin").status_code == 403
+    assert browser("legal").get(f"/cases/{case_no}").status_code == 200
+
+    secret = api.post("/api/cases", "clerk", json={"item": "XK-002", "confidentiality": "state_secret",
+                                                   "applicant": {"name": "某单位", "type": "natural_person"}})
+    secret_no = secret.get_json()["case_no"]
+    assert browser("clerk").get(f"/cases/{secret_no}").status_code == 200  # registered it
+    assert browser("legal").get(f"/cases/{secret_no}").status_code == 403  # never acted on it
+    assert browser("leader").get(f"/cases/{secret_no}").status_code == 200
+    assert api.get(f"/api/cases/{secret_no}", "supervisor").status_code == 200
+    api.complete(secret_no, "receive", "clerk", f.ACCEPT)
+    assert browser("reviewer").get(f"/cases/{secret_no}").status_code == 200  # it is now at their step
+
+
+def test_double_submit_of_a_task_page(api, browser):
+    case_no = api.new_case()["case_no"]
+    task = api.open_task(case_no, "receive")
+    b = browser("clerk")
+    b.get(f"/tasks/{task['id']}")
+    form = {"outcome": "accept", "materials_complete": "true", "action": "submit"}
+    assert b.post(f"/tasks/{task['id']}", form).status_code == 302
+    again = b.post(f"/tasks/{task['id']}", form, follow_redirects=True)
+    assert "任务已办结或不可办理" in html(again)
+    recs = api.get(f"/api/cases/{case_no}/records", "clerk").get_json()["records"]
+    assert len([r for r in recs if r["action"] == "task_completed"]) == 1

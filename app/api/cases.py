@@ -34,13 +34,13 @@ def create_case():
 @bp.get("/cases/<case_no>")
 @login_required
 def show_case(case_no: str):
-    return jsonify(dump_case(case_service.get_case(case_no)))
+    return jsonify(dump_case(case_service.case_for_viewer(g.user, case_no)))
 
 
 @bp.get("/cases/<case_no>/records")
 @login_required
 def case_records(case_no: str):
-    case = case_service.get_case(case_no)
+    case = case_service.case_for_viewer(g.user, case_no)
     after = request.args.get("after_seq", default=0, type=int)
     records = db.session.scalars(select(ExecutionRecord).where(
         ExecutionRecord.case_id == case.id, ExecutionRecord.seq > after).order_by(ExecutionRecord.seq))
@@ -50,4 +50,4 @@ def case_records(case_no: str):
 @bp.get("/cases/<case_no>/records/verify")
 @login_required
 def verify_case_records(case_no: str):
-    return jsonify(VerifySchema().dump(verify_case(case_service.get_case(case_no)).to_dict()))
+    return jsonify(VerifySchema().dump(verify_case(case_service.case_for_viewer(g.user, case_no)).to_dict()))

@@ -6,6 +6,7 @@ from ..extensions import db
 from ..models import TaskItem
 from ..schemas import CompleteSchema, CompletionSchema, TaskDetailSchema, TaskListQuerySchema, TaskSchema
 from ..services import cases as case_service
+from ..services.errors import Forbidden
 from . import bp
 from .helpers import load_json, login_required
 
@@ -28,6 +29,8 @@ def list_tasks():
 @login_required
 def show_task(task_id: str):
     task = case_service.get_task(task_id)
+    if not case_service.may_view_case(g.user, task.case):
+        raise Forbidden.of("permission_denied")
     meta = case_service.task_meta(task)
     task.instructions = meta.instructions
     task.form = meta.form.to_dict()

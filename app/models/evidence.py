@@ -35,3 +35,4 @@ class Evidence(db.Model):
     uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     supersedes = relationship("Evidence", remote_side=[id])
+    case = relationship("Case")

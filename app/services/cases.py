@@ -86,6 +86,30 @@ def get_task(task_id: str) -> TaskItem:
     return task
 
 
+CASE_WORKING_ROLES = frozenset({"clerk", "reviewer", "legal", "counsel", "secretary", "leader"})
+
+
+def may_view_case(user: User, case: Case) -> bool:
+    """Supervisors see every case; staff who work cases see them, but a state-secret case only its
+    leader and the people who acted on it; designers and administrators see no case data."""
+    if user.has_role("supervisor"):
+        return True
+    if not CASE_WORKING_ROLES & user.roles:
+        return False
+    if case.confidentiality != "state_secret" or user.has_role("leader") or case.created_by == user.username:
+        return True
+    return db.session.scalar(select(func.count(TaskItem.id)).where(
+        TaskItem.case_id == case.id, (TaskItem.completed_by == user.username) | (TaskItem.claimed_by == user.username)
+        | ((TaskItem.state == "READY") & TaskItem.role.in_(sorted(user.roles))))) > 0
+
+
+def case_for_viewer(user: User, case_no: str) -> Case:
+    case = get_case(case_no)
+    if not may_view_case(user, case):
+        raise Forbidden.of("permission_denied")
+    return case
+
+
 def task_meta(task: TaskItem) -> TaskMeta:
     return get_bundle(task.case.bundle).task_meta(task.process_id, task.name)
 

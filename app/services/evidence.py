@@ -156,7 +156,7 @@ def add_evidence(case: Case, uploads: list[Upload], user: User, task_id: str | N
 def attach(user: User, case_no: str, uploads: list[Upload], task_id: str | None = None) -> list[Evidence]:
     """A user action: add files to a case (or one of its tasks), in one transaction."""
     case = _case_for_update(case_no)
-    _require_staff(user)
+    _require_viewer(user, case)
     rows = add_evidence(case, uploads, user, task_id=task_id)
     db.session.commit()
     return rows
@@ -172,7 +172,7 @@ def supersede(user: User, evidence_id: int, upload: Upload, reason: str) -> Evid
     if old.superseded:
         raise InvalidData(t("already_superseded"), fields={"reason": [t("already_superseded")]})
     case = _case_for_update(None, old.case_id)
-    _require_staff(user)
+    _require_viewer(user, case)
     (new,) = add_evidence(case, [upload], user, task_id=old.task_id, supersedes=old, reason=reason.strip())
     old.superseded = True  # a flag for lists; the old row and its bytes stay
     db.session.commit()
@@ -189,6 +189,7 @@ def open_for_download(user: User, evidence_id: int) -> tuple[Evidence, Path]:
     evidence = db.session.get(Evidence, evidence_id)
     if evidence is None:
         raise NotFound.of("not_found", what=str(evidence_id))
+    _require_viewer(user, evidence.case)
     if not may_read(user, evidence):
         case = _case_for_update(None, evidence.case_id)
         append_records(case, [RecordDraft(actor=user.username, action="refused", payload={
@@ -230,6 +231,7 @@ def _case_for_update(case_no: str | None, case_id: int | None = None) -> Case:
     return case
 
 
-def _require_staff(user: User) -> None:
-    if not ({"clerk", "reviewer", "legal", "counsel", "secretary", "leader"} & user.roles):
+def _require_viewer(user: User, case: Case) -> None:
+    from .cases import may_view_case
+    if not may_view_case(user, case):
         raise Forbidden.of("permission_denied")

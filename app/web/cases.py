@@ -75,6 +75,8 @@ def _case_or_404(case_no: str) -> Case:
     case = db.session.scalar(select(Case).where(Case.case_no == case_no))
     if case is None:
         abort(404)
+    if not case_service.may_view_case(current_user(), case):
+        abort(403)
     return case
 
 

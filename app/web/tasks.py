@@ -98,6 +98,8 @@ def _task_or_404(task_id: str) -> TaskItem:
     task = db.session.get(TaskItem, task_id)
     if task is None:
         abort(404)
+    if not case_service.may_view_case(current_user(), task.case):
+        abort(403)
     return task
 
 
