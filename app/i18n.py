@@ -47,6 +47,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "task_claimed_by_other": ("任务已被 {user} 认领", "The task is claimed by {user}."),
     "task_not_claimed_by_you": ("您未认领此任务，无法释放", "You have not claimed this task."),
     "concurrent_change": ("案件刚被他人修改，请刷新后重试", "The case was changed by someone else; reload and retry."),
+    "case_suspended": ("案件已被监督人员中止办理，恢复后方可继续", "The case is suspended by a supervisor."),
     "case_not_running": ("案件不在办理中（状态：{status}）", "The case is not running (status: {status})."),
     "unknown_item": ("事项不存在：{value}", "No such service item: {value}"),
     "not_deployed": ("流程尚未部署：{value}", "The process is not deployed: {value}"),

@@ -6,6 +6,9 @@ from .cases import Case, CommitteeMeeting, LegalReviewRound, TaskItem
 from .evidence import Evidence
 from ..records.models import ExecutionRecord
 from ..calendar.models import CalendarDay, CalendarYear
+from ..deadlines.models import ClockPause
+from ..scheduler.models import SchedulerLease, SchedulerRun
 
 __all__ = ["User", "UserRole", "ServiceItem", "DefinitionVersion", "Case", "TaskItem", "LegalReviewRound",
-           "CommitteeMeeting", "ExecutionRecord", "Evidence"]
+           "CommitteeMeeting", "ExecutionRecord", "Evidence", "CalendarDay", "CalendarYear", "ClockPause",
+           "SchedulerLease", "SchedulerRun"]

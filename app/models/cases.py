@@ -42,6 +42,26 @@ class Case(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[dt.datetime | None]
 
+    # Legal time limits (行政许可法 第32、42、45条), all dates in China time; see app.deadlines.
+    received_on: Mapped[dt.date | None]
+    correction_notice_on: Mapped[dt.date | None]
+    accepted_on: Mapped[dt.date | None]  # the decision clock starts here
+    deemed_accepted: Mapped[bool] = mapped_column(default=False)  # no correction notice within 5 wd
+    decision_due: Mapped[dt.date | None] = mapped_column(index=True)
+    decision_due_confirmed: Mapped[bool] = mapped_column(default=True)
+    calendar_version: Mapped[str | None] = mapped_column(String(64))
+    extension_days: Mapped[int] = mapped_column(default=0)
+    decided_on: Mapped[dt.date | None]
+    publication_due: Mapped[dt.date | None]
+    published_on: Mapped[dt.date | None]
+    overdue_recorded: Mapped[bool] = mapped_column(default=False)
+    publication_overdue_recorded: Mapped[bool] = mapped_column(default=False)
+    # Supervision and the engine
+    suspended: Mapped[bool] = mapped_column(default=False)
+    engine_error: Mapped[str | None] = mapped_column(Text)
+    next_timer_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    stuck_recorded: Mapped[bool] = mapped_column(default=False)
+
     item = relationship("ServiceItem", lazy="joined", innerjoin=True)
     process_version = relationship("DefinitionVersion")  # loaded when asked for: it holds the whole diagram
 
@@ -67,7 +87,10 @@ class TaskItem(db.Model):
     state: Mapped[str] = mapped_column(String(16))  # READY, COMPLETED, CANCELLED
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    due_at: Mapped[dt.date | None]
+    due_at: Mapped[dt.date | None] = mapped_column(index=True)
+    due_confirmed: Mapped[bool] = mapped_column(default=True)
+    due_extended: Mapped[bool] = mapped_column(default=False)  # legal review: +3 wd once
+    overdue_recorded: Mapped[bool] = mapped_column(default=False)
     completed_at: Mapped[dt.datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(64))
     draft: Mapped[dict | None] = mapped_column(JSON)

@@ -23,6 +23,8 @@ class ServiceItem(db.Model):
     conditions: Mapped[str | None] = mapped_column(Text)
     materials: Mapped[list] = mapped_column(JSON, default=list)
     statutory_days: Mapped[int] = mapped_column(default=20)
+    # 统一/联合/集中办理 (第42条第二款): 45 working days, one extension of 15 with the government's approval.
+    joint_handling: Mapped[bool] = mapped_column(default=False)
     promised_days: Mapped[int | None]
     fees: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)

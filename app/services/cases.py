@@ -167,6 +167,8 @@ def _refuse(error_cls: type[ServiceError], key: str, user: User, task: TaskItem,
 def _check_may_act(user: User, task: TaskItem, attempted: str) -> None:
     if task.state != "READY":
         raise Conflict.of("task_not_open", state=task.state)
+    if task.case.suspended:
+        raise Conflict.of("case_suspended")
     if not user.has_role(task.role):
         raise _refuse(Forbidden, "role_required", user, task, attempted, role=role_label(task.role))
     refusal = separation_refusal(task, user.username)
@@ -242,6 +244,7 @@ def create_case(user: User, item_code: str, applicant: dict, facts: dict, confid
     open_metas, _created = _sync_projection(case, workflow, bundle, capture.ready_user_tasks_before)
     _update_status(case, workflow, open_metas, drafts)
     case.state = dump_workflow(workflow)
+    case.next_timer_at = next_timer(workflow)
     append_records(case, drafts)
     if attachments:
         from .evidence import add_evidence
@@ -349,6 +352,8 @@ def complete_task(user: User, task_id: str, data: dict) -> Completion:
     open_metas, next_tasks = _sync_projection(case, workflow, bundle, capture.ready_user_tasks_before, task.id)
     _update_status(case, workflow, open_metas, drafts, last_kind=task.kind, last_data=cleaned)
     case.state = dump_workflow(workflow)
+    case.next_timer_at = next_timer(workflow)
+    case.engine_error = None
     case.updated_at = now
     append_records(case, drafts)
     db.session.commit()
@@ -434,6 +439,58 @@ def _apply_kind_effects(case: Case, task: TaskItem, user: User, cleaned: dict, d
         drafts.append(RecordDraft(actor=user.username, role=task.role, action="decision_made",
                                   payload={"decision": cleaned.get("decision"),
                                            "document_no": cleaned.get("document_no"), "is_major": case.is_major}))
+
+
+# ------------------------------------------------------------------------------------------ engine wake-ups
+
+@action
+def wake_case(case_id: int, actor: str, reason: str) -> dict:
+    """Run the engine for a case outside a user action: fire due timers, or retry after an engine error.
+
+    One transaction: engine state, projection and records (actor 'scheduler' or the supervisor).
+    Returns {"transitions": n, "error": message-or-None}; an engine error is kept on the case (shown on the
+    supervisor's desk) and nothing else changes.
+    """
+    case = _lock_case(case_id)
+    bundle = get_bundle(case.bundle)
+    workflow = load_workflow(bundle, case.process_key, case.state)
+    try:
+        with TransitionCapture(workflow) as capture:
+            workflow.refresh_timers()
+            workflow.do_engine_steps()
+    except SpiffWorkflowException as exc:
+        db.session.rollback()
+        case = _lock_case(case_id)
+        case.engine_error = str(exc)[:2000]
+        append_records(case, [RecordDraft(actor=actor, action="engine_error", payload={
+            "reason": reason, "error": case.engine_error})])
+        db.session.commit()
+        return {"transitions": 0, "error": case.engine_error}
+    drafts = [RecordDraft(actor=actor, action="engine_woken", payload={"reason": reason})] \
+        + _transition_drafts(capture, None, None)
+    open_metas, _created = _sync_projection(case, workflow, bundle, capture.ready_user_tasks_before)
+    _update_major_flag(case, workflow, drafts)
+    _update_status(case, workflow, open_metas, drafts)
+    case.state = dump_workflow(workflow)
+    case.engine_error = None
+    case.next_timer_at = next_timer(workflow)
+    case.updated_at = utcnow()
+    append_records(case, drafts)
+    db.session.commit()
+    return {"transitions": len(capture.transitions), "error": None}
+
+
+def next_timer(workflow):
+    """When the case's earliest BPMN timer falls due (naive UTC), so the scheduler wakes it then."""
+    import datetime as dt
+    times = []
+    for event in workflow.waiting_events():
+        if "Timer" in event.event_type and event.value:
+            moment = dt.datetime.fromisoformat(str(event.value))
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            times.append(moment)
+    return min(times) if times else None
 
 
 # ------------------------------------------------------------------------------------------ engine → rows

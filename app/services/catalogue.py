@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import ServiceItem
 
 _FIELDS = ("name", "name_en", "category", "major", "process_key", "authority", "legal_basis", "conditions",
-           "materials", "statutory_days", "promised_days", "fees")
+           "materials", "statutory_days", "promised_days", "fees", "joint_handling")
 
 
 def load_catalogue(path: str) -> tuple[int, int]:
@@ -23,9 +23,9 @@ def load_catalogue(path: str) -> tuple[int, int]:
             item = ServiceItem(code=entry["code"])
             db.session.add(item)
             created += 1
-        elif any(getattr(item, f) != entry.get(f) for f in _FIELDS):
+        elif any(getattr(item, f) != entry.get(f, False if f == "joint_handling" else None) for f in _FIELDS):
             updated += 1
         for f in _FIELDS:
-            setattr(item, f, entry.get(f))
+            setattr(item, f, entry.get(f, False) if f == "joint_handling" else entry.get(f))
     db.session.commit()
     return created, updated

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..models.base import utcnow
+
+# 行政许可法 第45条: the only procedures whose time is not counted in the decision period.
+EXCLUDED_PROCEDURES = ("hearing", "tender", "auction", "inspection", "testing", "quarantine", "appraisal",
+                       "expert_review")
+PROCEDURE_LABELS = {"hearing": ("听证", "Hearing"), "tender": ("招标", "Tender"), "auction": ("拍卖", "Auction"),
+                    "inspection": ("检验", "Inspection"), "testing": ("检测", "Testing"),
+                    "quarantine": ("检疫", "Quarantine"), "appraisal": ("鉴定", "Appraisal"),
+                    "expert_review": ("专家评审", "Expert review")}
+
+
+class ClockPause(db.Model):
+    """A period excluded from the decision clock, with the written notice given to the applicant."""
+    __tablename__ = "clock_pause"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("approval_case.id"), index=True)
+    procedure: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    notice_ref: Mapped[str] = mapped_column(String(200))  # the written notice to the applicant
+    start_on: Mapped[dt.date]
+    end_on: Mapped[dt.date | None]  # None while the procedure runs
+    paused_workdays: Mapped[int | None]
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ended_by: Mapped[str | None] = mapped_column(String(64))
