@@ -34,6 +34,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .cli import register_commands
     register_commands(app)
+
+    # A newly loaded holiday notice or closure changes open deadlines: recompute them, recorded.
+    from .calendar.service import calendar_changed
+    from .deadlines.service import recompute_open_cases
+    calendar_changed.connect(lambda sender, **kwargs: recompute_open_cases(), app, weak=False)
     return app
 
 

@@ -14,7 +14,7 @@ from app import create_app
 from app.extensions import db
 from app.records.triggers import create_statements, drop_statements
 
-CASE_TABLES = ("evidence", "committee_meeting", "legal_review_round", "task_item", "execution_record", "approval_case")
+CASE_TABLES = ("clock_pause", "evidence", "committee_meeting", "legal_review_round", "task_item", "execution_record", "approval_case")
 
 
 def _database_url(tmpdir: str) -> str:
@@ -110,7 +110,13 @@ class Api:
         headers = kwargs.pop("headers", {})
         if user:
             headers["Authorization"] = f"Bearer {self.token(user)}"
-        return self.client.open(path, method=method, headers=headers, **kwargs)
+        res = self.client.open(path, method=method, headers=headers, **kwargs)
+        if user and res.status_code == 401 and res.get_json().get("error") == "bad_token":
+            # a token from before a frozen-clock jump (tests of deadlines): sign in again, once
+            del self.tokens[user]
+            headers["Authorization"] = f"Bearer {self.token(user)}"
+            res = self.client.open(path, method=method, headers=headers, **kwargs)
+        return res
 
     def get(self, path, user=None, **kw):
         return self.call("GET", path, user, **kw)

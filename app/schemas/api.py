@@ -5,6 +5,7 @@ import json
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from ..i18n import t
+from ..deadlines.models import EXCLUDED_PROCEDURES
 from ..models.evidence import CONFIDENTIALITY_CLASSES
 
 APPLICANT_TYPES = ("legal_person", "natural_person", "individual_business", "other_organization")
@@ -96,6 +97,7 @@ class TaskSchema(Schema):
     claimed_by = fields.String(allow_none=True)
     created_at = fields.DateTime()
     due = fields.Date(attribute="due_at", allow_none=True)
+    due_confirmed = fields.Boolean()
     completed_at = fields.DateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
     case_no = fields.Function(lambda task: task.case.case_no)
@@ -127,7 +129,48 @@ class CaseSchema(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
+    received_on = fields.Date(allow_none=True)
+    accepted_on = fields.Date(allow_none=True)
+    deemed_accepted = fields.Boolean()
+    decision_due = fields.Date(allow_none=True)
+    decision_due_confirmed = fields.Boolean()
+    extension_days = fields.Integer()
+    decided_on = fields.Date(allow_none=True)
+    publication_due = fields.Date(allow_none=True)
+    published_on = fields.Date(allow_none=True)
+    suspended = fields.Boolean()
     tasks = fields.List(fields.Nested(TaskSchema), attribute="open_tasks")
+
+
+class PauseSchema(_Strict):
+    procedure = fields.String(required=True, validate=validate.OneOf(EXCLUDED_PROCEDURES))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    notice_ref = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    start_on = fields.Date(load_default=None)
+
+
+class ResumeSchema(_Strict):
+    end_on = fields.Date(load_default=None)
+
+
+class ExtensionSchema(_Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    notice_ref = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    government_approval_ref = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class ReasonSchema(_Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class PauseOutSchema(Schema):
+    procedure = fields.String()
+    reason = fields.String()
+    notice_ref = fields.String()
+    start_on = fields.Date()
+    end_on = fields.Date(allow_none=True)
+    paused_workdays = fields.Integer(allow_none=True)
+    created_by = fields.String()
 
 
 class CompleteSchema(_Strict):

@@ -28,6 +28,7 @@ from ..roles import role_label
 from .definitions import bundle_key, get_bundle, latest_versions
 from .errors import Conflict, Forbidden, InvalidData, NotFound, ServiceError
 from .guard import decision_refusal, separation_refusal
+from ..deadlines import service as deadlines
 
 FACT_KEYS = ("category", "investment", "public_concern", "safety_impact", "hearing_held", "complex", "proposal")
 STATUS_WHILE_OPEN = {
@@ -143,10 +144,10 @@ def users_roles(usernames) -> dict[str, set[str]]:
 
 # ------------------------------------------------------------------------------------------ refusals
 
-def _refuse(error_cls: type[ServiceError], key: str, user: User, task: TaskItem, attempted: str,
-            **params) -> ServiceError:
+def _refuse(error_cls: type[ServiceError], key: str, user: User, case_id: int, attempted: str,
+            task: TaskItem | None = None, **params) -> ServiceError:
     """Undo the action, write the refusal into the case's records (evidence), and return the error."""
-    case_id, task_id, task_name, role = task.case_id, task.id, task.name, task.role
+    task_id, task_name, role = (task.id, task.name, task.role) if task is not None else (None, None, None)
     db.session.rollback()
     for _attempt in range(3):
         try:
@@ -170,10 +171,10 @@ def _check_may_act(user: User, task: TaskItem, attempted: str) -> None:
     if task.case.suspended:
         raise Conflict.of("case_suspended")
     if not user.has_role(task.role):
-        raise _refuse(Forbidden, "role_required", user, task, attempted, role=role_label(task.role))
+        raise _refuse(Forbidden, "role_required", user, task.case_id, attempted, task, role=role_label(task.role))
     refusal = separation_refusal(task, user.username)
     if refusal:
-        raise _refuse(Forbidden, refusal, user, task, attempted)
+        raise _refuse(Forbidden, refusal, user, task.case_id, attempted, task)
     if task.claimed_by and task.claimed_by != user.username:
         raise Conflict.of("task_claimed_by_other", user=task.claimed_by)
 
@@ -228,6 +229,7 @@ def create_case(user: User, item_code: str, applicant: dict, facts: dict, confid
                 process_key=item.process_key, process_version_id=latest[item.process_key].id, bundle=key,
                 state="", serializer_version=SERIALIZER_VERSION, created_by=user.username, created_at=now,
                 updated_at=now, facts_changed_at=now if facts else None)
+    deadlines.on_case_created(case)
     db.session.add(case)
     db.session.flush()
     case.case_no = f"XK-{now:%Y}-{case.id:06d}"
@@ -241,7 +243,8 @@ def create_case(user: User, item_code: str, applicant: dict, facts: dict, confid
     with TransitionCapture(workflow) as capture:
         workflow.do_engine_steps()
     drafts += _transition_drafts(capture, None, None)
-    open_metas, _created = _sync_projection(case, workflow, bundle, capture.ready_user_tasks_before)
+    open_metas, created = _sync_projection(case, workflow, bundle, capture.ready_user_tasks_before)
+    deadlines.assign_due_dates(case, created, bundle, drafts)
     _update_status(case, workflow, open_metas, drafts)
     case.state = dump_workflow(workflow)
     case.next_timer_at = next_timer(workflow)
@@ -308,13 +311,15 @@ def complete_task(user: User, task_id: str, data: dict) -> Completion:
     task = _task_for_action(task_id)
     _check_may_act(user, task, "complete")
     if isinstance(data, dict) and RESERVED_VARIABLES.intersection(data):
-        raise _refuse(Forbidden, "major_flag_locked", user, task, "complete")
+        raise _refuse(Forbidden, "major_flag_locked", user, task.case_id, "complete", task)
     meta = task_meta(task)
     try:
         cleaned = meta.form.validate(data, users_roles)
     except ValidationError as exc:
         raise InvalidData(_summary(exc.messages), fields=exc.messages)
     _validate_kind(task.kind, cleaned)
+    if task.kind == "receive":
+        deadlines.check_receive(task.case, cleaned.get("outcome"))
     if meta.requires_av:
         _require_audio_video(task, cleaned)
 
@@ -322,7 +327,7 @@ def complete_task(user: User, task_id: str, data: dict) -> Completion:
     if task.kind == "decide":
         refusal = decision_refusal(case)
         if refusal:
-            raise _refuse(Conflict, refusal, user, task, "complete")
+            raise _refuse(Conflict, refusal, user, task.case_id, "complete", task)
     bundle = get_bundle(case.bundle)
     workflow = load_workflow(bundle, case.process_key, case.state)
     engine_task = workflow.get_task_from_id(UUID(task.id))
@@ -340,7 +345,7 @@ def complete_task(user: User, task_id: str, data: dict) -> Completion:
             workflow.do_engine_steps()
     except SpiffWorkflowException as exc:  # e.g. a rule input missing: nothing is saved, the attempt is
         current_app.logger.warning("engine error on task %s: %s", task.id, exc)  # recorded as evidence
-        raise _refuse(Conflict, "engine_error", user, task, "complete", detail=str(exc))
+        raise _refuse(Conflict, "engine_error", user, task.case_id, "complete", task, detail=str(exc))
     drafts += _transition_drafts(capture, task.id, user.username)
 
     now = utcnow()
@@ -350,6 +355,8 @@ def complete_task(user: User, task_id: str, data: dict) -> Completion:
     _apply_kind_effects(case, task, user, cleaned, drafts, now)
     _update_major_flag(case, workflow, drafts)
     open_metas, next_tasks = _sync_projection(case, workflow, bundle, capture.ready_user_tasks_before, task.id)
+    deadlines.assign_due_dates(case, next_tasks, bundle, drafts)
+    case.stuck_recorded = False
     _update_status(case, workflow, open_metas, drafts, last_kind=task.kind, last_data=cleaned)
     case.state = dump_workflow(workflow)
     case.next_timer_at = next_timer(workflow)
@@ -392,6 +399,12 @@ def _require_audio_video(task: TaskItem, cleaned: dict) -> None:
 
 def _apply_kind_effects(case: Case, task: TaskItem, user: User, cleaned: dict, drafts: list, now) -> None:
     kind = task.kind
+    if kind == "receive":
+        deadlines.on_receive(case, cleaned.get("outcome"), user.username, drafts)
+    elif kind == "decide":
+        deadlines.on_decided(case, cleaned, drafts)
+    elif kind == "publish":
+        deadlines.on_published(case, cleaned)
     if kind == "receive" and cleaned.get("outcome") == "accept":
         drafts.append(RecordDraft(actor=user.username, role=task.role, action="case_accepted",
                                   payload={"accepted_at": now.isoformat()}))
@@ -468,7 +481,9 @@ def wake_case(case_id: int, actor: str, reason: str) -> dict:
         return {"transitions": 0, "error": case.engine_error}
     drafts = [RecordDraft(actor=actor, action="engine_woken", payload={"reason": reason})] \
         + _transition_drafts(capture, None, None)
-    open_metas, _created = _sync_projection(case, workflow, bundle, capture.ready_user_tasks_before)
+    open_metas, created = _sync_projection(case, workflow, bundle, capture.ready_user_tasks_before)
+    deadlines.assign_due_dates(case, created, bundle, drafts)
+    case.stuck_recorded = False
     _update_major_flag(case, workflow, drafts)
     _update_status(case, workflow, open_metas, drafts)
     case.state = dump_workflow(workflow)

@@ -1,0 +1,41 @@
+"""Clock actions on the API: pause and resume for §45 procedures, the one extension, legal review +3."""
+from flask import g, jsonify
+
+from ..deadlines import service as deadlines
+from ..schemas import ExtensionSchema, PauseOutSchema, PauseSchema, ReasonSchema, ResumeSchema, TaskSchema
+from ..services import cases as case_service
+from . import bp
+from .cases import dump_case
+from .helpers import load_json, login_required
+
+
+@bp.post("/cases/<case_no>/clock/pause")
+@login_required
+def pause_clock(case_no: str):
+    body = load_json(PauseSchema())
+    pause = deadlines.pause_clock(g.user, case_no, body["procedure"], body["reason"], body["notice_ref"],
+                                  body["start_on"])
+    return jsonify({"pause": PauseOutSchema().dump(pause), "case": dump_case(case_service.get_case(case_no))}), 201
+
+
+@bp.post("/cases/<case_no>/clock/resume")
+@login_required
+def resume_clock(case_no: str):
+    body = load_json(ResumeSchema())
+    pause = deadlines.resume_clock(g.user, case_no, body["end_on"])
+    return jsonify({"pause": PauseOutSchema().dump(pause), "case": dump_case(case_service.get_case(case_no))})
+
+
+@bp.post("/cases/<case_no>/clock/extend")
+@login_required
+def extend_decision(case_no: str):
+    body = load_json(ExtensionSchema())
+    deadlines.extend_decision(g.user, case_no, body["reason"], body["notice_ref"], body["government_approval_ref"])
+    return jsonify({"case": dump_case(case_service.get_case(case_no))})
+
+
+@bp.post("/tasks/<task_id>/extend-review")
+@login_required
+def extend_legal_review(task_id: str):
+    body = load_json(ReasonSchema())
+    return jsonify(TaskSchema().dump(deadlines.extend_legal_review(g.user, task_id, body["reason"])))

@@ -1,0 +1,171 @@
+"""The scheduler's jobs: catch-up scans over the database, so a restarted scheduler misses nothing.
+
+Every scan is idempotent: what it does to a case it marks on the case (or task), and it only picks rows
+not yet marked; running it twice changes nothing the second time. Each case is handled in its own
+transaction, so one busy case (a user action in flight) is simply picked up by the next run.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from sqlalchemy import exists, select
+
+from ..calendar.service import calendar
+from ..extensions import db
+from ..i18n import t
+from ..models import Case, TaskItem
+from ..records import RecordDraft, append_records
+from ..services.errors import ServiceError
+from .clock import correction_notice_due
+from .service import TERMINAL, china_date, recompute
+
+SCHEDULER = "scheduler"
+
+
+def _each_case(case_ids, apply) -> int:
+    """Lock each case, let ``apply`` change it (returning whether it did), commit; count the changes."""
+    from ..services.cases import _lock_case, action
+    changed = 0
+
+    @action
+    def one(case_id):
+        case = _lock_case(case_id)
+        if apply(case):
+            db.session.commit()
+            return True
+        db.session.rollback()
+        return False
+
+    for case_id in list(case_ids):
+        try:
+            changed += bool(one(case_id))
+        except ServiceError:  # changed meanwhile by a user; the next run sees it again
+            continue
+    return changed
+
+
+def fire_due_timers(now: dt.datetime) -> dict:
+    """BPMN timer events whose time has come: wake their cases."""
+    from ..services.cases import wake_case
+    due = db.session.scalars(select(Case.id).where(Case.next_timer_at <= now, Case.suspended.is_(False),
+                                                   Case.status.not_in(TERMINAL))).all()
+    fired = errors = 0
+    for case_id in due:
+        try:
+            result = wake_case(case_id, SCHEDULER, "timer due")
+        except ServiceError:
+            continue
+        fired += result["error"] is None
+        errors += result["error"] is not None
+    return {"due": len(due), "fired": fired, "errors": errors}
+
+
+def scan_deemed_acceptance(today: dt.date) -> dict:
+    """第32条: no correction notice within 5 working days of receipt → accepted on the receipt date."""
+    candidates = db.session.scalars(select(Case.id).where(
+        Case.accepted_on.is_(None), Case.correction_notice_on.is_(None), Case.received_on.is_not(None),
+        Case.status.not_in(TERMINAL))).all()
+    cal = calendar()
+
+    def apply(case: Case) -> bool:
+        if case.accepted_on is not None or case.correction_notice_on is not None:
+            return False
+        limit = correction_notice_due(case.received_on, cal)
+        if not limit.date < today:
+            return False
+        case.accepted_on, case.deemed_accepted = case.received_on, True
+        drafts = [RecordDraft(actor=SCHEDULER, action="deemed_accepted", payload={
+            "received_on": case.received_on.isoformat(), "notice_due": limit.date.isoformat(),
+            "message": t("deemed_accepted_no_correction", lang="zh", date=case.received_on.isoformat())})]
+        recompute(case, drafts)
+        append_records(case, drafts)
+        return True
+
+    return {"candidates": len(candidates), "deemed_accepted": _each_case(candidates, apply)}
+
+
+def scan_overdue(today: dt.date) -> dict:
+    """One record when a task or a case's decision becomes overdue (and it goes on the supervisor's desk)."""
+    task_rows = db.session.execute(select(TaskItem.case_id, TaskItem.id).where(
+        TaskItem.state == "READY", TaskItem.due_at < today, TaskItem.overdue_recorded.is_(False))).all()
+    by_case: dict[int, list[str]] = {}
+    for case_id, task_id in task_rows:
+        by_case.setdefault(case_id, []).append(task_id)
+
+    def apply_tasks(case: Case) -> bool:
+        tasks = db.session.scalars(select(TaskItem).where(TaskItem.id.in_(by_case[case.id]),
+                                                          TaskItem.overdue_recorded.is_(False))).all()
+        for task in tasks:
+            task.overdue_recorded = True
+        append_records(case, [RecordDraft(actor=SCHEDULER, action="task_overdue", task_id=task.id,
+                                          task_name=task.name, payload={"due": task.due_at.isoformat()})
+                              for task in tasks])
+        return bool(tasks)
+
+    cases = db.session.scalars(select(Case.id).where(
+        Case.decision_due < today, Case.decided_on.is_(None), Case.overdue_recorded.is_(False),
+        Case.status.not_in(TERMINAL))).all()
+
+    def apply_case(case: Case) -> bool:
+        if case.overdue_recorded or case.decided_on is not None:
+            return False
+        case.overdue_recorded = True
+        append_records(case, [RecordDraft(actor=SCHEDULER, action="decision_overdue", payload={
+            "decision_due": case.decision_due.isoformat()})])
+        return True
+
+    return {"tasks_overdue": _each_case(by_case, apply_tasks), "cases_overdue": _each_case(cases, apply_case)}
+
+
+def scan_publication(today: dt.date) -> dict:
+    """Decisions not published within 7 working days of the decision date."""
+    late = db.session.scalars(select(Case.id).where(
+        Case.publication_due < today, Case.published_on.is_(None), Case.publication_overdue_recorded.is_(False))).all()
+
+    def apply(case: Case) -> bool:
+        if case.publication_overdue_recorded or case.published_on is not None:
+            return False
+        case.publication_overdue_recorded = True
+        append_records(case, [RecordDraft(actor=SCHEDULER, action="publication_overdue", payload={
+            "publication_due": case.publication_due.isoformat()})])
+        return True
+
+    return {"publication_overdue": _each_case(late, apply)}
+
+
+def scan_stuck(today: dt.date) -> dict:
+    """Cases with no transition for N working days, and cases the engine can no longer move (no open
+    task, no timer, not finished) — each recorded once until the case moves again."""
+    workdays = current_app.config.get("SUPERVISION_STUCK_WORKDAYS", 5)
+    cal = calendar()
+    open_cases = db.session.execute(select(Case.id, Case.updated_at).where(
+        Case.status.not_in(TERMINAL), Case.suspended.is_(False), Case.stuck_recorded.is_(False))).all()
+    stuck = [case_id for case_id, updated in open_cases if cal.workdays_between(china_date(updated), today) >= workdays]
+    has_open_task = exists().where(TaskItem.case_id == Case.id, TaskItem.state == "READY")
+    broken = db.session.scalars(select(Case.id).where(
+        Case.status.not_in(TERMINAL), Case.stuck_recorded.is_(False), ~has_open_task,
+        Case.next_timer_at.is_(None))).all()
+
+    def mark(kind: str):
+        def apply(case: Case) -> bool:
+            if case.stuck_recorded:
+                return False
+            case.stuck_recorded = True
+            append_records(case, [RecordDraft(actor=SCHEDULER, action=f"case_{kind}", payload={
+                "since": case.updated_at.isoformat(), "workdays": workdays})])
+            return True
+        return apply
+
+    return {"broken": _each_case(broken, mark("broken")),
+            "stuck": _each_case([c for c in stuck if c not in broken], mark("stuck"))}
+
+
+def annual_report_reminder(today: dt.date) -> dict:
+    """统计年报: due before 31 January. In January, remind (log) every run; nothing is stored."""
+    due = dt.date(today.year, 1, 31)
+    in_season = today.month == 1
+    if in_season:
+        current_app.logger.warning("统计年报：%s 年度报告须于 %s 前公布并报送（剩 %d 天）", today.year - 1, due,
+                                   (due - today).days)
+    return {"in_season": int(in_season), "days_left": (due - today).days if in_season else None}

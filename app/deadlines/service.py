@@ -1,0 +1,262 @@
+"""Keeping the legal time limits of cases and tasks, and the actions that change them.
+
+Hooks (``on_*``, ``assign_due_dates``) run inside a case action's transaction and add their records to
+its drafts; the clock actions (pause, resume, extension) are user actions of their own, one transaction
+each, every one an execution record.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..i18n import t
+from ..models import Case, TaskItem, User
+from ..records import RecordDraft, append_records
+from ..services.errors import Conflict, Forbidden, InvalidData
+from .clock import (CHINA, china_today, correction_notice_due, decision_due, extension_workdays, legal_review_due,
+                    paused_workdays, publication_due)
+from .models import EXCLUDED_PROCEDURES, ClockPause
+from ..calendar.service import calendar
+
+TERMINAL = ("completed", "rejected_at_intake")
+
+
+def _date(value, default: dt.date) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)) if value else default
+    except ValueError:
+        return default
+
+
+def china_date(moment: dt.datetime) -> dt.date:
+    """A stored naive-UTC timestamp as a China date."""
+    return moment.replace(tzinfo=dt.timezone.utc).astimezone(CHINA).date()
+
+
+# --------------------------------------------------------------------------------------------- hooks
+
+def on_case_created(case: Case) -> None:
+    case.received_on = china_today()
+
+
+def check_receive(case: Case, outcome: str | None) -> None:
+    """Once deemed accepted (no correction notice in time), the intake can only be an acceptance."""
+    if case.deemed_accepted and outcome in ("correct", "reject"):
+        message = t("deemed_accepted_no_correction", date=case.received_on.isoformat())
+        raise InvalidData(message, fields={"outcome": [message]})
+
+
+def on_receive(case: Case, outcome: str | None, actor: str, drafts: list) -> None:
+    today = china_today()
+    if outcome == "accept":
+        if case.accepted_on is None:
+            case.accepted_on = today
+        recompute(case, drafts)
+    elif outcome == "correct":
+        if case.correction_notice_on is None:
+            case.correction_notice_on = today
+        else:  # 第32条: one notice listing everything; a second notice is flagged for the supervisor
+            drafts.append(RecordDraft(actor="engine", action="warning", payload={
+                "warning": "second_correction_notice", "message": t("second_correction_notice", lang="zh"),
+                "first_notice_on": case.correction_notice_on.isoformat()}))
+
+
+def on_decided(case: Case, data: dict, drafts: list) -> None:
+    case.decided_on = _date(data.get("decision_date"), china_today())
+    recompute(case, drafts)
+
+
+def on_published(case: Case, data: dict) -> None:
+    case.published_on = _date(data.get("published_on"), china_today())
+
+
+def recompute(case: Case, drafts: list | None = None) -> None:
+    """Decision and publication due dates from the case's dates, pauses and extension."""
+    cal = calendar()
+    if case.accepted_on is not None:
+        paused = 0
+        for pause in db.session.scalars(select(ClockPause).where(ClockPause.case_id == case.id)):
+            end = pause.end_on or max(china_today(), pause.start_on)
+            paused += pause.paused_workdays if pause.end_on else paused_workdays(pause.start_on, end, cal)
+        due = decision_due(case.accepted_on, case.item, case.extension_days, paused, cal)
+        changed = due.date != case.decision_due
+        case.decision_due, case.decision_due_confirmed, case.calendar_version = due.date, due.confirmed, due.calendar_version
+        if changed and drafts is not None:
+            drafts.append(RecordDraft(actor="engine", action="deadline_set", payload={
+                "decision_due": due.date.isoformat(), "confirmed": due.confirmed, "calendar": due.calendar_version,
+                "paused_workdays": paused, "extension_days": case.extension_days}))
+        for task in db.session.scalars(select(TaskItem).where(TaskItem.case_id == case.id, TaskItem.state == "READY",
+                                                              TaskItem.kind.not_in(("legal_review", "receive")))):
+            task.due_at, task.due_confirmed = case.decision_due, case.decision_due_confirmed
+    if case.decided_on is not None:
+        case.publication_due = publication_due(case.decided_on, cal).date
+
+
+def assign_due_dates(case: Case, created: list[TaskItem], bundle, drafts: list) -> None:
+    """Due dates of newly opened tasks: a duration declared on the task, the legal rule for intake and
+    legal review, else the case's decision deadline."""
+    cal = calendar()
+    today = china_today()
+    for task in created:
+        meta = bundle.task_meta(task.process_id, task.name)
+        if meta.due_workdays is not None:
+            due = cal.add_workdays(today, meta.due_workdays)
+        elif task.kind == "receive":
+            due = correction_notice_due(case.received_on or today, cal) if case.correction_notice_on is None \
+                else None
+        elif task.kind == "legal_review":
+            due = legal_review_due(today, False, cal)
+            if case.decision_due and due.date > case.decision_due:
+                drafts.append(RecordDraft(actor="engine", action="warning", task_id=task.id, task_name=task.name,
+                                          payload={"warning": "legal_review_past_decision_due",
+                                                   "message": t("legal_review_past_decision_due", lang="zh",
+                                                                review=due.date.isoformat(),
+                                                                decision=case.decision_due.isoformat())}))
+        else:
+            task.due_at, task.due_confirmed = case.decision_due, case.decision_due_confirmed
+            continue
+        task.due_at, task.due_confirmed = (due.date, due.confirmed) if due else (None, True)
+
+
+# --------------------------------------------------------------------------------------------- actions
+
+def _case_for_clock(case_no: str) -> Case:
+    from ..services.cases import get_case, _lock_case
+    case = _lock_case(get_case(case_no).id)
+    if case.status in TERMINAL:
+        raise Conflict.of("case_not_running", status=case.status)
+    return case
+
+
+def _refuse(user: User, case: Case, key: str, error_cls=Forbidden, **params):
+    from ..services.cases import _refuse as refuse_and_record
+    return refuse_and_record(error_cls, key, user, case.id, "clock", **params)
+
+
+def pause_clock(user: User, case_no: str, procedure: str, reason: str, notice_ref: str,
+                start_on: dt.date | None = None) -> ClockPause:
+    """第45条: hearing, tender, auction, inspection, testing, quarantine, appraisal or expert review, with
+    the written notice to the applicant. Nothing else pauses the decision clock."""
+    case = _case_for_clock(case_no)
+    if not {"reviewer", "leader"} & user.roles:
+        raise _refuse(user, case, "role_required", role="审查人员/局领导")
+    errors = {}
+    if procedure not in EXCLUDED_PROCEDURES:
+        errors["procedure"] = [t("procedure_not_excluded")]
+    if not (reason or "").strip():
+        errors["reason"] = [t("required")]
+    if not (notice_ref or "").strip():
+        errors["notice_ref"] = [t("pause_needs_notice")]
+    if errors:
+        raise InvalidData(next(iter(errors.values()))[0], fields=errors)
+    if case.accepted_on is None:
+        raise Conflict(t("clock_not_started"), code="clock_not_started")
+    if db.session.scalar(select(ClockPause).where(ClockPause.case_id == case.id, ClockPause.end_on.is_(None))):
+        raise Conflict(t("clock_already_paused"), code="clock_already_paused")
+    pause = ClockPause(case_id=case.id, procedure=procedure, reason=reason.strip(), notice_ref=notice_ref.strip(),
+                       start_on=start_on or china_today(), created_by=user.username)
+    db.session.add(pause)
+    drafts = [RecordDraft(actor=user.username, action="clock_paused", payload={
+        "procedure": procedure, "reason": pause.reason, "notice_ref": pause.notice_ref,
+        "start_on": pause.start_on.isoformat()})]
+    db.session.flush()
+    recompute(case, drafts)
+    append_records(case, drafts)
+    db.session.commit()
+    return pause
+
+
+def resume_clock(user: User, case_no: str, end_on: dt.date | None = None) -> ClockPause:
+    case = _case_for_clock(case_no)
+    if not {"reviewer", "leader"} & user.roles:
+        raise _refuse(user, case, "role_required", role="审查人员/局领导")
+    pause = db.session.scalar(select(ClockPause).where(ClockPause.case_id == case.id, ClockPause.end_on.is_(None)))
+    if pause is None:
+        raise Conflict(t("clock_not_paused"), code="clock_not_paused")
+    end = end_on or china_today()
+    if end < pause.start_on:
+        raise InvalidData(t("pause_end_before_start"), fields={"end_on": [t("pause_end_before_start")]})
+    pause.end_on, pause.ended_by = end, user.username
+    pause.paused_workdays = paused_workdays(pause.start_on, end)
+    drafts = [RecordDraft(actor=user.username, action="clock_resumed", payload={
+        "procedure": pause.procedure, "start_on": pause.start_on.isoformat(), "end_on": end.isoformat(),
+        "paused_workdays": pause.paused_workdays})]
+    recompute(case, drafts)
+    append_records(case, drafts)
+    db.session.commit()
+    return pause
+
+
+def extend_decision(user: User, case_no: str, reason: str, notice_ref: str,
+                    government_approval_ref: str | None = None) -> Case:
+    """第42条: once, +10 working days approved by the head of the bureau with written reasons to the
+    applicant; joint handling: +15 with the approval of the government's head."""
+    case = _case_for_clock(case_no)
+    if not user.has_role("leader"):
+        raise _refuse(user, case, "extension_needs_leader")
+    if case.extension_days:
+        raise _refuse(user, case, "extension_only_once", Conflict)
+    errors = {}
+    if not (reason or "").strip():
+        errors["reason"] = [t("required")]
+    if not (notice_ref or "").strip():
+        errors["notice_ref"] = [t("extension_needs_notice")]
+    if case.item.joint_handling and not (government_approval_ref or "").strip():
+        errors["government_approval_ref"] = [t("extension_needs_government")]
+    if errors:
+        raise InvalidData(next(iter(errors.values()))[0], fields=errors)
+    if case.accepted_on is None:
+        raise Conflict(t("clock_not_started"), code="clock_not_started")
+    before = case.decision_due
+    case.extension_days = extension_workdays(case.item)
+    drafts = [RecordDraft(actor=user.username, role="leader", action="decision_extended", payload={
+        "extension_workdays": case.extension_days, "reason": reason.strip(), "notice_ref": notice_ref.strip(),
+        "government_approval_ref": government_approval_ref, "due_before": before.isoformat() if before else None})]
+    recompute(case, drafts)
+    append_records(case, drafts)
+    db.session.commit()
+    return case
+
+
+def extend_legal_review(user: User, task_id: str, reason: str) -> TaskItem:
+    """Complex cases: +3 working days once, with the head's approval."""
+    from ..services.cases import _task_for_action
+    task = _task_for_action(task_id)
+    case = task.case
+    if task.kind != "legal_review" or task.state != "READY":
+        raise Conflict.of("task_not_open", state=task.state)
+    if not user.has_role("leader"):
+        raise _refuse(user, case, "extension_needs_leader")
+    if task.due_extended:
+        raise _refuse(user, case, "extension_only_once", Conflict)
+    if not (reason or "").strip():
+        raise InvalidData(t("required"), fields={"reason": [t("required")]})
+    due = legal_review_due(china_date(task.created_at), True)
+    task.due_at, task.due_confirmed, task.due_extended = due.date, due.confirmed, True
+    drafts = [RecordDraft(actor=user.username, role="leader", action="legal_review_extended", task_id=task.id,
+                          task_name=task.name, payload={"due": due.date.isoformat(), "reason": reason.strip()})]
+    if case.decision_due and due.date > case.decision_due:
+        drafts.append(RecordDraft(actor="engine", action="warning", task_id=task.id, task_name=task.name, payload={
+            "warning": "legal_review_past_decision_due", "message": t(
+                "legal_review_past_decision_due", lang="zh", review=due.date.isoformat(),
+                decision=case.decision_due.isoformat())}))
+    append_records(case, drafts)
+    db.session.commit()
+    return task
+
+
+def recompute_open_cases(**_signal_kwargs) -> int:
+    """After a calendar notice or closure: every open deadline again, with the new calendar."""
+    count = 0
+    for case in db.session.scalars(select(Case).where(Case.status.not_in(TERMINAL), Case.accepted_on.is_not(None))):
+        drafts: list = []
+        recompute(case, drafts)
+        if drafts:
+            append_records(case, drafts)
+            count += 1
+    db.session.commit()
+    return count
