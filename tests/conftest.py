@@ -47,6 +47,7 @@ def app():
         app.config["BASELINE"] = {
             "definition_version": db.session.scalar(text("SELECT max(id) FROM definition_version")),
             "app_user": db.session.scalar(text("SELECT max(id) FROM app_user")),
+            "service_item": db.session.scalar(text("SELECT max(id) FROM service_item")),
         }
     yield app
 
@@ -76,7 +77,8 @@ def clean_database(app):
             [f"DELETE FROM {table}" for table in CASE_TABLES]
             + [f"DELETE FROM definition_version WHERE id > {baseline['definition_version']}",
                f"DELETE FROM user_role WHERE user_id > {baseline['app_user']}",
-               f"DELETE FROM app_user WHERE id > {baseline['app_user']}"])
+               f"DELETE FROM app_user WHERE id > {baseline['app_user']}",
+               f"DELETE FROM service_item WHERE id > {baseline['service_item']}"])
     yield
 
 
