@@ -232,3 +232,22 @@ def test_stuck_and_broken_cases_are_found_once(api, app):
     assert run_scan(app, "scan_stuck", "2026-03-11") == {"broken": 0, "stuck": 0}
     assert "case_stuck" in [r["action"] for r in actions(api, idle)]
     assert "case_stuck" not in [r["action"] for r in actions(api, moving)]
+
+
+def test_case_page_shows_the_clock_and_the_leader_extends_there(api, app):
+    import re
+    from tests.test_web import Browser
+    case_no = accepted_case(api, "2026-01-05")
+    leader = Browser(app).login("leader")
+    page = leader.get(f"/cases/{case_no}").get_data(as_text=True)
+    assert "办理期限" in page and "2026-02-02" in page and "批准延长" in page
+    assert "批准延长" not in Browser(app).login("reviewer").get(f"/cases/{case_no}").get_data(as_text=True)
+    res = leader.post(f"/cases/{case_no}/clock/extend", {"reason": "需补充核查", "notice_ref": "鞍行审延字〔2026〕7号"})
+    assert res.status_code == 302
+    page = leader.get(f"/cases/{case_no}").get_data(as_text=True)
+    assert "2026-02-14" in page and "已延长 10 个工作日" in page and "/clock/extend" not in page  # once only
+    reviewer = Browser(app).login("reviewer")
+    reviewer.get(f"/cases/{case_no}")
+    reviewer.post(f"/cases/{case_no}/clock/pause", {"procedure": "hearing", "reason": "举行听证", "notice_ref": ""})
+    flashed = reviewer.get(f"/cases/{case_no}").get_data(as_text=True)
+    assert re.search("书面告知", flashed)  # the refusal says why

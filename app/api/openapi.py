@@ -102,6 +102,10 @@ def openapi_document():
         "/api/cases/{case_no}/clock/extend": {"post": _op("Extend the decision period once (leader)", None,
                                                           body=s.ExtensionSchema, params=case)},
     }
+    from .supervision import openapi_parts
+    more_paths, more_schemas = openapi_parts(_op, _component, _path_param)
+    paths.update(more_paths)
+    components.update(more_schemas)
     return jsonify({
         "openapi": "3.0.3",
         "info": {"title": "行政审批系统 API / Approval system API", "version": "1.0",

@@ -18,7 +18,9 @@ from ..services import evidence as evidence_service
 from ..services.definitions import get_bundle
 from ..services.errors import ServiceError
 from . import bp, current_user, login_required, roles_required
+from .tasks import _days_left
 from .timeline import describe, facts_for_display
+from ..deadlines.models import PROCEDURE_LABELS
 
 APPLICANT_TYPES = ("legal_person", "natural_person", "individual_business", "other_organization")
 
@@ -95,7 +97,13 @@ def case_page(case_no: str):
         open_tasks=case_service.open_tasks(case), diagrams=_diagrams(case, records),
         facts=facts_for_display(case.facts, bundle),
         status_label=case_service.status_label, class_labels=evidence_service.CLASS_LABELS,
-        classes=CONFIDENTIALITY_CLASSES, verify=None)
+        classes=CONFIDENTIALITY_CLASSES, pauses=_pauses(case), procedures=PROCEDURE_LABELS,
+        days_left=_days_left)
+
+
+def _pauses(case: Case) -> list:
+    from ..deadlines.models import ClockPause
+    return db.session.scalars(select(ClockPause).where(ClockPause.case_id == case.id).order_by(ClockPause.id)).all()
 
 
 def _diagrams(case: Case, records) -> list[tuple[str, Markup]]:

@@ -70,6 +70,32 @@ def _value(field_spec, value) -> str:
     return str(value)
 
 
+SIMPLE = {  # actions worded by one sentence (their reason, if any, is shown under it)
+    "task_reassigned": lambda who, p: _("%(who)s 将任务改派给 %(to)s", who=who, to=p.get("to")),
+    "supervisory_note": lambda who, p: _("%(who)s 督办", who=who),
+    "case_suspended": lambda who, p: _("%(who)s 中止了案件办理", who=who),
+    "case_resumed": lambda who, p: _("%(who)s 恢复了案件办理", who=who),
+    "engine_woken": lambda who, p: _("%(who)s 推进了流程", who=who),
+    "engine_error": lambda who, p: _("流程执行出错：%(e)s", e=p.get("error")),
+    "clock_paused": lambda who, p: _("%(who)s 中止计算期限（%(proc)s，告知书 %(ref)s）", who=who,
+                                     proc=p.get("procedure"), ref=p.get("notice_ref")),
+    "clock_resumed": lambda who, p: _("%(who)s 恢复计算期限，%(n)s 个工作日不计入", who=who,
+                                      n=p.get("paused_workdays")),
+    "decision_extended": lambda who, p: _("%(who)s 批准延长办理期限 %(n)s 个工作日（告知书 %(ref)s）", who=who,
+                                          n=p.get("extension_workdays"), ref=p.get("notice_ref")),
+    "legal_review_extended": lambda who, p: _("%(who)s 批准法制审核期限延长至 %(d)s", who=who, d=p.get("due")),
+    "deadline_set": lambda who, p: _("办理期限：%(d)s%(u)s", d=p.get("decision_due"),
+                                     u="" if p.get("confirmed", True) else _("（未确认）")),
+    "deemed_accepted": lambda who, p: _("未在期限内告知补正，视为自 %(d)s 起受理", d=p.get("received_on")),
+    "task_overdue": lambda who, p: _("任务超过期限（%(d)s）", d=p.get("due")),
+    "decision_overdue": lambda who, p: _("案件超过决定期限（%(d)s）", d=p.get("decision_due")),
+    "publication_overdue": lambda who, p: _("决定未在期限内公示（%(d)s）", d=p.get("publication_due")),
+    "case_stuck": lambda who, p: _("案件长时间无进展"),
+    "case_broken": lambda who, p: _("流程无法继续：没有待办任务"),
+    "warning": lambda who, p: _("提示：%(m)s", m=p.get("message") or p.get("warning")),
+}
+
+
 def describe(record: ExecutionRecord, bundle: Bundle) -> Entry:
     payload = json.loads(record.payload)
     who = record.actor
@@ -125,6 +151,11 @@ def describe(record: ExecutionRecord, bundle: Bundle) -> Entry:
         return Entry(text, details)
     if action == "evidence_downloaded":
         return Entry(_("%(who)s 下载了涉密文件（编号 %(id)s）", who=who, id=payload.get("evidence_id")))
+    if action in SIMPLE:
+        text = SIMPLE[action](who, payload)
+        reason = payload.get("reason") or payload.get("message")
+        details = [(_("理由"), reason)] if reason and action not in ("refused",) else []
+        return Entry(text, details)
     if action == "task_state":
         name = payload.get("name") or record.task_name
         return Entry(f"{name}: {record.from_state or '—'} → {record.to_state}", engine=True)

@@ -1,0 +1,63 @@
+"""The case page's clock actions: pause and resume (§45 procedures), the one extension, legal review +3."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from ..deadlines import service as deadlines
+from ..extensions import db
+from ..services.errors import ServiceError
+from . import bp, current_user, login_required
+
+
+def _date(name: str) -> dt.date | None:
+    raw = request.form.get(name, "").strip()
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _run(case_no: str, action, done: str):
+    try:
+        action()
+        flash(done, "success")
+    except ServiceError as exc:
+        db.session.rollback()
+        details = "；".join(m for ms in (exc.fields or {}).values() for m in ms)
+        flash(f"{exc.message}{'：' + details if details and details != exc.message else ''}", "error")
+    return redirect(url_for("web.case_page", case_no=case_no) + "#clock")
+
+
+@bp.post("/cases/<case_no>/clock/pause")
+@login_required
+def pause_clock(case_no: str):
+    form = request.form
+    return _run(case_no, lambda: deadlines.pause_clock(current_user(), case_no, form.get("procedure", ""),
+                                                       form.get("reason", ""), form.get("notice_ref", ""),
+                                                       _date("start_on")), _("期限已中止"))
+
+
+@bp.post("/cases/<case_no>/clock/resume")
+@login_required
+def resume_clock(case_no: str):
+    return _run(case_no, lambda: deadlines.resume_clock(current_user(), case_no, _date("end_on")), _("期限已恢复计算"))
+
+
+@bp.post("/cases/<case_no>/clock/extend")
+@login_required
+def extend_decision(case_no: str):
+    form = request.form
+    return _run(case_no, lambda: deadlines.extend_decision(current_user(), case_no, form.get("reason", ""),
+                                                           form.get("notice_ref", ""),
+                                                           form.get("government_approval_ref") or None),
+                _("办理期限已延长"))
+
+
+@bp.post("/cases/<case_no>/tasks/<task_id>/extend-review")
+@login_required
+def extend_legal_review(case_no: str, task_id: str):
+    return _run(case_no, lambda: deadlines.extend_legal_review(current_user(), task_id, request.form.get("reason", "")),
+                _("法制审核期限已延长3个工作日"))
