@@ -17,10 +17,15 @@ $(BIN)/activate: setup.cfg pyproject.toml
 
 setup: $(BIN)/activate
 
+# The scheduler (timers, deadline scans) runs beside the server; both stop together (Ctrl-C, SIGTERM to make,
+# or the server exiting).
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	trap 'kill $$server $$scheduler 2>/dev/null; wait' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	$(BIN)/flask scheduler run & scheduler=$$!; \
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) & server=$$!; \
+	wait $$server
 
 test: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider

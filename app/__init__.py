@@ -31,6 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     from .web import bp as web_bp
     app.register_blueprint(web_bp)
+    from .web.public import bp as public_bp
+    csrf.exempt(public_bp)  # the public portal: no sign-in, no session, nothing it does changes data
+    app.register_blueprint(public_bp)
 
     from .cli import register_commands
     register_commands(app)

@@ -51,6 +51,9 @@ def deploy_command(files, username, note):
     """Deploy FILES (default: everything in bpmn/ and rules/). Unchanged content makes no new version."""
     from pathlib import Path
     from .services.definitions import deploy, deploy_directories
+    if not _user(username).has_role("designer"):
+        raise click.ClickException(f"只有流程设计人员可以部署 / only a process designer may deploy: {username} "
+                                   "does not hold the designer role")
     if files:
         result = _run(lambda: deploy([(Path(f).name, Path(f).read_bytes()) for f in files], username, note))
     else:
@@ -68,6 +71,62 @@ def list_definitions():
     for v in db.session.scalars(select(DefinitionVersion).order_by(DefinitionVersion.key, DefinitionVersion.version)):
         click.echo(f"{v.kind:4} {v.key:20} v{v.version:<3} {v.sha256[:12]}  {v.deployed_by:10} "
                    f"{v.deployed_at:%Y-%m-%d %H:%M}  {v.note or ''}")
+
+
+@definitions_cli.command("lint")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--alone", is_flag=True, help="do not resolve called processes and decisions from the deployed versions")
+def lint_command(files, alone):
+    """Check FILES with the definition compiler and the designer's policy rules, together with the latest
+    deployed versions of the other definitions. Prints file, element id and name for each problem; exit 1
+    if there is any."""
+    from pathlib import Path
+    from sqlalchemy.exc import SQLAlchemyError
+    from .designer.linter import lint_files
+    from .engine.definitions import read_source
+    from .services.definitions import latest_versions, major_process_keys
+    stored, major = [], None
+    if not alone:
+        try:
+            stored = [read_source(f"{v.filename} (deployed v{v.version})", v.content)
+                      for v in latest_versions().values()]
+            major = major_process_keys()
+        except SQLAlchemyError:  # no database yet: lint the files on their own
+            db.session.rollback()
+    problems = lint_files([(str(f), Path(f).read_bytes()) for f in files], stored, major)
+    for problem in problems:
+        click.echo(problem.line())
+    click.echo(f"{len(files)} file(s) checked, {len(problems)} problem(s)")
+    sys.exit(1 if problems else 0)
+
+
+@definitions_cli.command("diff")
+@click.argument("key")
+@click.argument("v1", type=int)
+@click.argument("v2", type=int)
+def diff_command(key, v1, v2):
+    """What changed in definition KEY from version V1 to version V2."""
+    from .designer.diffing import diff_versions
+    from .models import DefinitionVersion
+    versions = {v.version: v for v in db.session.scalars(select(DefinitionVersion).where(
+        DefinitionVersion.key == key, DefinitionVersion.version.in_((v1, v2))))}
+    for n in (v1, v2):
+        if n not in versions:
+            raise click.ClickException(f"没有此版本 / no such version: {key} v{n}")
+    for line in diff_versions(versions[v1], versions[v2]).lines():
+        click.echo(line)
+
+
+@definitions_cli.command("verify")
+def verify_deployments_command():
+    """Recompute the hash chain of deployment records and check every stored version against it."""
+    from .designer.records import verify_deployments
+    result = verify_deployments()
+    if result.valid:
+        click.echo(f"OK: {result.count} deployment record(s), every stored version matches")
+    else:
+        click.echo(f"BROKEN: record #{result.first_invalid_seq}: {result.reason}")
+    sys.exit(0 if result.valid else 1)
 
 
 @records_cli.command("verify")
@@ -188,6 +247,9 @@ def complete(task_id, username, data):
 
 
 def register_commands(app: Flask) -> None:
+    from .archive.cli import archive_cli
     from .calendar.cli import calendar_cli
-    for group in (definitions_cli, records_cli, cases_cli, tasks_cli, demo_cli, catalogue_cli, calendar_cli):
+    from .scheduler.cli import scheduler_cli
+    for group in (definitions_cli, records_cli, cases_cli, tasks_cli, demo_cli, catalogue_cli, calendar_cli,
+                  scheduler_cli, archive_cli):
         app.cli.add_command(group)

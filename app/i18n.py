@@ -101,6 +101,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "av_on_state_secret": ("涉及国家秘密的案件不得进行音像记录", "No audio or video on a case marked state secret."),
     "already_superseded": ("该文件已有新版本", "This file already has a newer version."),
     "confidential_file": ("您无权查看该密级的文件", "You may not open a file of this confidentiality class."),
+    # sealed case files (一案一卷, app.archive)
+    "case_archived_read_only": ("案件已归档封存，案卷只读：不能再办理任务或上传、替换文件",
+                                "The case is archived and sealed: it is read-only (no task actions, no uploads)."),
+    "case_already_archived": ("案件 {case_no} 已归档封存", "Case {case_no} is already archived."),
+    "case_not_finished": ("案件尚未办结，不能归档（状态：{status}）", "The case is not finished and cannot be archived (status: {status})."),
+    "archive_failed": ("案卷封存失败：{detail}", "Sealing the case file failed: {detail}"),
     "av_reason_required": ("未上传音像记录时，须填写不进行音像记录的书面理由",
                            "Without audio/video evidence a written reason is required."),
     # deployment
@@ -108,6 +114,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "doctype_forbidden": ("不允许 DOCTYPE 或实体声明", "DOCTYPE and entity declarations are not allowed."),
     "not_xml": ("不是有效的 XML：{detail}", "Not well-formed XML: {detail}"),
     "not_bpmn_or_dmn": ("不是 BPMN 或 DMN 文件", "Neither a BPMN nor a DMN file."),
+    # process designer (app.designer)
+    "designer_required": ("只有流程设计人员可以部署流程定义", "Only a process designer may deploy definitions."),
+    "definition_file_required": ("请上传 BPMN 或 DMN 文件（字段 file）", "Upload a BPMN or DMN file (field: file)."),
+    "too_many_definition_files": ("一次最多部署 {max} 个文件", "At most {max} files per deployment."),
+    # publicity (公示, app.publicity)
+    "publication_wrong_state": ("公示记录当前为“{state}”，不能执行此操作", "The publication is {state}: this is not possible now."),
+    "publication_state_secret": ("涉及国家秘密的决定不得公示，只能作不予公开处理",
+                                 "A decision involving state secrets cannot be published; withhold it instead."),
+    "publication_invalid": ("公示信息不完整或有误，请按提示修改", "The publication record is incomplete or wrong; see the fields."),
+    "publication_exists": ("该案已有公示记录（{state}），决定变更须更新或撤回公示",
+                           "The case already has a publication ({state}); update or withdraw it."),
+    "nothing_changed": ("没有修改任何内容", "Nothing was changed."),
+    "withhold_class_required": ("请选择不予公开的类别：商业秘密、个人隐私或国家秘密",
+                                "Choose why it is withheld: business secret, privacy or state secret."),
+    "approver_must_be_leader": ("批准人须为本机关负责人（局领导）", "The approver must be a leader of the bureau."),
+    "valid_until_before_from": ("有效期至不能早于有效期自", "Valid until cannot be before valid from."),
+    "uscc_invalid": ("统一社会信用代码须为18位且校验位正确", "A unified social credit code has 18 characters and a valid check character."),
+    "uscc_individual_92": ("个体工商户的统一社会信用代码以92开头", "An individual business's code starts with 92."),
+    "uscc_not_individual": ("以92开头的是个体工商户的代码，请核对行政相对人类别", "A code starting with 92 belongs to an individual business: check the type of party."),
+    "natural_person_no_code": ("行政相对人类别为自然人时不填写行政相对人代码", "A natural person has no organisation code."),
+    "natural_person_id_required": ("自然人须填写证件类型和证件号码", "A natural person needs an ID type and number."),
+    "officer_certificate_invalid": ("以下人员在核查日（{date}）没有有效的行政执法证件，不能参加现场核查：{names}",
+                                    "Without an enforcement certificate valid on {date}, these officers cannot do the check: {names}"),
+    "progress_not_found": ("未查询到办件信息，请核对受理编号和查询码（见受理回执）",
+                           "Nothing found: check the case number and the query code on your receipt."),
+    "too_many_queries": ("查询过于频繁，请 {seconds} 秒后再试", "Too many queries: try again in {seconds} seconds."),
 }
 
 

@@ -35,6 +35,7 @@ def app():
     app = create_app({
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": _database_url(tmpdir), "SECRET_KEY": "test-secret",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "ARCHIVE_DIR": os.path.join(tmpdir, "archive"),  # sealed case files (app.archive), not instance/
     })
     with app.app_context():
         _reset_schema(app)
@@ -48,6 +49,7 @@ def app():
             "definition_version": db.session.scalar(text("SELECT max(id) FROM definition_version")),
             "app_user": db.session.scalar(text("SELECT max(id) FROM app_user")),
             "service_item": db.session.scalar(text("SELECT max(id) FROM service_item")),
+            "deployment_record": db.session.scalar(text("SELECT coalesce(max(seq), 0) FROM deployment_record")),
         }
     yield app
 
@@ -79,6 +81,8 @@ def clean_database(app):
                f"DELETE FROM user_role WHERE user_id > {baseline['app_user']}",
                f"DELETE FROM app_user WHERE id > {baseline['app_user']}",
                f"DELETE FROM service_item WHERE id > {baseline['service_item']}"])
+        from app.designer.records import behind_the_triggers as behind_the_deployment_triggers
+        behind_the_deployment_triggers([f"DELETE FROM deployment_record WHERE seq > {baseline['deployment_record']}"])
     yield
 
 

@@ -119,12 +119,19 @@ def scan_overdue(today: dt.date) -> dict:
 
 
 def scan_publication(today: dt.date) -> dict:
-    """Decisions not published within 7 working days of the decision date."""
+    """Decisions not published within 7 working days of the decision date. A decision withheld from
+    publication (a secret, with a reason and an approver; app.publicity) is not late."""
+    from ..publicity.models import WITHHELD, Publication
+    withheld = exists().where(Publication.case_id == Case.id, Publication.state == WITHHELD)
     late = db.session.scalars(select(Case.id).where(
-        Case.publication_due < today, Case.published_on.is_(None), Case.publication_overdue_recorded.is_(False))).all()
+        Case.publication_due < today, Case.published_on.is_(None), Case.publication_overdue_recorded.is_(False),
+        ~withheld)).all()
 
     def apply(case: Case) -> bool:
         if case.publication_overdue_recorded or case.published_on is not None:
+            return False
+        if db.session.scalar(select(exists().where(Publication.case_id == case.id,
+                                                   Publication.state == WITHHELD))):  # withheld meanwhile
             return False
         case.publication_overdue_recorded = True
         append_records(case, [RecordDraft(actor=SCHEDULER, action="publication_overdue", payload={

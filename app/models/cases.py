@@ -15,6 +15,8 @@ class Case(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_no: Mapped[str] = mapped_column(String(32), unique=True)
+    # Printed on the receipt: with the case number it lets the applicant look up progress on the portal.
+    query_code: Mapped[str | None] = mapped_column(String(16))
     item_id: Mapped[int] = mapped_column(ForeignKey("service_item.id"), index=True)
     applicant_name: Mapped[str] = mapped_column(String(200))
     applicant_type: Mapped[str] = mapped_column(String(32))
@@ -61,6 +63,9 @@ class Case(db.Model):
     engine_error: Mapped[str | None] = mapped_column(Text)
     next_timer_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     stuck_recorded: Mapped[bool] = mapped_column(default=False)
+    # Sealed case file (一案一卷, see app.archive): when, and the SHA-256 of the sealed bundle's manifest.json.
+    archived_at: Mapped[dt.datetime | None]
+    archive_sha256: Mapped[str | None] = mapped_column(String(64))
 
     item = relationship("ServiceItem", lazy="joined", innerjoin=True)
     process_version = relationship("DefinitionVersion")  # loaded when asked for: it holds the whole diagram

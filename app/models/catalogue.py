@@ -27,4 +27,7 @@ class ServiceItem(db.Model):
     joint_handling: Mapped[bool] = mapped_column(default=False)
     promised_days: Mapped[int | None]
     fees: Mapped[str | None] = mapped_column(String(200))
+    # Service guide (办事指南) texts: where and when to apply, and how to complain or seek remedy.
+    where_when: Mapped[str | None] = mapped_column(Text)
+    complaint_channel: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)

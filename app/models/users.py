@@ -20,6 +20,13 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(String(8), default="zh")  # 'zh' | 'en', chosen by the user
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Enforcement officer (行政执法人员清单, published on the portal); only certificate holders are listed, and
+    # only a certificate valid on the day lets an officer do an on-site check (app.publicity.service).
+    post: Mapped[str | None] = mapped_column(String(100))
+    certificate_no: Mapped[str | None] = mapped_column(String(64), index=True)
+    enforcement_category: Mapped[str | None] = mapped_column(String(100))
+    area: Mapped[str | None] = mapped_column(String(200))
+    certificate_valid_until: Mapped[dt.date | None]
     role_rows: Mapped[list["UserRole"]] = relationship(back_populates="user", cascade="all, delete-orphan",
                                                        lazy="selectin")
 

@@ -3,6 +3,7 @@ engine state, task projection and execution records commit together or not at al
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
 from uuid import UUID, uuid4
@@ -166,6 +167,8 @@ def _refuse(error_cls: type[ServiceError], key: str, user: User, case_id: int, a
 
 
 def _check_may_act(user: User, task: TaskItem, attempted: str) -> None:
+    if task.case.archived_at is not None:  # sealed case file (app.archive): read-only
+        raise Conflict.of("case_archived_read_only")
     if task.state != "READY":
         raise Conflict.of("task_not_open", state=task.state)
     if task.case.suspended:
@@ -233,6 +236,8 @@ def create_case(user: User, item_code: str, applicant: dict, facts: dict, confid
     db.session.add(case)
     db.session.flush()
     case.case_no = f"XK-{now:%Y}-{case.id:06d}"
+    from ..publicity.service import new_query_code
+    case.query_code = new_query_code()  # printed on the receipt: the public progress query needs it
 
     data = {"case_no": case.case_no, "item_code": item.code, "item_major": item.major,
             "category": item.category, **facts}
@@ -270,6 +275,8 @@ def claim_task(user: User, task_id: str) -> TaskItem:
 @action
 def release_task(user: User, task_id: str) -> TaskItem:
     task = _task_for_action(task_id)
+    if task.case.archived_at is not None:
+        raise Conflict.of("case_archived_read_only")
     if task.state != "READY":
         raise Conflict.of("task_not_open", state=task.state)
     if task.claimed_by != user.username:
@@ -363,8 +370,26 @@ def complete_task(user: User, task_id: str, data: dict) -> Completion:
     case.engine_error = None
     case.updated_at = now
     append_records(case, drafts)
-    db.session.commit()
+    with _sealed_if_archived(case, task, user, cleaned):
+        db.session.commit()
     return Completion(case, task, next_tasks)
+
+
+@contextmanager
+def _sealed_if_archived(case: Case, task: TaskItem, user: User, cleaned: dict):
+    """When the archive step ends the case, seal the case file in the same transaction (app.archive): the
+    case_archived record, the bundle (written aside, moved into place only after the commit) and the
+    manifest's hash on the case. A case file that is not whole (a file missing) refuses the step."""
+    if task.kind != "archive" or case.status != "completed":
+        yield
+        return
+    from ..archive import ArchiveError, seal_case
+    try:
+        pending = seal_case(case, user, role=task.role, archive_no=cleaned.get("archive_no"))
+    except ArchiveError as exc:
+        raise _refuse(Conflict, "archive_failed", user, task.case_id, "complete", task, detail=str(exc))
+    with pending:
+        yield
 
 
 def _summary(messages: dict) -> str:
@@ -385,6 +410,15 @@ def _validate_kind(kind: str | None, cleaned: dict) -> None:
             raise InvalidData(message, fields={"attendees": [message]})
     if kind == "sign_conclusion" and cleaned.get("signed") is not True:
         raise InvalidData(t("required"), fields={"signed": [t("required")]})
+    if kind == "onsite_check" and cleaned.get("officers") and cleaned.get("check_date"):
+        # Only officers holding an enforcement certificate valid on the day may do the check.
+        import datetime as dt
+        from ..publicity.service import uncertified
+        day = dt.date.fromisoformat(str(cleaned["check_date"]))
+        missing = uncertified(cleaned["officers"], day)
+        if missing:
+            message = t("officer_certificate_invalid", date=day.isoformat(), names="、".join(missing))
+            raise InvalidData(message, fields={"officers": [message]})
 
 
 def _require_audio_video(task: TaskItem, cleaned: dict) -> None:
@@ -403,7 +437,7 @@ def _apply_kind_effects(case: Case, task: TaskItem, user: User, cleaned: dict, d
         deadlines.on_receive(case, cleaned.get("outcome"), user.username, drafts)
     elif kind == "decide":
         deadlines.on_decided(case, cleaned, drafts)
-    elif kind == "publish":
+    elif kind == "publish" and case.published_on is None:  # publishing on the publication page set it already
         deadlines.on_published(case, cleaned)
     if kind == "receive" and cleaned.get("outcome") == "accept":
         drafts.append(RecordDraft(actor=user.username, role=task.role, action="case_accepted",
@@ -452,6 +486,8 @@ def _apply_kind_effects(case: Case, task: TaskItem, user: User, cleaned: dict, d
         drafts.append(RecordDraft(actor=user.username, role=task.role, action="decision_made",
                                   payload={"decision": cleaned.get("decision"),
                                            "document_no": cleaned.get("document_no"), "is_major": case.is_major}))
+        from ..publicity.service import create_draft
+        create_draft(case, cleaned, drafts)  # the 双公示 record to review and publish within 7 working days
 
 
 # ------------------------------------------------------------------------------------------ engine wake-ups

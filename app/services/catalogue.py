@@ -10,7 +10,8 @@ from ..extensions import db
 from ..models import ServiceItem
 
 _FIELDS = ("name", "name_en", "category", "major", "process_key", "authority", "legal_basis", "conditions",
-           "materials", "statutory_days", "promised_days", "fees", "joint_handling")
+           "materials", "statutory_days", "promised_days", "fees", "joint_handling", "where_when",
+           "complaint_channel")
 
 
 def load_catalogue(path: str) -> tuple[int, int]:

@@ -68,10 +68,11 @@ def deploy(files: Iterable[tuple[str, bytes]], actor: str, note: str | None = No
 
     candidate = {key: _source_of(v) for key, v in latest.items()}
     candidate.update({s.key: s for s in sources})
-    try:
-        compile_bundle(candidate.values())
-    except DefinitionError as exc:
-        raise _invalid(exc.problems)
+    # The compiler's checks and the designer's policy rules (app.designer.linter), for the changed files.
+    from ..designer.linter import lint
+    problems = lint(candidate.values(), changed={s.key for s in changed}, major_processes=major_process_keys())
+    if problems:
+        raise _invalid(problems)
 
     for src in changed:
         current = latest.get(src.key)
@@ -80,8 +81,16 @@ def deploy(files: Iterable[tuple[str, bytes]], actor: str, note: str | None = No
             filename=src.filename, content=src.content, sha256=src.sha256, deployed_by=actor, note=note)
         db.session.add(version)
         result.created.append(version)
+    from ..designer.records import append_deployments
+    append_deployments(result.created, actor, note)  # hash-chained log, same transaction
     db.session.commit()
     return result
+
+
+def major_process_keys() -> set[str]:
+    """Processes that serve a service item the catalogue lists as major (checked from their start)."""
+    from ..models import ServiceItem
+    return set(db.session.scalars(select(ServiceItem.process_key).where(ServiceItem.major.is_(True))))
 
 
 def _invalid(problems) -> InvalidData:

@@ -21,7 +21,7 @@ from ..i18n import t
 from ..models import Case, Evidence, User
 from ..models.evidence import CONFIDENTIALITY_CLASSES
 from ..records import RecordDraft, append_records
-from .errors import Forbidden, InvalidData, NotFound
+from .errors import Conflict, Forbidden, InvalidData, NotFound
 
 # extension -> (kind, content type, leading magic bytes or None when the format has none to check)
 ALLOWED_TYPES: dict[str, tuple[str, str, tuple[bytes, ...] | None]] = {
@@ -127,6 +127,8 @@ def _check_upload(case: Case, upload: Upload) -> tuple[str, str, tuple | None]:
 def add_evidence(case: Case, uploads: list[Upload], user: User, task_id: str | None = None,
                  supersedes: Evidence | None = None, reason: str | None = None) -> list[Evidence]:
     """Store files and their rows and records in the caller's transaction (the caller commits)."""
+    if case.archived_at is not None:  # sealed case file (app.archive): read-only
+        raise Conflict.of("case_archived_read_only")
     rows, drafts = [], []
     for upload in uploads:
         kind, content_type, magic = _check_upload(case, upload)

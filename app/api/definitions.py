@@ -1,0 +1,156 @@
+"""``/api/definitions``: the registry of process definitions and decision tables, and deploying (designers).
+
+``POST /api/definitions`` takes multipart/form-data with one or more ``file`` fields and an optional
+``note``. 201 with the created versions; 200 when every file is unchanged (no new version); 422 with
+``errors: [{element_id, element_name, message, file, rule}]`` when the compiler or the policy linter refuses
+(nothing is stored); 403 for anyone without the designer role.
+"""
+from __future__ import annotations
+
+import io
+from functools import wraps
+
+from flask import g, jsonify, request, send_file
+from marshmallow import Schema, fields
+
+from ..designer import registry
+from ..designer.records import verify_deployments
+from ..engine.definitions import MAX_DEFINITION_BYTES
+from ..i18n import t
+from ..services.definitions import deploy
+from ..services.errors import Forbidden, InvalidData, NotFound
+from . import bp
+from .helpers import login_required
+
+MAX_FILES = 20
+
+
+def designer_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not g.user.has_role("designer"):
+            raise Forbidden.of("designer_required")
+        return view(*args, **kwargs)
+    return wrapped
+
+
+# ------------------------------------------------------------------------------------------ schemas
+
+class DefinitionVersionSchema(Schema):
+    key = fields.String(metadata={"description": "process id or decision id"})
+    kind = fields.String(metadata={"description": "bpmn or dmn"})
+    name = fields.String()
+    version = fields.Integer()
+    filename = fields.String()
+    sha256 = fields.String()
+    deployed_by = fields.String()
+    deployed_at = fields.DateTime()
+    note = fields.String(allow_none=True)
+    running_cases = fields.Integer(metadata={"description": "running cases on this version"})
+
+
+class DefinitionSchema(Schema):
+    key = fields.String()
+    kind = fields.String()
+    name = fields.String()
+    main_process = fields.Boolean(metadata={"description": "service items start it (else called or a decision)"})
+    versions = fields.List(fields.Nested(DefinitionVersionSchema), metadata={"description": "newest first"})
+
+
+class DefinitionListSchema(Schema):
+    definitions = fields.List(fields.Nested(DefinitionSchema))
+
+
+class DeploySchema(Schema):
+    created = fields.List(fields.Nested(DefinitionVersionSchema), metadata={"description": "new versions"})
+    unchanged = fields.List(fields.Nested(DefinitionVersionSchema),
+                            metadata={"description": "files whose content equals the latest version"})
+
+
+class DeployVerifySchema(Schema):
+    valid = fields.Boolean()
+    count = fields.Integer()
+    first_invalid_seq = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+SCHEMAS = (DefinitionVersionSchema, DefinitionSchema, DefinitionListSchema, DeploySchema, DeployVerifySchema)
+
+
+def _dump_version(v, counts: dict | None = None) -> dict:
+    data = DefinitionVersionSchema().dump(v)
+    data["running_cases"] = (counts or {}).get(v.id, 0)
+    return data
+
+
+# ------------------------------------------------------------------------------------------ routes
+
+@bp.get("/definitions")
+@login_required
+def list_definitions():
+    defs = registry.definitions()
+    counts = registry.running_counts(defs)
+    return jsonify({"definitions": [
+        {"key": d.key, "kind": d.kind, "name": d.name, "main_process": d.main_process,
+         "versions": [_dump_version(v, counts) for v in d.versions]} for d in defs]})
+
+
+@bp.post("/definitions")
+@designer_required
+def deploy_definitions():
+    uploads = [f for f in request.files.getlist("file") if f and f.filename]
+    if not uploads:
+        raise InvalidData(t("definition_file_required"), fields={"file": [t("definition_file_required")]})
+    if len(uploads) > MAX_FILES:
+        raise InvalidData(t("too_many_definition_files", max=MAX_FILES), fields={"file": [str(MAX_FILES)]})
+    note = (request.form.get("note") or "").strip()[:2000] or None
+    files = [(registry.safe_filename(f.filename, "upload.bpmn"), f.stream.read(MAX_DEFINITION_BYTES + 1))
+             for f in uploads]
+    result = deploy(files, g.user.username, note)
+    body = DeploySchema().dump({"created": result.created, "unchanged": result.unchanged})
+    return jsonify(body), 201 if result.created else 200
+
+
+@bp.get("/definitions/<key>/versions/<int:version>")
+@login_required
+def definition_content(key: str, version: int):
+    v = registry.get_version(key, version)
+    if v is None:
+        raise NotFound.of("not_found", what=f"{key} v{version}")
+    response = send_file(io.BytesIO(v.content), mimetype="application/xml", as_attachment=True,
+                         download_name=registry.download_name(v), etag=v.sha256, max_age=0)
+    response.headers["X-Content-SHA256"] = v.sha256
+    return response
+
+
+@bp.get("/definitions/records/verify")
+@login_required
+def verify_definition_records():
+    return jsonify(DeployVerifySchema().dump(verify_deployments().to_dict()))
+
+
+def openapi_parts(op, component, path_param) -> tuple[dict, dict]:
+    """(paths, component schemas) for app.api.openapi, built with its helpers."""
+    deploy_op = op("Deploy BPMN/DMN files (designer). multipart/form-data: file (one or more), note. 201 new "
+                   "versions, 200 all unchanged, 422 refused with errors [{element_id, message}]", DeploySchema, 201)
+    deploy_op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"], "properties": {
+            "file": {"type": "array", "items": {"type": "string", "format": "binary"}},
+            "note": {"type": "string", "description": "change note"}}}}}}
+    deploy_op["responses"]["200"] = {"description": "every file unchanged: no new version", "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Deploy"}}}}
+    paths = {
+        "/api/definitions": {
+            "get": op("Every process and decision table with its versions and running cases", DefinitionListSchema),
+            "post": deploy_op},
+        "/api/definitions/{key}/versions/{version}": {"get": {
+            **op("One version's XML (attachment)", None, params=[path_param("key"), path_param("version")]),
+        }},
+        "/api/definitions/records/verify": {"get": op("Recompute the hash chain of deployment records",
+                                                      DeployVerifySchema)},
+    }
+    paths["/api/definitions/{key}/versions/{version}"]["get"]["responses"]["200"] = {
+        "description": "the file", "content": {"application/xml": {"schema": {"type": "string"}}}}
+    schemas = {cls.__name__.removesuffix("Schema"): component(cls) for cls in SCHEMAS}
+    return paths, schemas

@@ -1,0 +1,162 @@
+"""Deployment records: an append-only, hash-chained log of every definition version that was created.
+
+One record per new version (a deployment that changes nothing writes none). Each record's hash is SHA-256
+over the canonical JSON of all its fields and the previous record's hash, exactly like the execution
+records of a case (app.records.chain), and the database refuses UPDATE, DELETE and TRUNCATE on the table
+(triggers created by migration 0007). ``verify_deployments`` recomputes the chain and also checks it
+against the stored versions: every version must have its record, with the same SHA-256, and the stored
+content must still hash to it, so records cut off the end or a diagram changed in place are found too.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import String, Text, insert, select, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..models.base import utcnow
+from ..records.chain import GENESIS_HASH, _timestamp, canonical_json
+
+TABLE = "deployment_record"
+HASHED_FIELDS = ("seq", "ts", "actor", "action", "key", "version", "sha256", "note", "prev_hash")
+
+
+class DeploymentRecord(db.Model):
+    """One definition version created by a deployment. ``hash`` covers every other column."""
+    __tablename__ = TABLE
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    ts: Mapped[dt.datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))  # 'deploy' | 'import' (versions from before the log)
+    key: Mapped[str] = mapped_column(String(128), index=True)
+    version: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+def deployment_hash(*, seq: int, ts: dt.datetime, actor: str, action: str, key: str, version: int, sha256: str,
+                    note: str | None, prev_hash: str, **_ignored) -> str:
+    body = canonical_json({"seq": seq, "ts": _timestamp(ts), "actor": actor, "action": action, "key": key,
+                           "version": version, "sha256": sha256, "note": note, "prev_hash": prev_hash})
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def append_deployments(versions, actor: str, note: str | None, action: str = "deploy") -> None:
+    """Chain one record per version onto the log, in the caller's transaction (committed with the versions)."""
+    if not versions:
+        return
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        # One writer at a time: the next seq and prev_hash must not be read by two deployments at once.
+        session.execute(text(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE"))
+    last = session.execute(select(DeploymentRecord.seq, DeploymentRecord.hash)
+                           .order_by(DeploymentRecord.seq.desc()).limit(1)).first()
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS_HASH)
+    now = utcnow()
+    rows = []
+    for v in versions:
+        seq += 1
+        row = {"seq": seq, "ts": now, "actor": actor, "action": action, "key": v.key, "version": v.version,
+               "sha256": v.sha256, "note": note, "prev_hash": prev}
+        row["hash"] = prev = deployment_hash(**row)
+        rows.append(row)
+    session.connection().execute(insert(DeploymentRecord.__table__), rows)
+
+
+@dataclass
+class DeployVerifyResult:
+    valid: bool
+    count: int
+    first_invalid_seq: int | None = None
+    reason: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"valid": self.valid, "count": self.count, "first_invalid_seq": self.first_invalid_seq,
+                "reason": self.reason}
+
+
+def verify_deployments() -> DeployVerifyResult:
+    """Recompute the chain; name the first record that does not match, then check the stored versions."""
+    from ..models import DefinitionVersion
+    prev, count = GENESIS_HASH, 0
+    by_version: dict[tuple[str, int], DeploymentRecord] = {}
+    for expected, rec in enumerate(db.session.scalars(select(DeploymentRecord).order_by(DeploymentRecord.seq)),
+                                   start=1):
+        count += 1
+        problem = None
+        if rec.seq != expected:
+            problem = f"sequence gap: expected {expected}, found {rec.seq}"
+        elif rec.prev_hash != prev:
+            problem = "previous-hash link broken (a record before it was removed, inserted or changed)"
+        elif deployment_hash(**{c: getattr(rec, c) for c in HASHED_FIELDS}) != rec.hash:
+            problem = "content does not match its hash (the record was altered)"
+        if problem:
+            return DeployVerifyResult(False, count, min(rec.seq, expected), problem)
+        prev = rec.hash
+        by_version[(rec.key, rec.version)] = rec
+    versions = db.session.execute(select(DefinitionVersion.key, DefinitionVersion.version, DefinitionVersion.sha256,
+                                         DefinitionVersion.content).order_by(DefinitionVersion.id))
+    for key, version, sha256, content in versions:
+        rec = by_version.get((key, version))
+        if rec is None:
+            return DeployVerifyResult(False, count, count + 1,
+                                      f"{key} v{version} has no deployment record (records removed from the end?)")
+        if rec.sha256 != sha256 or hashlib.sha256(content).hexdigest() != sha256:
+            return DeployVerifyResult(False, count, rec.seq,
+                                      f"{key} v{version}: the stored content does not match its deployment record")
+    return DeployVerifyResult(True, count)
+
+
+# ------------------------------------------------------------------------------------------ triggers
+
+SQLITE = [
+    f"""CREATE TRIGGER {TABLE}_no_update BEFORE UPDATE ON {TABLE}
+       BEGIN SELECT RAISE(ABORT, 'deployment records are append-only: UPDATE refused'); END""",
+    f"""CREATE TRIGGER {TABLE}_no_delete BEFORE DELETE ON {TABLE}
+       BEGIN SELECT RAISE(ABORT, 'deployment records are append-only: DELETE refused'); END""",
+]
+SQLITE_DROP = [f"DROP TRIGGER IF EXISTS {TABLE}_no_update", f"DROP TRIGGER IF EXISTS {TABLE}_no_delete"]
+
+POSTGRESQL = [
+    f"""CREATE OR REPLACE FUNCTION {TABLE}_append_only() RETURNS trigger AS $$
+       BEGIN
+         RAISE EXCEPTION 'deployment records are append-only: % refused', TG_OP
+           USING ERRCODE = 'insufficient_privilege';
+       END $$ LANGUAGE plpgsql""",
+    f"""CREATE TRIGGER {TABLE}_no_change BEFORE UPDATE OR DELETE ON {TABLE}
+       FOR EACH ROW EXECUTE FUNCTION {TABLE}_append_only()""",
+    f"""CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE}
+       FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_append_only()""",
+]
+POSTGRESQL_DROP = [f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE}",
+                   f"DROP TRIGGER IF EXISTS {TABLE}_no_change ON {TABLE}",
+                   f"DROP FUNCTION IF EXISTS {TABLE}_append_only()"]
+
+
+def create_statements(dialect: str) -> list[str]:
+    return POSTGRESQL if dialect == "postgresql" else SQLITE
+
+
+def drop_statements(dialect: str) -> list[str]:
+    return POSTGRESQL_DROP if dialect == "postgresql" else SQLITE_DROP
+
+
+def behind_the_triggers(statements: list[str]) -> None:
+    """Run SQL on deployment_record with its append-only triggers out of the way. Tests only: this is how
+    someone with direct database access would alter the log (and what verify must notice)."""
+    dialect = db.engine.dialect.name
+    db.session.rollback()
+    with db.engine.begin() as conn:
+        for stmt in drop_statements(dialect):
+            conn.execute(text(stmt))
+        for stmt in statements:
+            conn.execute(text(stmt))
+        for stmt in create_statements(dialect):
+            conn.execute(text(stmt))

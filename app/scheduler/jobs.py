@@ -1,0 +1,158 @@
+"""The scheduler's jobs and how one run of a job happens.
+
+Every job is a catch-up scan over the database ("which cases have a timer due / a deadline passed and not
+yet recorded?"), never a one-shot timer held in memory: a scheduler that was down runs the scan on start
+and finds everything it missed. Every job is idempotent (running it twice changes nothing the second
+time) and returns a dict of counts; each run is a ``SchedulerRun`` row and one log line.
+
+The functions are named by import path and imported only when a job runs, so this registry can be read
+(``flask scheduler status``) without importing the code the jobs use.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib
+import json
+import os
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Callable, Iterator, Literal
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from ..extensions import db
+from ..models.base import utcnow
+from . import lease
+from .models import SchedulerRun
+
+CHINA = ZoneInfo("Asia/Shanghai")
+LEASE_NAME = "jobs"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func_path: str  # "package.module:function"
+    interval_seconds: int
+    description: str = ""
+    argument: Literal["today", "now"] = "today"  # today: the China date; now: naive UTC datetime
+
+    def resolve(self) -> Callable:
+        module, _, attr = self.func_path.partition(":")
+        if not module or not attr:
+            raise ValueError(f"job {self.name}: func_path must be 'module:function', not {self.func_path!r}")
+        return getattr(importlib.import_module(module), attr)
+
+
+JOBS: dict[str, Job] = {}
+
+
+def register(job: Job) -> Job:
+    """Add (or replace) a job in the registry."""
+    JOBS[job.name] = job
+    return job
+
+
+@contextlib.contextmanager
+def override_jobs(*jobs: Job) -> Iterator[dict[str, Job]]:
+    """Run with exactly ``jobs`` registered (tests use dummy jobs); the registry is restored afterwards.
+    The dict is changed in place, so every module holding ``JOBS`` sees the override."""
+    saved = dict(JOBS)
+    JOBS.clear()
+    for job in jobs:
+        register(job)
+    try:
+        yield JOBS
+    finally:
+        JOBS.clear()
+        JOBS.update(saved)
+
+
+_SCANS = "app.deadlines.scans"
+for _job in (
+    Job("timers", f"{_SCANS}:fire_due_timers", 30, "fire BPMN timers that have fallen due (wake_case)", "now"),
+    Job("deemed_acceptance", f"{_SCANS}:scan_deemed_acceptance", 600,
+        "applications without a correction notice within 5 working days are deemed accepted"),
+    Job("overdue", f"{_SCANS}:scan_overdue", 600, "record cases and tasks past their legal time limit"),
+    Job("publication", f"{_SCANS}:scan_publication", 600, "record decisions not published in time"),
+    Job("stuck", f"{_SCANS}:scan_stuck", 1800, "flag cases that have not moved for too long"),
+    Job("annual_report", f"{_SCANS}:annual_report_reminder", 6 * 3600, "remind of the annual report"),
+):
+    register(_job)
+del _job
+
+
+def china_today() -> dt.date:
+    return dt.datetime.now(CHINA).date()
+
+
+def lease_seconds() -> float:
+    """How long a lease lasts without renewal: SCHEDULER_LEASE_SECONDS (config or environment), else three
+    times the shortest interval (a holder renews at least that often), at least 30 s."""
+    configured = current_app.config.get("SCHEDULER_LEASE_SECONDS") or os.environ.get("SCHEDULER_LEASE_SECONDS")
+    if configured:
+        return float(configured)
+    shortest = min((job.interval_seconds for job in JOBS.values()), default=30)
+    return float(max(3 * shortest, 30))
+
+
+class UnknownJob(KeyError):
+    pass
+
+
+def get_job(name: str) -> Job:
+    try:
+        return JOBS[name]
+    except KeyError:
+        raise UnknownJob(f"no such job: {name} (jobs: {', '.join(JOBS) or 'none'})") from None
+
+
+def _json_safe(counts) -> dict:
+    if counts is None:
+        return {}
+    if not isinstance(counts, dict):
+        counts = {"result": counts}
+    return json.loads(json.dumps(counts, default=str, ensure_ascii=False))
+
+
+def run_job(name: str, holder: str, *, force: bool = False) -> SchedulerRun | None:
+    """Run job ``name`` once as ``holder``, if ``holder`` holds (or can take) the jobs lease; else None.
+
+    Needs an application context. The run is a ``SchedulerRun`` row committed before the job starts, then
+    completed with the job's counts or its error; an exception in the job is caught, recorded and logged,
+    and never propagates (the scheduler goes on). ``force`` runs without the lease (a manual run).
+    """
+    job = get_job(name)
+    log = current_app.logger
+    db.session.rollback()  # start clean: nothing of the caller's is committed with the run
+    if not force and not lease.acquire(LEASE_NAME, holder, lease_seconds()):
+        log.debug("job %s: not run, another scheduler holds the lease", name)
+        return None
+    run = SchedulerRun(job=name, holder=holder, started_at=utcnow(), counts={})
+    db.session.add(run)
+    db.session.commit()
+    run_id = run.id
+    started = time.perf_counter()
+    counts, error = {}, None
+    try:
+        func = job.resolve()
+        counts = _json_safe(func(utcnow() if job.argument == "now" else china_today()))
+        db.session.commit()  # whatever the job left uncommitted belongs to its run
+    except Exception as exc:  # noqa: BLE001 — a failing job must not stop the scheduler
+        db.session.rollback()
+        error = "".join(traceback.format_exception(exc))[-8000:]
+        counts = {}
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    run = db.session.get(SchedulerRun, run_id)
+    run.counts = counts
+    run.error = error
+    run.finished_at = utcnow()
+    db.session.commit()
+    if error:
+        log.error("job %s failed in %.0f ms: %s", name, elapsed_ms, error.rstrip().splitlines()[-1])
+    else:
+        log.info("job %s: %s in %.0f ms", name, json.dumps(counts, ensure_ascii=False), elapsed_ms)
+    return run

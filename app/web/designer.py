@@ -1,0 +1,217 @@
+"""流程设计 (the process designer's pages): the registry of every process and decision table with its
+versions and running cases, each version's diagram (read-only) and XML, version diffs, the deployment log,
+the cockpit view of a process, and deploying from the browser (designers only; everyone signed in reads)."""
+from __future__ import annotations
+
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from lxml import etree
+from markupsafe import Markup
+from sqlalchemy import select
+
+from ..designer import registry
+from ..designer.diffing import diff_versions
+from ..designer.records import DeploymentRecord, verify_deployments
+from ..engine.definitions import MAX_DEFINITION_BYTES, DefinitionError, read_source
+from ..extensions import db
+from ..services.definitions import deploy
+from ..services.errors import InvalidData
+from . import bp, current_user, login_required, roles_required
+
+MAX_FILES = 20
+
+
+def _version_or_404(key: str, version: int):
+    found = registry.get_version(key, version)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _registry_page(errors: list[dict] | None = None, message: str | None = None, note: str = "", status: int = 200):
+    defs = registry.definitions()
+    return render_template("designer.html", defs=defs, counts=registry.running_counts(defs), errors=errors,
+                           error_message=message, note=note,
+                           can_deploy=current_user().has_role("designer")), status
+
+
+@bp.get("/designer")
+@login_required
+def designer():
+    return _registry_page()
+
+
+@bp.post("/designer/deploy")
+@roles_required("designer")
+def designer_deploy():
+    note = (request.form.get("note") or "").strip()[:2000]
+    uploads = [f for f in request.files.getlist("file") if f and f.filename]
+    if not uploads:
+        return _registry_page(message=_("请选择要部署的 BPMN 或 DMN 文件。"), note=note, status=422)
+    if len(uploads) > MAX_FILES:
+        return _registry_page(message=_("一次最多部署 %(n)d 个文件。", n=MAX_FILES), note=note, status=422)
+    files = [(registry.safe_filename(f.filename, "upload.bpmn"), f.stream.read(MAX_DEFINITION_BYTES + 1))
+             for f in uploads]
+    try:
+        result = deploy(files, current_user().username, note or None)
+    except InvalidData as exc:
+        db.session.rollback()
+        return _registry_page(errors=exc.problems or [], message=exc.message if not exc.problems else None,
+                              note=note, status=422)
+    for v in result.created:
+        flash(_("已部署 %(name)s（%(key)s）第 %(v)d 版。", name=v.name, key=v.key, v=v.version), "success")
+    for v in result.unchanged:
+        flash(_("%(key)s 内容未变化，仍为第 %(v)d 版，未创建新版本。", key=v.key, v=v.version), "info")
+    return redirect(url_for("web.designer"))
+
+
+@bp.get("/designer/<key>/v<int:version>")
+@login_required
+def designer_version(key: str, version: int):
+    v = _version_or_404(key, version)
+    svg, table = None, None
+    if v.kind == "bpmn":
+        from .diagram import render_svg
+        try:
+            svg = Markup(render_svg(v.content, title=f"{v.name} v{v.version}"))
+        except ValueError:
+            svg = None
+    else:
+        table = _decision_table(v)
+    previous = registry.get_version(key, version - 1) if version > 1 else None
+    return render_template("designer_version.html", v=v, svg=svg, table=table, previous=previous,
+                           latest=registry.latest_version(key))
+
+
+@bp.get("/designer/<key>/v<int:version>/download")
+@login_required
+def designer_download(key: str, version: int):
+    v = _version_or_404(key, version)
+    response = send_file(io.BytesIO(v.content), mimetype="application/xml", as_attachment=True,
+                         download_name=registry.download_name(v), etag=v.sha256, max_age=0)
+    response.headers["X-Content-SHA256"] = v.sha256
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/designer/<key>/diff")
+@login_required
+def designer_diff(key: str):
+    latest = registry.latest_version(key)
+    if latest is None:
+        abort(404)
+    new_n = request.args.get("to", latest.version, type=int)
+    old_n = request.args.get("from", max(new_n - 1, 1), type=int)
+    old, new = _version_or_404(key, old_n), _version_or_404(key, new_n)
+    versions = [v.version for v in reversed(next(d for d in registry.definitions() if d.key == key).versions)]
+    return render_template("designer_diff.html", diff=diff_versions(old, new), old=old, new=new,
+                           versions=versions, key=key, name=new.name)
+
+
+@bp.get("/designer/log")
+@login_required
+def designer_log():
+    records = db.session.scalars(select(DeploymentRecord).order_by(DeploymentRecord.seq.desc()).limit(500)).all()
+    return render_template("designer_log.html", records=records, result=verify_deployments())
+
+
+@bp.get("/designer/<key>/cockpit")
+@login_required
+def designer_cockpit(key: str):
+    from ..deadlines.clock import china_today
+    from .diagram import render_svg
+    v = registry.latest_version(key)
+    if v is None or v.kind != "bpmn":
+        abort(404)
+    today = china_today()
+    open_, overdue = registry.step_counts(key, today)
+    steps = _user_tasks(v)
+    counts = {step_id: open_.get(step_id, 0) for step_id, _title in steps}
+    supervisor = current_user().has_role("supervisor")
+
+    def link(element_id: str) -> str | None:
+        if element_id not in counts:
+            return None
+        if supervisor and "web.supervision" in _endpoints():
+            return url_for("web.supervision", view="open", step=element_id)
+        return url_for("web.task_list", scope="available", step=element_id)
+
+    try:
+        svg = render_svg(v.content, counts=counts, current={s for s, n in overdue.items() if n}, link=link,
+                         title=f"{v.name} v{v.version}")
+        svg = Markup(_overdue_badges(svg, overdue))
+    except ValueError:
+        svg = None
+    rows = [(step_id, title, open_.get(step_id, 0), overdue.get(step_id, 0), link(step_id)) for step_id, title in steps]
+    return render_template("designer_cockpit.html", v=v, svg=svg, rows=rows, today=today)
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+def _endpoints() -> set[str]:
+    from flask import current_app
+    return set(current_app.view_functions)
+
+
+def _user_tasks(v) -> list[tuple[str, str]]:
+    src = read_source(v.filename, v.content)
+    ns = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+    proc = next(p for p in src.root.findall(f"{{{ns}}}process") if p.get("id") == src.key)
+    return [(t.get("id"), t.get("name") or t.get("id")) for t in proc.iter(f"{{{ns}}}userTask")]
+
+
+def _overdue_badges(svg: str, overdue: dict[str, int]) -> str:
+    """A second, dark badge with the overdue count left of the open-count badge of each step."""
+    if not any(overdue.values()):
+        return svg
+    root = etree.fromstring(svg.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
+    svg_ns = "http://www.w3.org/2000/svg"
+    for group in root.iter(f"{{{svg_ns}}}g"):
+        element_id = group.get("data-element-id")
+        n = overdue.get(element_id or "", 0)
+        if not n or "bpmn-node" not in (group.get("class") or ""):
+            continue
+        existing = next((g for g in group.iter(f"{{{svg_ns}}}g") if g.get("class") == "bpmn-badge"), None)
+        if existing is None:
+            continue
+        rect = existing.find(f"{{{svg_ns}}}rect")
+        x, y, h = float(rect.get("x")), float(rect.get("y")), float(rect.get("height"))
+        text = str(n)
+        w = max(20.0, 7.2 * len(text) + 10)
+        g = etree.SubElement(existing.getparent(), f"{{{svg_ns}}}g", {"class": "bpmn-badge overdue",
+                                                                    "data-overdue": text})
+        etree.SubElement(g, f"{{{svg_ns}}}title").text = _("超期 %(n)d 件", n=n)
+        etree.SubElement(g, f"{{{svg_ns}}}rect", {"x": f"{x - w - 2:.1f}", "y": f"{y:.1f}", "width": f"{w:.1f}",
+                                                  "height": f"{h:.1f}", "rx": f"{h / 2:.1f}", "fill": "#3b2800",
+                                                  "stroke": "#ffffff", "stroke-width": "1.5"})
+        label = etree.SubElement(g, f"{{{svg_ns}}}text", {"x": f"{x - w / 2 - 2:.1f}", "y": f"{y + h / 2 + 4:.1f}",
+                                                          "font-size": "11.5", "font-weight": "bold",
+                                                          "fill": "#ffffff", "text-anchor": "middle"})
+        label.text = text
+    return etree.tostring(root, encoding="unicode")
+
+
+def _decision_table(v) -> dict | None:
+    """Inputs, outputs and rows of a DMN decision table, for display."""
+    try:
+        src = read_source(v.filename, v.content)
+    except DefinitionError:
+        return None
+    ns = etree.QName(src.root).namespace
+
+    def q(tag):
+        return f"{{{ns}}}{tag}"
+
+    table = next(src.root.iter(q("decisionTable")), None)
+    if table is None:
+        return None
+    inputs = [(i.get("label") or i.get("id"), (i.findtext(f"{q('inputExpression')}/{q('text')}") or "").strip())
+              for i in table.findall(q("input"))]
+    outputs = [o.get("name") or o.get("label") or o.get("id") for o in table.findall(q("output"))]
+    rows = [{"id": r.get("id"), "description": (r.findtext(q("description")) or "").strip(),
+             "inputs": [(e.findtext(q("text")) or "").strip() or "-" for e in r.findall(q("inputEntry"))],
+             "outputs": [(e.findtext(q("text")) or "").strip() for e in r.findall(q("outputEntry"))]}
+            for r in table.findall(q("rule"))]
+    return {"hit_policy": table.get("hitPolicy") or "UNIQUE", "inputs": inputs, "outputs": outputs, "rows": rows}

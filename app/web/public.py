@@ -1,0 +1,163 @@
+"""The public portal (``/public``, no sign-in, read-only): the service guide (办事指南), the enforcement staff
+list (行政执法人员清单), the progress query (办理进度查询) and the published decisions (双公示) with CSV and
+JSON downloads. It shows only what is meant for the public: published records (ID numbers masked), never
+an applicant, the facts or anything of a case that is not published.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from ..deadlines.clock import china_today, statutory_workdays
+from ..i18n import current_language, t
+from ..publicity import service as ps
+from ..services.cases import status_label
+
+bp = Blueprint("public", __name__, url_prefix="/public")
+PAGE_SIZE = 20
+DOWNLOAD_LIMIT = 10000
+
+
+def purl(endpoint: str, **values) -> str:
+    """url_for that keeps the visitor's language (?lang=en) on every link."""
+    if current_language() == "en":
+        values.setdefault("lang", "en")
+    return url_for(endpoint, **values)
+
+
+def switch_language_url(lang: str) -> str:
+    """This page in the other language (after a posted query: the query's empty form)."""
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    args["lang"] = lang
+    if request.method == "GET" and request.endpoint:
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for("public.progress" if request.endpoint == "public.progress" else "public.index", lang=lang)
+
+
+@bp.context_processor
+def _public_globals():
+    lang = current_language()
+    return {"purl": purl, "switch_language_url": switch_language_url, "lang": lang,
+            "bureau_name": ps.bureau()[0], "field_label": lambda name: ps.field_label(name, lang),
+            "pick_en": lambda zh, en: en if lang == "en" and en else zh}
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint == "public.progress":
+        response.headers["Cache-Control"] = "no-store"  # a query's answer is nobody else's business
+    return response
+
+
+@bp.errorhandler(404)
+def _not_found(exc):
+    return render_template("public/error.html", code=404, message=_("您访问的页面不存在。")), 404
+
+
+# ------------------------------------------------------------------------------------------ pages
+
+@bp.get("/")
+def index():
+    return render_template("public/index.html", section="home", public_fields=ps.public_fields,
+                           latest=ps.public_decisions(ps.DecisionFilters(), limit=5)[0])
+
+
+@bp.get("/guide")
+def guide():
+    return render_template("public/guide.html", section="guide", items=ps.guide_items(), statutory_days=statutory_workdays)
+
+
+@bp.get("/guide/<code>")
+def guide_item(code: str):
+    item = next((i for i in ps.guide_items() if i.code == code), None)
+    if item is None:
+        abort(404)
+    svg, steps = ps.process_diagram(item)
+    return render_template("public/guide_item.html", section="guide", item=item, statutory_days=statutory_workdays(item),
+                           diagram=Markup(svg) if svg else None, steps=steps)
+
+
+@bp.get("/officers")
+def officers():
+    today = china_today()
+    rows = [(u, ps.certificate_valid_on(u, today)) for u in ps.officers()]
+    return render_template("public/officers.html", section="officers", rows=rows, today=today, unit=ps.bureau()[0])
+
+
+@bp.route("/progress", methods=["GET", "POST"])
+def progress():
+    """POST keeps the query code out of addresses and logs. A wrong code and an unknown case number get
+    the very same page; more than the limit per minute from one address gets 429."""
+    if request.method == "GET":
+        return render_template("public/progress.html", section="progress", result=None, message=None)
+    allowed, wait = ps.query_limiter().hit(request.remote_addr or "unknown")
+    if not allowed:
+        response = Response(render_template("public/progress.html", section="progress", result=None,
+                                            message=t("too_many_queries", seconds=wait), limited=True), 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
+    found = ps.find_progress(request.form.get("case_no"), request.form.get("code"))
+    if found is None:
+        return render_template("public/progress.html", section="progress", result=None, message=t("progress_not_found"))
+    return render_template("public/progress.html", section="progress", result=found, message=None, status_label=status_label)
+
+
+@bp.get("/decisions")
+def decisions():
+    filters = ps.DecisionFilters.from_args(request.args)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total = ps.public_decisions(filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render_template("public/decisions.html", section="decisions", rows=rows, total=total, page=page, pages=pages, filters=filters,
+                           args=filters.as_args(), items=ps.guide_items(), public_fields=ps.public_fields)
+
+
+@bp.get("/decisions/<int:pub_id>")
+def decision(pub_id: int):
+    pub = ps.public_decision(pub_id)
+    if pub is None:
+        abort(404)
+    return render_template("public/decision.html", section="decisions", pub=pub, fields=ps.public_fields(pub),
+                           published_on=ps.public_published_on(pub))
+
+
+@bp.get("/decisions.csv")
+def decisions_csv():
+    rows, _total = ps.public_decisions(ps.DecisionFilters.from_args(request.args), limit=DOWNLOAD_LIMIT)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(ps.FIELD_NAMES)
+    for pub in rows:
+        fields = ps.public_fields(pub)
+        writer.writerow([_csv_cell(fields[name]) for name in ps.FIELD_NAMES])
+    body = "\ufeff" + out.getvalue()  # UTF-8 with BOM: spreadsheet programs then read the Chinese correctly
+    return Response(body.encode("utf-8"), mimetype="text/csv", headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": _attachment(f"行政许可双公示_{china_today():%Y%m%d}.csv")})
+
+
+@bp.get("/decisions.json")
+def decisions_json():
+    from ..api.public import decision_records
+    rows, _total = ps.public_decisions(ps.DecisionFilters.from_args(request.args), limit=DOWNLOAD_LIMIT)
+    body = json.dumps(decision_records(rows), ensure_ascii=False, indent=1)
+    return Response(body.encode("utf-8"), mimetype="application/json", headers={
+        "Content-Disposition": _attachment(f"行政许可双公示_{china_today():%Y%m%d}.json")})
+
+
+def _csv_cell(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _attachment(filename: str) -> str:
+    from urllib.parse import quote
+    ascii_name = "decisions." + filename.rsplit(".", 1)[-1]
+    return f"attachment; filename={ascii_name}; filename*=UTF-8''{quote(filename)}"
