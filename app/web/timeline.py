@@ -93,6 +93,8 @@ SIMPLE = {  # actions worded by one sentence (their reason, if any, is shown und
     "case_stuck": lambda who, p: _("案件长时间无进展"),
     "case_broken": lambda who, p: _("流程无法继续：没有待办任务"),
     "warning": lambda who, p: _("提示：%(m)s", m=p.get("message") or p.get("warning")),
+    "case_archived": lambda who, p: _("%(who)s 归档并封存案卷（档案号 %(no)s，封存 %(n)s 条记录）", who=who,
+                                      no=p.get("archive_no"), n=p.get("records_sealed")),
 }
 
 
