@@ -224,6 +224,7 @@ def test_natural_persons_id_numbers_are_masked_on_pages_csv_json_and_api(api, st
     assert list(rows[0])[:2] == ["行政相对人名称", "行政相对人类别"] and "许可机关统一社会信用代码" in rows[0]
     assert rows[0]["当前状态"] == "有效"
     records = json.loads(responses["/public/decisions.json"].data)
+    assert list(records[0]) == list(rows[0])  # the standard's fields, in its order
     assert records[0]["证件号码"] == MASKED_ID and records[0]["行政许可决定文书号"] == f.DECIDE_GRANT["document_no"]
     assert responses["/api/public/decisions"].get_json()["items"][0]["证件号码"] == MASKED_ID
 
@@ -310,7 +311,8 @@ def test_the_query_code_is_on_the_case_page(api, staff):
     case_no = api.new_case()["case_no"]
     code = case_row(case_no).query_code
     assert re.fullmatch(r"[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}", code)
-    assert code in html(staff("clerk").get(f"/cases/{case_no}")) and "查询码" in html(staff("clerk").get(f"/cases/{case_no}"))
+    page = html(staff("clerk").get(f"/cases/{case_no}"))
+    assert code in page and "查询码" in page
     assert api.new_case()["case_no"] != case_no and case_row(api.new_case()["case_no"]).query_code != code
 
 
@@ -524,7 +526,7 @@ def test_public_portal_in_a_browser(api, staff, chromium_page):
     page.click("text=建设工程规划许可证核发")
     page.wait_for_selector("figure.flow svg")
     assert "《中华人民共和国城乡规划法》第四十条" in page.content()
-    page.screenshot(path=str(SCREENSHOTS / "07-public-guide.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "10-public-guide.png"), full_page=True)
 
     page.click("nav.portal >> text=双公示")
     assert page.locator("table.decisions tbody tr").count() == 3
@@ -545,7 +547,7 @@ def test_public_portal_in_a_browser(api, staff, chromium_page):
     page.click("form.search button")
     page.wait_for_selector("text=共 3 条")
     assert page.locator("table.decisions .state.invalid").count() == 1
-    page.screenshot(path=str(SCREENSHOTS / "08-public-decisions.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "11-public-decisions.png"), full_page=True)
 
     page.click("text=张三")
     page.wait_for_selector("dl.fields")

@@ -16,12 +16,13 @@ from ..services.cases import status_label
 from . import bp
 
 # ASCII attribute names for the standard's Chinese field names (the JSON keys are the Chinese names).
-DECISION_ATTRS = ("subject_name", "subject_type", "code_uscc", "code_business_registration", "code_organization",
-                  "code_tax_registration", "code_public_institution", "code_social_organization", "legal_representative",
-                  "legal_representative_id_type", "legal_representative_id_no", "id_type", "id_no", "document_title",
-                  "document_no", "licence_category", "certificate_name", "licence_no", "licence_content",
-                  "decision_date", "valid_from", "valid_until", "authority", "authority_uscc", "current_status",
-                  "data_source", "data_source_uscc", "remarks")
+DECISION_ATTRS = (
+    "subject_name", "subject_type", "code_uscc", "code_business_registration", "code_organization",
+    "code_tax_registration", "code_public_institution", "code_social_organization", "legal_representative",
+    "legal_representative_id_type", "legal_representative_id_no", "id_type", "id_no", "document_title",
+    "document_no", "licence_category", "certificate_name", "licence_no", "licence_content", "decision_date",
+    "valid_from", "valid_until", "authority", "authority_uscc", "current_status", "data_source", "data_source_uscc",
+    "remarks")
 assert len(DECISION_ATTRS) == len(ps.FIELD_NAMES)
 
 PublicDecisionSchema = Schema.from_dict(
@@ -56,7 +57,8 @@ class DecisionQuerySchema(Schema):
                          metadata={"description": "part of 行政相对人名称"})
     document_no = fields.String(load_default="", validate=validate.Length(max=100),
                                 metadata={"description": "part of 行政许可决定文书号"})
-    item = fields.String(load_default="", validate=validate.Length(max=64), metadata={"description": "service item code"})
+    item = fields.String(load_default="", validate=validate.Length(max=64),
+                         metadata={"description": "service item code"})
     date_from = fields.Date(load_default=None, metadata={"description": "许可决定日期 from (inclusive)"})
     date_to = fields.Date(load_default=None, metadata={"description": "许可决定日期 to (inclusive)"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
@@ -81,10 +83,11 @@ def _json(body, status: int = 200) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
 
 
-def decision_records(rows) -> list[dict]:
-    """Published records as the public sees them (masked), keyed by the standard's Chinese field names."""
-    return PublicDecisionSchema(many=True).dump(
-        [{"id": pub.id, **dict(zip(DECISION_ATTRS, ps.public_fields(pub).values()))} for pub in rows])
+def decision_records(rows, with_id: bool = True) -> list[dict]:
+    """Published records as the public sees them (masked), keyed by the standard's Chinese field names
+    (the download has exactly the standard's fields; the API adds the record's number on the portal)."""
+    schema = PublicDecisionSchema(many=True, exclude=() if with_id else ("id",))
+    return schema.dump([{"id": pub.id, **dict(zip(DECISION_ATTRS, ps.public_fields(pub).values()))} for pub in rows])
 
 
 @bp.get("/public/progress/<case_no>")

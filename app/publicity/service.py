@@ -495,7 +495,8 @@ class DecisionFilters:
 
     @classmethod
     def from_args(cls, args) -> "DecisionFilters":
-        return cls(name=(args.get("name") or "").strip()[:100], document_no=(args.get("document_no") or "").strip()[:100],
+        return cls(name=(args.get("name") or "").strip()[:100],
+                   document_no=(args.get("document_no") or "").strip()[:100],
                    item=(args.get("item") or "").strip()[:64], date_from=_parse_date(args.get("date_from")),
                    date_to=_parse_date(args.get("date_to")))
 

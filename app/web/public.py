@@ -71,7 +71,8 @@ def index():
 
 @bp.get("/guide")
 def guide():
-    return render_template("public/guide.html", section="guide", items=ps.guide_items(), statutory_days=statutory_workdays)
+    return render_template("public/guide.html", section="guide", items=ps.guide_items(),
+                           statutory_days=statutory_workdays)
 
 
 @bp.get("/guide/<code>")
@@ -80,8 +81,8 @@ def guide_item(code: str):
     if item is None:
         abort(404)
     svg, steps = ps.process_diagram(item)
-    return render_template("public/guide_item.html", section="guide", item=item, statutory_days=statutory_workdays(item),
-                           diagram=Markup(svg) if svg else None, steps=steps)
+    return render_template("public/guide_item.html", section="guide", item=item,
+                           statutory_days=statutory_workdays(item), diagram=Markup(svg) if svg else None, steps=steps)
 
 
 @bp.get("/officers")
@@ -100,13 +101,15 @@ def progress():
     allowed, wait = ps.query_limiter().hit(request.remote_addr or "unknown")
     if not allowed:
         response = Response(render_template("public/progress.html", section="progress", result=None,
-                                            message=t("too_many_queries", seconds=wait), limited=True), 429)
+                                            message=t("too_many_queries", seconds=wait)), 429)
         response.headers["Retry-After"] = str(wait)
         return response
     found = ps.find_progress(request.form.get("case_no"), request.form.get("code"))
     if found is None:
-        return render_template("public/progress.html", section="progress", result=None, message=t("progress_not_found"))
-    return render_template("public/progress.html", section="progress", result=found, message=None, status_label=status_label)
+        return render_template("public/progress.html", section="progress", result=None,
+                               message=t("progress_not_found"))
+    return render_template("public/progress.html", section="progress", result=found, message=None,
+                           status_label=status_label)
 
 
 @bp.get("/decisions")
@@ -115,8 +118,9 @@ def decisions():
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total = ps.public_decisions(filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return render_template("public/decisions.html", section="decisions", rows=rows, total=total, page=page, pages=pages, filters=filters,
-                           args=filters.as_args(), items=ps.guide_items(), public_fields=ps.public_fields)
+    return render_template("public/decisions.html", section="decisions", rows=rows, total=total, page=page,
+                           pages=pages, filters=filters, args=filters.as_args(), items=ps.guide_items(),
+                           public_fields=ps.public_fields)
 
 
 @bp.get("/decisions/<int:pub_id>")
@@ -147,7 +151,7 @@ def decisions_csv():
 def decisions_json():
     from ..api.public import decision_records
     rows, _total = ps.public_decisions(ps.DecisionFilters.from_args(request.args), limit=DOWNLOAD_LIMIT)
-    body = json.dumps(decision_records(rows), ensure_ascii=False, indent=1)
+    body = json.dumps(decision_records(rows, with_id=False), ensure_ascii=False, indent=1)
     return Response(body.encode("utf-8"), mimetype="application/json", headers={
         "Content-Disposition": _attachment(f"行政许可双公示_{china_today():%Y%m%d}.json")})
 

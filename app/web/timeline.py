@@ -93,6 +93,13 @@ SIMPLE = {  # actions worded by one sentence (their reason, if any, is shown und
     "case_stuck": lambda who, p: _("案件长时间无进展"),
     "case_broken": lambda who, p: _("流程无法继续：没有待办任务"),
     "warning": lambda who, p: _("提示：%(m)s", m=p.get("message") or p.get("warning")),
+    "publication_drafted": lambda who, p: _("生成公示草稿"),
+    "publication_edited": lambda who, p: _("%(who)s 修改了公示内容", who=who),
+    "publication_redacted": lambda who, p: _("%(who)s 对公示内容作了保密处理", who=who),
+    "publication_published": lambda who, p: _("%(who)s 公示了决定", who=who),
+    "publication_withheld": lambda who, p: _("%(who)s 决定不予公开（经领导批准）", who=who),
+    "publication_updated": lambda who, p: _("%(who)s 更新了已公示的决定", who=who),
+    "publication_withdrawn": lambda who, p: _("%(who)s 撤下了已公示的决定", who=who),
     "case_archived": lambda who, p: _("%(who)s 归档并封存案卷（档案号 %(no)s，封存 %(n)s 条记录）", who=who,
                                       no=p.get("archive_no"), n=p.get("records_sealed")),
 }
