@@ -251,3 +251,36 @@ def test_case_page_shows_the_clock_and_the_leader_extends_there(api, app):
     reviewer.post(f"/cases/{case_no}/clock/pause", {"procedure": "hearing", "reason": "举行听证", "notice_ref": ""})
     flashed = reviewer.get(f"/cases/{case_no}").get_data(as_text=True)
     assert re.search("书面告知", flashed)  # the refusal says why
+
+
+def test_the_admin_loads_a_notice_and_adds_a_closure_in_the_browser_page(api, app):
+    import io
+    import json
+    from tests.test_web import Browser
+    case_no = accepted_case(api, "2026-12-10")
+    assert api.case(case_no)["decision_due_confirmed"] is False
+    admin = Browser(app).login("admin")
+    page = admin.get("/admin/calendar").get_data(as_text=True)
+    assert "2027" in page and "无数据" in page
+    assert Browser(app).login("clerk").get("/admin/calendar").status_code == 403
+    bad = admin.post("/admin/calendar/notice", {"notice": (io.BytesIO(b'{"year": 2027, "holidays": [{"from": "2027-01-03", '
+                                                                      b'"to": "2027-01-01"}]}'), "n.json")},
+                     content_type="multipart/form-data", follow_redirects=True)
+    assert "不正确" in bad.get_data(as_text=True) and api.case(case_no)["decision_due_confirmed"] is False
+    notice = {"year": 2027, "source": "国办发明电〔2026〕测试", "holidays": [
+        {"from": "2027-01-01", "to": "2027-01-03", "name": "元旦"}], "adjusted_workdays": []}
+    try:
+        ok = admin.post("/admin/calendar/notice", {"notice": (io.BytesIO(json.dumps(notice).encode()), "n.json")},
+                        content_type="multipart/form-data", follow_redirects=True)
+        assert "已载入 2027 年节假日安排" in ok.get_data(as_text=True)
+        before = api.case(case_no)
+        assert before["decision_due_confirmed"] is True
+        admin.post("/admin/calendar/closure", {"date": before["decision_due"], "note": "台风停止办公"})
+        after = api.case(case_no)
+        assert after["decision_due"] > before["decision_due"]  # the closure moved the deadline
+    finally:
+        with app.app_context():
+            db.session.execute(db.text("DELETE FROM calendar_day WHERE source = :s OR note = '台风停止办公'"),
+                               {"s": notice["source"]})
+            db.session.execute(db.text("DELETE FROM calendar_year WHERE year = 2027"))
+            db.session.commit()

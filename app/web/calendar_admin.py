@@ -1,0 +1,67 @@
+"""The administrator's calendar page: load a year's State Council notice, add local closures."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..calendar.models import CalendarDay, CalendarYear
+from ..calendar.service import calendar, flatten_errors
+from ..deadlines.clock import china_today
+from ..extensions import db
+from ..services.errors import ServiceError
+from . import bp, current_user, roles_required
+
+
+@bp.get("/admin/calendar")
+@roles_required("admin")
+def calendar_admin():
+    today = china_today()
+    years = {y.year: y for y in db.session.scalars(select(CalendarYear))}
+    status = [(year, years.get(year), calendar().year_known(year)) for year in range(today.year - 1, today.year + 3)]
+    closures = db.session.scalars(select(CalendarDay).where(CalendarDay.kind == "closure")
+                                  .order_by(CalendarDay.date.desc()).limit(50)).all()
+    return render_template("calendar_admin.html", status=status, closures=closures, today=today)
+
+
+@bp.post("/admin/calendar/notice")
+@roles_required("admin")
+def calendar_load_notice():
+    upload = request.files.get("notice")
+    try:
+        data = json.loads(upload.read().decode("utf-8")) if upload and upload.filename else None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        flash(_("通知文件不是有效的 JSON：%(e)s", e=str(exc)), "error")
+        return redirect(url_for("web.calendar_admin"))
+    if data is None:
+        flash(_("请选择通知文件（JSON）"), "error")
+        return redirect(url_for("web.calendar_admin"))
+    try:
+        summary = calendar().load_notice(data, current_user())
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(f"{exc.message} {'；'.join(flatten_errors(exc.fields or {}))}", "error")
+    else:
+        flash(_("已载入 %(year)s 年节假日安排，在办案件期限已重新计算", year=summary.get("year", "")), "success")
+    return redirect(url_for("web.calendar_admin"))
+
+
+@bp.post("/admin/calendar/closure")
+@roles_required("admin")
+def calendar_add_closure():
+    try:
+        day = dt.date.fromisoformat(request.form.get("date", ""))
+    except ValueError:
+        flash(_("请输入日期（YYYY-MM-DD）"), "error")
+        return redirect(url_for("web.calendar_admin"))
+    try:
+        calendar().add_closure(day, request.form.get("note", ""), current_user())
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("已登记 %(d)s 停止办公，在办案件期限已重新计算", d=day.isoformat()), "success")
+    return redirect(url_for("web.calendar_admin"))
