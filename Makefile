@@ -15,7 +15,13 @@ $(BIN)/activate: setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(BIN)/activate
 
-setup: $(BIN)/activate
+# The browser editor's bpmn-js comes from the npm registry, exactly as pinned in package-lock.json
+# (served from node_modules/ by /vendor/; nothing of it is committed).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+setup: $(BIN)/activate node_modules/.installed
 
 # The scheduler (timers, deadline scans) runs beside the server; both stop together (Ctrl-C, SIGTERM to make,
 # or the server exiting).
@@ -34,7 +40,7 @@ bench: setup
 	$(BIN)/python bench/lifecycle.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache node_modules
 
 # After changing UI strings: re-extract, merge into the English catalogue, then translate the new entries.
 translations: setup

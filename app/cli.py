@@ -129,6 +129,44 @@ def verify_deployments_command():
     sys.exit(0 if result.valid else 1)
 
 
+@definitions_cli.command("migrate")
+@click.argument("key")
+@click.option("--to", "version", type=int, required=True, help="the latest version of KEY (the only target)")
+@click.option("--case", "case_no", default=None, help="move this case only")
+@click.option("--all", "all_cases", is_flag=True, help="move every running case that can move")
+@click.option("--dry-run", is_flag=True, help="only list the cases, whether each can move and why not")
+@click.option("--as", "username", required=True, help="who moves the cases (supervisor role)")
+def migrate_command(key, version, case_no, all_cases, dry_run, username):
+    """Move running cases on older versions of KEY to the latest versions of every definition (see
+    app.designer.migration). Exit 1 when a named case cannot move."""
+    from .designer import migration
+    user = _user(username)
+    if not user.has_role(migration.ROLE):
+        raise click.ClickException(f"只有监督人员可以迁移运行中案件 / only a supervisor may move running cases: "
+                                   f"{username} does not hold the supervisor role")
+    if not dry_run and not case_no and not all_cases:
+        raise click.ClickException("--case CASE_NO, --all or --dry-run")
+    current = _run(lambda: migration.plan(key, version))
+    checks = [c for c in current.cases if not case_no or c.case_no == case_no]
+    if dry_run:
+        for c in checks:
+            state = "can move" if c.can_move else "refused: " + "; ".join(r.text() for r in c.reasons)
+            click.echo(f"{c.case_no}  at {', '.join(c.current_steps) or '-'}  {state}")
+        click.echo(f"{len([c for c in checks if c.can_move])} of {len(checks)} case(s) can move to "
+                   f"{key} v{current.to_version}")
+        return
+    if case_no:
+        moved = _run(lambda: migration.migrate_case(user, case_no, key, version))
+        click.echo(f"moved {moved.case_no} to {key} v{current.to_version}; open: {', '.join(moved.current_steps) or '-'}")
+        return
+    moved, refused = _run(lambda: migration.migrate_all(user, key, version))
+    for c in moved:
+        click.echo(f"moved {c.case_no}")
+    for c in refused:
+        click.echo(f"refused {c.case_no}: {'; '.join(r.text() for r in c.reasons)}")
+    click.echo(f"{len(moved)} moved, {len(refused)} refused")
+
+
 @records_cli.command("verify")
 @click.option("--case", "case_no", default=None, help="verify one case only")
 def verify_records(case_no):
@@ -248,8 +286,9 @@ def complete(task_id, username, data):
 
 def register_commands(app: Flask) -> None:
     from .archive.cli import archive_cli
+    from .publicity.annual import annual_cli
     from .calendar.cli import calendar_cli
     from .scheduler.cli import scheduler_cli
     for group in (definitions_cli, records_cli, cases_cli, tasks_cli, demo_cli, catalogue_cli, calendar_cli,
-                  scheduler_cli, archive_cli):
+                  scheduler_cli, archive_cli, annual_cli):
         app.cli.add_command(group)

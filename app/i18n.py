@@ -140,6 +140,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "progress_not_found": ("未查询到办件信息，请核对受理编号和查询码（见受理回执）",
                            "Nothing found: check the case number and the query code on your receipt."),
     "too_many_queries": ("查询过于频繁，请 {seconds} 秒后再试", "Too many queries: try again in {seconds} seconds."),
+    # annual statistics report (统计年报)
+    "annual_bad_year": ("年度须为 2000–2100 之间的整数", "The year must be a whole number from 2000 to 2100."),
+    "annual_not_found": ("{year} 年度统计年报尚未发布（或无此版本）", "No published annual report for {year} (or no such version)."),
+    "annual_narrative_required": ("发布前须填写行政执法情况说明", "Write the narrative before publishing."),
+    "annual_reason_required": ("已发布第 {version} 版，再次发布（更正）须填写原因",
+                               "Version {version} is already published: a correction needs a reason."),
 }
 
 

@@ -277,7 +277,8 @@ def test_step_picture_counts_open_tasks_and_average_waits(app, api, browser, tod
     bars = dict(re.findall(r'data-step="(\w+)">.*?<rect class="bar open" x="\d+" y="[\d.]+" width="([\d.]+)"', chart))
     assert float(bars["receive"]) == 420 and float(bars["review"]) == 280
     # The diagram: a badge with the open count on each step, linking to the open list of that step.
-    diagram = re.search(r'<svg[^>]*class="bpmn-diagram".*?</svg>', page, re.S).group(0)
+    diagram = re.search(r'standard_permit v\d+）</figcaption>.*?(<svg[^>]*class="bpmn-diagram".*?</svg>)', page,
+                        re.S).group(1)
     receive_node = re.search(r'<g class="bpmn-node[^"]*" data-element-id="receive".*?</g>\s*</a>', diagram, re.S).group(0)
     assert 'data-count="3"' in receive_node and "view=open&amp;step=receive" in receive_node
     review_node = re.search(r'data-element-id="review".*?data-count="(\d+)"', diagram, re.S)

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from . import auth, cases, deadlines, definitions, errors, openapi, public, supervision, tasks  # noqa: E402,F401  (routes register on import)
+from . import annual, auth, cases, deadlines, definitions, errors, openapi, public, supervision, tasks  # noqa: E402,F401  (routes register on import)

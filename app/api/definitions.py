@@ -130,6 +130,37 @@ def verify_definition_records():
     return jsonify(DeployVerifySchema().dump(verify_deployments().to_dict()))
 
 
+# ------------------------------------------------------------------------------------------ moving running cases
+
+@bp.get("/definitions/<key>/migration")
+@login_required
+def migration_plan(key: str):
+    """Dry run (supervisor): every running case on an older version of ``key``, whether it can move to the
+    latest versions and why not. ``?version=N`` must name the latest version. Writes nothing."""
+    from ..designer import migration
+    migration.require_supervisor(g.user)
+    return jsonify(migration.plan(key, request.args.get("version", type=int)).to_dict())
+
+
+@bp.post("/definitions/<key>/migration")
+@login_required
+def migrate_cases(key: str):
+    """Move one case (``{"case_no": ...}``) or every case that can move (``{"all": true}``) to the latest
+    versions (supervisor). 200 with moved/refused; 409 ``migration_refused`` with the reasons for one case."""
+    from ..designer import migration
+    migration.require_supervisor(g.user)
+    body = request.get_json(silent=True) or {}
+    version = body.get("version") if isinstance(body.get("version"), int) else None
+    case_no = body.get("case_no")
+    if isinstance(case_no, str) and case_no:
+        moved = migration.migrate_case(g.user, case_no, key, version)
+        return jsonify({"moved": [moved.to_dict()], "refused": []})
+    if body.get("all") is True:
+        moved, refused = migration.migrate_all(g.user, key, version)
+        return jsonify({"moved": [c.to_dict() for c in moved], "refused": [c.to_dict() for c in refused]})
+    raise InvalidData(t("required"), fields={"case_no": [t("required")], "all": [t("required")]})
+
+
 def openapi_parts(op, component, path_param) -> tuple[dict, dict]:
     """(paths, component schemas) for app.api.openapi, built with its helpers."""
     deploy_op = op("Deploy BPMN/DMN files (designer). multipart/form-data: file (one or more), note. 201 new "
@@ -149,6 +180,12 @@ def openapi_parts(op, component, path_param) -> tuple[dict, dict]:
         }},
         "/api/definitions/records/verify": {"get": op("Recompute the hash chain of deployment records",
                                                       DeployVerifySchema)},
+        "/api/definitions/{key}/migration": {
+            "get": op("Dry run (supervisor): running cases on older versions of KEY, can each move to the latest "
+                      "versions and why not; ?version=N must be the latest", None, params=[path_param("key")]),
+            "post": op("Move running cases to the latest versions (supervisor). JSON {case_no} or {all: true}, "
+                       "optional version. 409 migration_refused with errors [{code, message}]", None,
+                       params=[path_param("key")])},
     }
     paths["/api/definitions/{key}/versions/{version}"]["get"]["responses"]["200"] = {
         "description": "the file", "content": {"application/xml": {"schema": {"type": "string"}}}}

@@ -29,7 +29,9 @@ DMN_NAMESPACES = (
 )
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 TASK_KINDS = frozenset({"receive", "onsite_check", "review", "amend", "legal_review", "counsel", "committee",
-                        "sign_conclusion", "decide", "deliver", "publish", "archive"})
+                        "sign_conclusion", "decide", "deliver", "publish", "archive",
+                        # 咨询 / 投诉举报 (bpmn/complaint.bpmn): they set the case status, nothing else
+                        "complaint_register", "complaint_investigate", "complaint_approve", "complaint_reply"})
 
 
 @dataclass(frozen=True)

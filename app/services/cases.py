@@ -37,6 +37,8 @@ STATUS_WHILE_OPEN = {
     "onsite_check": "onsite_checking",
     "counsel": "counsel_opinion", "committee": "committee_review", "sign_conclusion": "committee_review",
     "decide": "deciding", "deliver": "delivering", "publish": "publishing", "archive": "archiving",
+    "complaint_register": "complaint_registering", "complaint_investigate": "complaint_investigating",
+    "complaint_approve": "complaint_approving", "complaint_reply": "complaint_replying",
 }
 ENGINE = "engine"
 
@@ -64,6 +66,9 @@ STATUS_LABELS = {
     "delivering": ("待送达", "Awaiting delivery"), "publishing": ("待公示", "Awaiting publication"),
     "archiving": ("待归档", "Awaiting archiving"), "completed": ("已办结", "Completed"),
     "rejected_at_intake": ("不予受理", "Rejected at intake"),
+    "complaint_registering": ("受理登记中", "Being registered"),
+    "complaint_investigating": ("调查核实中", "Under investigation"),
+    "complaint_approving": ("答复审核中", "Reply under approval"), "complaint_replying": ("待答复", "Awaiting reply"),
 }
 
 
@@ -435,6 +440,8 @@ def _apply_kind_effects(case: Case, task: TaskItem, user: User, cleaned: dict, d
     kind = task.kind
     if kind == "receive":
         deadlines.on_receive(case, cleaned.get("outcome"), user.username, drafts)
+    elif kind == "complaint_register":  # registering a consultation or complaint accepts it: its clock starts
+        deadlines.on_receive(case, "accept", user.username, drafts)
     elif kind == "decide":
         deadlines.on_decided(case, cleaned, drafts)
     elif kind == "publish" and case.published_on is None:  # publishing on the publication page set it already

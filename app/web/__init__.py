@@ -79,4 +79,4 @@ def _bad_request(exc):
     return render_template("error.html", code=400, description=getattr(exc, "description", None)), 400
 
 
-from . import auth, calendar_admin, cases, deadlines, designer, publications, supervision, tasks  # noqa: E402,F401  (routes register on import)
+from . import annual, auth, calendar_admin, cases, deadlines, designer, designer_editor, publications, supervision, tasks  # noqa: E402,F401  (routes register on import)

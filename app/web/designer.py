@@ -215,3 +215,41 @@ def _decision_table(v) -> dict | None:
              "outputs": [(e.findtext(q("text")) or "").strip() for e in r.findall(q("outputEntry"))]}
             for r in table.findall(q("rule"))]
     return {"hit_policy": table.get("hitPolicy") or "UNIQUE", "inputs": inputs, "outputs": outputs, "rows": rows}
+
+
+# ------------------------------------------------------------------------------------------ moving running cases
+
+@bp.get("/designer/<key>/migrate")
+@roles_required("supervisor")
+def designer_migrate(key: str):
+    """迁移运行中案件: the dry run for every running case on an older version of ``key`` (supervisors)."""
+    from ..designer import migration
+    from ..services.errors import NotFound
+    try:
+        plan = migration.plan(key)
+    except NotFound:
+        abort(404)
+    return render_template("designer_migrate.html", plan=plan, key=key, name=registry.latest_version(key).name,
+                           reason_text=lambda r: r.text())
+
+
+@bp.post("/designer/<key>/migrate")
+@roles_required("supervisor")
+def designer_migrate_post(key: str):
+    """Move one case (``case_no``) or every case that can move (``all``), one transaction per case."""
+    from ..designer import migration
+    from ..services.errors import ServiceError
+    version = request.form.get("version", type=int)
+    case_no = (request.form.get("case_no") or "").strip()
+    try:
+        if case_no:
+            migration.migrate_case(current_user(), case_no, key, version)
+            flash(_("已迁移案件 %(case_no)s 到最新版本。", case_no=case_no), "success")
+        elif request.form.get("all"):
+            moved, refused = migration.migrate_all(current_user(), key, version)
+            flash(_("已迁移 %(n)d 件案件到最新版本，%(m)d 件不能迁移。", n=len(moved), m=len(refused)),
+                  "success" if moved else "info")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("web.designer_migrate", key=key))

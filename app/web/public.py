@@ -165,3 +165,6 @@ def _attachment(filename: str) -> str:
     from urllib.parse import quote
     ascii_name = "decisions." + filename.rsplit(".", 1)[-1]
     return f"attachment; filename={ascii_name}; filename*=UTF-8''{quote(filename)}"
+
+
+from . import public_contact  # noqa: E402,F401  (咨询 / 投诉举报: /public/contact)

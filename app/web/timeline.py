@@ -100,6 +100,10 @@ SIMPLE = {  # actions worded by one sentence (their reason, if any, is shown und
     "publication_withheld": lambda who, p: _("%(who)s 决定不予公开（经领导批准）", who=who),
     "publication_updated": lambda who, p: _("%(who)s 更新了已公示的决定", who=who),
     "publication_withdrawn": lambda who, p: _("%(who)s 撤下了已公示的决定", who=who),
+    "case_migrated": lambda who, p: _("%(who)s 将案件迁移到新版本：%(changes)s", who=who, changes="，".join(
+        f"{key} v{v.get('from')}→v{v.get('to')}" for key, v in (p.get("definitions") or {}).items())),
+    "task_realigned": lambda who, p: _("环节“%(old)s”对应新版本的“%(new)s”", old=(p.get("from") or {}).get("title"),
+                                       new=(p.get("to") or {}).get("title")),
     "case_archived": lambda who, p: _("%(who)s 归档并封存案卷（档案号 %(no)s，封存 %(n)s 条记录）", who=who,
                                       no=p.get("archive_no"), n=p.get("records_sealed")),
 }

@@ -1,0 +1,164 @@
+"""Editing a process in the browser (流程设计 → 在浏览器中编辑): the bpmn-js Modeler, installed from the npm registry
+by ``make setup`` (``npm ci``; package.json / package-lock.json at the repository root), never copied into the
+repository.
+
+* ``GET /designer/<key>/edit?from=<version>`` — the editor page (designers), starting from that version (default:
+  the latest);
+* ``POST /designer/<key>/deploy-xml`` — session-authenticated and CSRF-protected (header ``X-CSRFToken``), JSON
+  body ``{xml, note[, validate]}``: validates (only, with ``validate: true``) and deploys the edited XML as a new version of the same definition, through the
+  same service as every other deployment. 201 ``{created: [...]}``, 200 ``{unchanged: [...]}`` (same bytes as the
+  latest version), 422 ``{message, errors: [{element_id, element_name, message, file, rule}]}``;
+* ``GET /vendor/<path>`` — the bpmn-js distribution files the editor needs, from ``node_modules/bpmn-js/dist/``,
+  and only the files of a fixed allow-list (anything else, including any path with ``..``, is 404).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, jsonify, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from ..config import PROJECT_ROOT
+from ..designer import registry
+from ..engine.definitions import MAX_DEFINITION_BYTES, DefinitionError, read_source
+from ..extensions import db
+from ..services.definitions import deploy
+from ..services.errors import InvalidData
+from . import bp, current_user, roles_required
+
+NODE_MODULES = PROJECT_ROOT / "node_modules"
+
+# URL path under /vendor/ -> file under node_modules/. Nothing else is ever served.
+VENDOR_FILES: dict[str, tuple[str, str]] = {
+    "bpmn-js/bpmn-modeler.production.min.js": ("bpmn-js/dist/bpmn-modeler.production.min.js", "text/javascript"),
+    "bpmn-js/assets/diagram-js.css": ("bpmn-js/dist/assets/diagram-js.css", "text/css"),
+    "bpmn-js/assets/bpmn-js.css": ("bpmn-js/dist/assets/bpmn-js.css", "text/css"),
+    "bpmn-js/assets/bpmn-font/css/bpmn.css": ("bpmn-js/dist/assets/bpmn-font/css/bpmn.css", "text/css"),
+    "bpmn-js/assets/bpmn-font/font/bpmn.woff2": ("bpmn-js/dist/assets/bpmn-font/font/bpmn.woff2", "font/woff2"),
+    "bpmn-js/assets/bpmn-font/font/bpmn.woff": ("bpmn-js/dist/assets/bpmn-font/font/bpmn.woff", "font/woff"),
+    "bpmn-js/assets/bpmn-font/font/bpmn.ttf": ("bpmn-js/dist/assets/bpmn-font/font/bpmn.ttf", "font/ttf"),
+    "bpmn-js/assets/bpmn-font/font/bpmn.eot": ("bpmn-js/dist/assets/bpmn-font/font/bpmn.eot",
+                                               "application/vnd.ms-fontobject"),
+    "bpmn-js/assets/bpmn-font/font/bpmn.svg": ("bpmn-js/dist/assets/bpmn-font/font/bpmn.svg", "image/svg+xml"),
+}
+
+
+def vendor_installed() -> bool:
+    return (NODE_MODULES / VENDOR_FILES["bpmn-js/bpmn-modeler.production.min.js"][0]).is_file()
+
+
+@bp.get("/vendor/<path:path>")
+def vendor(path: str):
+    entry = VENDOR_FILES.get(path)
+    if entry is None:
+        abort(404)
+    file = (NODE_MODULES / entry[0]).resolve()
+    if not file.is_relative_to(NODE_MODULES.resolve()) or not file.is_file():
+        abort(404)  # not installed (run `make setup`)
+    response = send_file(Path(file), mimetype=entry[1], max_age=3600, conditional=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/designer/<key>/edit")
+@roles_required("designer")
+def designer_edit(key: str):
+    latest = registry.latest_version(key)
+    if latest is None or latest.kind != "bpmn":
+        abort(404)
+    start = request.args.get("from", latest.version, type=int)
+    v = registry.get_version(key, start)
+    if v is None:
+        abort(404)
+    return render_template("designer_editor.html", v=v, latest=latest, xml=v.content.decode("utf-8"),
+                           installed=vendor_installed(),
+                           deploy_url=url_for("web.designer_deploy_xml", key=key))
+
+
+@bp.post("/designer/<key>/deploy-xml")
+def designer_deploy_xml(key: str):
+    # CSRFProtect has already checked the X-CSRFToken header (or csrf_token field) before we get here.
+    user = current_user()
+    if user is None:
+        return jsonify({"error": "unauthorized", "message": _("请先登录。")}), 401
+    if not user.has_role("designer"):
+        return jsonify({"error": "forbidden", "message": _("只有流程设计人员可以部署。")}), 403
+    latest = registry.latest_version(key)
+    if latest is None or latest.kind != "bpmn":
+        return jsonify({"error": "not_found", "message": _("没有这个流程。")}), 404
+    body = request.get_json(silent=True) if request.is_json else None
+    if body is None:
+        body = request.form
+    xml, note = body.get("xml"), (body.get("note") or "")
+    if not isinstance(xml, str) or not xml.strip() or not isinstance(note, str):
+        return jsonify({"error": "invalid_data", "message": _("缺少流程 XML。"), "errors": []}), 422
+    note = note.strip()[:2000]
+    content = xml.encode("utf-8")
+    if len(content) > MAX_DEFINITION_BYTES:
+        return jsonify({"error": "invalid_data", "message": _("文件过大。"), "errors": []}), 422
+    try:
+        src = read_source(latest.filename, content)
+    except DefinitionError as exc:
+        return _problems(InvalidData(_("定义未通过校验。"), problems=[p.to_dict() for p in exc.problems]))
+    if src.key != key:
+        return jsonify({"error": "invalid_data", "errors": [{
+            "element_id": src.key, "element_name": src.name, "file": latest.filename, "rule": "definition",
+            "message": _("流程 id 须保持为 %(key)s（改了 id 就成了另一个流程）。", key=key)}],
+            "message": _("定义未通过校验。")}), 422
+    if body.get("validate") in (True, "1", "true"):
+        return _validate_only(src)
+    if not note:
+        return jsonify({"error": "invalid_data", "message": _("请填写变更说明。"), "errors": [],
+                        "fields": {"note": [_("此项为必填项")]}}), 422
+    try:
+        result = deploy([(latest.filename, content)], user.username, note)
+    except InvalidData as exc:
+        db.session.rollback()
+        return _problems(exc, src)
+    if result.created:
+        return jsonify({"created": [_version_json(v) for v in result.created]}), 201
+    return jsonify({"unchanged": [_version_json(v) for v in result.unchanged]}), 200
+
+
+def _validate_only(src):
+    """The checks of a deployment (compiler and policy linter, with the latest versions of everything else),
+    storing nothing."""
+    from ..designer.linter import lint
+    from ..services.definitions import _invalid, _source_of, latest_versions, major_process_keys
+    candidate = {k: _source_of(v) for k, v in latest_versions().items()}
+    candidate[src.key] = src
+    problems = lint(candidate.values(), changed={src.key}, major_processes=major_process_keys())
+    if problems:
+        return _problems(_invalid(problems), src)
+    return jsonify({"valid": True, "errors": []}), 200
+
+
+def _problems(exc: InvalidData, src=None):
+    errors = [_locate_condition(dict(p), src) for p in exc.problems or []]
+    return jsonify({"error": exc.code, "message": exc.message, "errors": errors}), 422
+
+
+BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+
+
+def _locate_condition(problem: dict, src) -> dict:
+    """The compiler reports a bad condition on its gateway, quoting the expression; the editor points at the
+    sequence flow that carries it (``reported_element_id`` keeps the gateway)."""
+    gateway, message = problem.get("element_id"), problem.get("message") or ""
+    if src is None or src.kind != "bpmn" or not gateway or problem.get("file") not in (None, src.filename):
+        return problem
+    flows = [f for f in src.root.iter(f"{BPMN}sequenceFlow") if f.get("sourceRef") == gateway]
+    hits = [f for f in flows if (f.findtext(f"{BPMN}conditionExpression") or "").strip()
+            and any(repr(t) in message for t in {f.findtext(f"{BPMN}conditionExpression"),
+                                                 f.findtext(f"{BPMN}conditionExpression").strip()})]
+    if len(hits) == 1:
+        problem.update(reported_element_id=gateway, element_id=hits[0].get("id"),
+                       element_name=hits[0].get("name") or "")
+    return problem
+
+
+def _version_json(v) -> dict:
+    return {"key": v.key, "name": v.name, "version": v.version, "sha256": v.sha256, "note": v.note,
+            "url": url_for("web.designer_version", key=v.key, version=v.version),
+            "edit_url": url_for("web.designer_edit", key=v.key, **{"from": v.version}),
+            "registry_url": url_for("web.designer") + f"#def-{v.key}"}
