@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
-from app.records.triggers import create_statements, drop_statements
+from app.records.triggers import EXECUTION_RECORDS
 
 CASE_TABLES = ("clock_pause", "evidence", "committee_meeting", "legal_review_round", "task_item", "execution_record", "approval_case")
 
@@ -57,15 +57,7 @@ def app():
 def behind_the_triggers(statements: list[str]) -> None:
     """Run SQL on execution_record with the append-only triggers out of the way (tests only: this is
     how an attacker with database access would alter evidence)."""
-    dialect = db.engine.dialect.name
-    db.session.rollback()  # our own open read would block DROP TRIGGER's exclusive lock on PostgreSQL
-    with db.engine.begin() as conn:
-        for stmt in drop_statements(dialect):
-            conn.execute(text(stmt))
-        for stmt in statements:
-            conn.execute(text(stmt))
-        for stmt in create_statements(dialect):
-            conn.execute(text(stmt))
+    EXECUTION_RECORDS.behind(statements)
 
 
 @pytest.fixture(autouse=True)

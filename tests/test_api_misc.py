@@ -1,6 +1,3 @@
-from tests import forms_data as f
-
-
 def test_sign_in_errors(api):
     res = api.post("/api/auth/token", json={"username": "clerk", "password": "wrong"})
     assert res.status_code == 401 and res.get_json()["message"] == "用户名或密码错误"

@@ -1,7 +1,6 @@
 """Legal time limits on cases and tasks, with the clock frozen on the worked dates of domain.md §6–7."""
 import datetime as dt
 
-import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -211,7 +210,7 @@ def test_unknown_year_is_unconfirmed_until_the_notice_is_loaded(api, app):
 
 
 def test_overdue_tasks_are_recorded_once(api, app):
-    case_no = accepted_case(api, "2026-03-02")
+    accepted_case(api, "2026-03-02")
     assert run_scan(app, "scan_overdue", "2026-03-30")["tasks_overdue"] == 0
     assert run_scan(app, "scan_overdue", "2026-03-31") == {"tasks_overdue": 1, "cases_overdue": 1}
     assert run_scan(app, "scan_overdue", "2026-04-01") == {"tasks_overdue": 0, "cases_overdue": 0}

@@ -335,7 +335,7 @@ def test_the_deployment_log_page_shows_the_chain_state(browser, api):
 # ------------------------------------------------------------------------------------------ cockpit
 
 def test_cockpit_counts_open_and_overdue_tasks_per_step_with_links(api, app, browser):
-    first, second = api.new_case(), api.new_case()
+    first, _second = api.new_case(), api.new_case()
     with app.app_context():
         db.session.execute(update(TaskItem).where(TaskItem.case_id == db.session.scalar(
             text("SELECT id FROM approval_case WHERE case_no = :n"), {"n": first["case_no"]}))

@@ -2,8 +2,6 @@
 separation of duties, validation, and concurrency."""
 import threading
 
-import pytest
-
 from tests import forms_data as f
 
 

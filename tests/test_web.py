@@ -1,7 +1,6 @@
 """The staff web, through the Flask test client with CSRF protection on (tokens read from the pages)."""
 import hashlib
 import io
-import json
 import re
 
 import pytest
@@ -213,7 +212,7 @@ def test_files_are_never_replaced_only_superseded_with_a_reason(browser, app, ap
     case_no, clerk = _case_with_file(browser, api, "internal")
     (old_id, old_sha, _, _), = _evidence(app, case_no)
     clerk.get(f"/cases/{case_no}")
-    res = clerk.post(f"/files/{old_id}/supersede", {"case_no": case_no, "reason": "",
+    clerk.post(f"/files/{old_id}/supersede", {"case_no": case_no, "reason": "",
                                                     "file": (io.BytesIO(b"\xff\xd8\xff\xe0v2"), "现场照片.jpg")},
                      content_type="multipart/form-data")
     assert _evidence(app, case_no) == [(old_id, old_sha, False, None)]

@@ -6,7 +6,6 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
-from ..i18n import t
 from ..services.errors import ServiceError
 from . import bp
 

@@ -7,9 +7,7 @@ import sys
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
-from ..extensions import db
 
 calendar_cli = AppGroup("calendar", help="The working-day calendar: deadlines, holiday notices, closures.")
 
@@ -24,11 +22,8 @@ def _date(value: str) -> dt.date:
 
 
 def _user(username: str):
-    from ..models import User
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise click.ClickException(f"用户不存在 / no such user: {username}")
-    return user
+    from ..cli import _user as user_by_name
+    return user_by_name(username)
 
 
 def _run(action):

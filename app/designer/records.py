@@ -17,6 +17,7 @@ from sqlalchemy import String, Text, insert, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..records.triggers import AppendOnly
 from ..models.base import utcnow
 from ..records.chain import GENESIS_HASH, _timestamp, canonical_json
 
@@ -116,47 +117,7 @@ def verify_deployments() -> DeployVerifyResult:
 
 # ------------------------------------------------------------------------------------------ triggers
 
-SQLITE = [
-    f"""CREATE TRIGGER {TABLE}_no_update BEFORE UPDATE ON {TABLE}
-       BEGIN SELECT RAISE(ABORT, 'deployment records are append-only: UPDATE refused'); END""",
-    f"""CREATE TRIGGER {TABLE}_no_delete BEFORE DELETE ON {TABLE}
-       BEGIN SELECT RAISE(ABORT, 'deployment records are append-only: DELETE refused'); END""",
-]
-SQLITE_DROP = [f"DROP TRIGGER IF EXISTS {TABLE}_no_update", f"DROP TRIGGER IF EXISTS {TABLE}_no_delete"]
-
-POSTGRESQL = [
-    f"""CREATE OR REPLACE FUNCTION {TABLE}_append_only() RETURNS trigger AS $$
-       BEGIN
-         RAISE EXCEPTION 'deployment records are append-only: % refused', TG_OP
-           USING ERRCODE = 'insufficient_privilege';
-       END $$ LANGUAGE plpgsql""",
-    f"""CREATE TRIGGER {TABLE}_no_change BEFORE UPDATE OR DELETE ON {TABLE}
-       FOR EACH ROW EXECUTE FUNCTION {TABLE}_append_only()""",
-    f"""CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE}
-       FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_append_only()""",
-]
-POSTGRESQL_DROP = [f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE}",
-                   f"DROP TRIGGER IF EXISTS {TABLE}_no_change ON {TABLE}",
-                   f"DROP FUNCTION IF EXISTS {TABLE}_append_only()"]
-
-
-def create_statements(dialect: str) -> list[str]:
-    return POSTGRESQL if dialect == "postgresql" else SQLITE
-
-
-def drop_statements(dialect: str) -> list[str]:
-    return POSTGRESQL_DROP if dialect == "postgresql" else SQLITE_DROP
-
-
-def behind_the_triggers(statements: list[str]) -> None:
-    """Run SQL on deployment_record with its append-only triggers out of the way. Tests only: this is how
-    someone with direct database access would alter the log (and what verify must notice)."""
-    dialect = db.engine.dialect.name
-    db.session.rollback()
-    with db.engine.begin() as conn:
-        for stmt in drop_statements(dialect):
-            conn.execute(text(stmt))
-        for stmt in statements:
-            conn.execute(text(stmt))
-        for stmt in create_statements(dialect):
-            conn.execute(text(stmt))
+APPEND_ONLY = AppendOnly(TABLE, "deployment records are append-only")
+create_statements = APPEND_ONLY.create_statements  # used by migration 0007
+drop_statements = APPEND_ONLY.drop_statements
+behind_the_triggers = APPEND_ONLY.behind  # tests only

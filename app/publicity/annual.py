@@ -39,12 +39,13 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, or_, select, text
+from sqlalchemy import String, Text, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..deadlines.clock import CHINA, china_today
 from ..deadlines.models import ClockPause
 from ..extensions import db
+from ..records.triggers import AppendOnly
 from ..i18n import current_language, t
 from ..models import Case, ExecutionRecord, LegalReviewRound, ServiceItem, User
 from ..models.base import utcnow
@@ -126,45 +127,11 @@ class AnnualReportDraft(db.Model):
     saved_by: Mapped[str] = mapped_column(String(64))
 
 
-# Triggers that lock published versions (used by migration 0008, and by tests to clean up behind them).
-SQLITE = [
-    """CREATE TRIGGER annual_report_no_update BEFORE UPDATE ON annual_report
-       BEGIN SELECT RAISE(ABORT, 'published annual reports are locked: UPDATE refused'); END""",
-    """CREATE TRIGGER annual_report_no_delete BEFORE DELETE ON annual_report
-       BEGIN SELECT RAISE(ABORT, 'published annual reports are locked: DELETE refused'); END""",
-]
-SQLITE_DROP = ["DROP TRIGGER IF EXISTS annual_report_no_update", "DROP TRIGGER IF EXISTS annual_report_no_delete"]
-POSTGRESQL = [
-    """CREATE OR REPLACE FUNCTION annual_report_locked() RETURNS trigger AS $$
-       BEGIN
-         RAISE EXCEPTION 'published annual reports are locked: % refused', TG_OP
-           USING ERRCODE = 'insufficient_privilege';
-       END $$ LANGUAGE plpgsql""",
-    """CREATE TRIGGER annual_report_no_change BEFORE UPDATE OR DELETE ON annual_report
-       FOR EACH ROW EXECUTE FUNCTION annual_report_locked()""",
-    """CREATE TRIGGER annual_report_no_truncate BEFORE TRUNCATE ON annual_report
-       FOR EACH STATEMENT EXECUTE FUNCTION annual_report_locked()""",
-]
-POSTGRESQL_DROP = ["DROP TRIGGER IF EXISTS annual_report_no_truncate ON annual_report",
-                   "DROP TRIGGER IF EXISTS annual_report_no_change ON annual_report",
-                   "DROP FUNCTION IF EXISTS annual_report_locked()"]
-
-
-def create_statements(dialect: str) -> list[str]:
-    return POSTGRESQL if dialect == "postgresql" else SQLITE
-
-
-def drop_statements(dialect: str) -> list[str]:
-    return POSTGRESQL_DROP if dialect == "postgresql" else SQLITE_DROP
-
-
-def behind_the_triggers(statements: list[str]) -> None:
-    """Run SQL on annual_report with its triggers out of the way. Tests only."""
-    dialect = db.engine.dialect.name
-    db.session.rollback()
-    with db.engine.begin() as conn:
-        for stmt in drop_statements(dialect) + statements + create_statements(dialect):
-            conn.execute(text(stmt))
+# Published versions are locked by triggers (used by migration 0008, and by tests to clean up behind them).
+LOCKED = AppendOnly("annual_report", "published annual reports are locked")
+create_statements = LOCKED.create_statements
+drop_statements = LOCKED.drop_statements
+behind_the_triggers = LOCKED.behind  # tests only
 
 
 # ------------------------------------------------------------------------------------------ generation

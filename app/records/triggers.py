@@ -1,34 +1,61 @@
-"""Database triggers that make execution_record append-only. Used by the migration (and by tests that
-must reach behind them to simulate tampering)."""
+"""Database triggers that make a table append-only (execution records, the deployment log, published
+annual reports). Used by the migrations, and by tests that must reach behind them to simulate tampering."""
+from __future__ import annotations
 
-SQLITE = [
-    """CREATE TRIGGER execution_record_no_update BEFORE UPDATE ON execution_record
-       BEGIN SELECT RAISE(ABORT, 'execution records are append-only: UPDATE refused'); END""",
-    """CREATE TRIGGER execution_record_no_delete BEFORE DELETE ON execution_record
-       BEGIN SELECT RAISE(ABORT, 'execution records are append-only: DELETE refused'); END""",
-]
-SQLITE_DROP = ["DROP TRIGGER IF EXISTS execution_record_no_update",
-               "DROP TRIGGER IF EXISTS execution_record_no_delete"]
+from dataclasses import dataclass
 
-POSTGRESQL = [
-    """CREATE OR REPLACE FUNCTION execution_record_append_only() RETURNS trigger AS $$
-       BEGIN
-         RAISE EXCEPTION 'execution records are append-only: % refused', TG_OP
-           USING ERRCODE = 'insufficient_privilege';
-       END $$ LANGUAGE plpgsql""",
-    """CREATE TRIGGER execution_record_no_change BEFORE UPDATE OR DELETE ON execution_record
-       FOR EACH ROW EXECUTE FUNCTION execution_record_append_only()""",
-    """CREATE TRIGGER execution_record_no_truncate BEFORE TRUNCATE ON execution_record
-       FOR EACH STATEMENT EXECUTE FUNCTION execution_record_append_only()""",
-]
-POSTGRESQL_DROP = ["DROP TRIGGER IF EXISTS execution_record_no_truncate ON execution_record",
-                   "DROP TRIGGER IF EXISTS execution_record_no_change ON execution_record",
-                   "DROP FUNCTION IF EXISTS execution_record_append_only()"]
+
+@dataclass(frozen=True)
+class AppendOnly:
+    table: str
+    label: str  # the start of the refusal message, e.g. "execution records are append-only"
+
+    def create_statements(self, dialect: str) -> list[str]:
+        t, label = self.table, self.label
+        if dialect == "postgresql":
+            return [
+                f"""CREATE OR REPLACE FUNCTION {t}_append_only() RETURNS trigger AS $$
+                   BEGIN
+                     RAISE EXCEPTION '{label}: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+                   END $$ LANGUAGE plpgsql""",
+                f"""CREATE TRIGGER {t}_no_change BEFORE UPDATE OR DELETE ON {t}
+                   FOR EACH ROW EXECUTE FUNCTION {t}_append_only()""",
+                f"""CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t}
+                   FOR EACH STATEMENT EXECUTE FUNCTION {t}_append_only()""",
+            ]
+        return [
+            f"""CREATE TRIGGER {t}_no_update BEFORE UPDATE ON {t}
+               BEGIN SELECT RAISE(ABORT, '{label}: UPDATE refused'); END""",
+            f"""CREATE TRIGGER {t}_no_delete BEFORE DELETE ON {t}
+               BEGIN SELECT RAISE(ABORT, '{label}: DELETE refused'); END""",
+        ]
+
+    def drop_statements(self, dialect: str) -> list[str]:
+        t = self.table
+        if dialect == "postgresql":
+            return [f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}", f"DROP TRIGGER IF EXISTS {t}_no_change ON {t}",
+                    f"DROP FUNCTION IF EXISTS {t}_append_only()"]
+        return [f"DROP TRIGGER IF EXISTS {t}_no_update", f"DROP TRIGGER IF EXISTS {t}_no_delete"]
+
+    def behind(self, statements: list[str]) -> None:
+        """Run SQL on the table with its triggers out of the way, in one transaction. Tests only: this is
+        what someone with direct database access could do, and what the hash checks must notice."""
+        from sqlalchemy import text
+
+        from ..extensions import db
+        dialect = db.engine.dialect.name
+        db.session.rollback()  # our own open read would block DROP TRIGGER's exclusive lock on PostgreSQL
+        with db.engine.begin() as conn:
+            for stmt in self.drop_statements(dialect) + list(statements) + self.create_statements(dialect):
+                conn.execute(text(stmt))
+
+
+EXECUTION_RECORDS = AppendOnly("execution_record", "execution records are append-only")
 
 
 def create_statements(dialect: str) -> list[str]:
-    return POSTGRESQL if dialect == "postgresql" else SQLITE
+    return EXECUTION_RECORDS.create_statements(dialect)
 
 
 def drop_statements(dialect: str) -> list[str]:
-    return POSTGRESQL_DROP if dialect == "postgresql" else SQLITE_DROP
+    return EXECUTION_RECORDS.drop_statements(dialect)

@@ -4,7 +4,6 @@ import json
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..i18n import t
 from ..deadlines.models import EXCLUDED_PROCEDURES
 from ..models.evidence import CONFIDENTIALITY_CLASSES
 
