@@ -27,10 +27,12 @@ sys.path.insert(0, str(ROOT))
 
 from tests import forms_data as f  # noqa: E402  (the same valid form data the tests use)
 
-MINOR = [("receive", "clerk", f.ACCEPT), ("review", "reviewer", f.review()), ("decide", "leader", f.DECIDE_GRANT),
+# The service layer sets every declared field (None when empty); the in-memory floor needs it explicitly.
+RECEIVE = ("receive", "clerk", {**f.ACCEPT, "onsite_needed": False})
+MINOR = [RECEIVE, ("review", "reviewer", f.review()), ("decide", "leader", f.DECIDE_GRANT),
          ("deliver", "clerk", f.DELIVER), ("publish", "clerk", f.PUBLISH), ("archive", "clerk", f.ARCHIVE)]
 MAJOR_FACTS = {"category": "resource_allocation", "complex": True}
-MAJOR = [("receive", "clerk", f.ACCEPT), ("review", "reviewer", f.review(**MAJOR_FACTS)),
+MAJOR = [RECEIVE, ("review", "reviewer", f.review(**MAJOR_FACTS)),
          ("legal_review", "legal", f.legal_review("revise", failed=("evidence",))),
          ("amend", "reviewer", f.amend(**MAJOR_FACTS)),
          ("legal_review", "legal", f.legal_review("revise", failed=("evidence",))),
