@@ -346,3 +346,18 @@ def test_reminder_reports_whether_last_years_report_is_published(app, api):
         assert annual_report_reminder(dt.date(2027, 1, 20))["published"] is True
         assert annual_report_reminder(dt.date(2027, 3, 1)) == {"in_season": 0, "published": True,
                                                               "days_left": None}
+
+
+def test_the_public_sees_only_published_versions_with_charts(app, api, year_2026):
+    from app.models import User
+    from app.publicity import annual
+    client = app.test_client()
+    assert client.get("/public/annual/2026").status_code == 404  # nothing published: no preview leaks out
+    assert "尚无已公布的年报" in client.get("/public/annual").get_data(as_text=True)
+    with app.app_context():
+        supervisor = db.session.scalar(select(User).where(User.username == "supervisor"))
+        annual.publish(supervisor, 2026, "2026年度行政执法情况总体平稳。")
+    page = client.get("/public/annual/2026").get_data(as_text=True)  # no sign-in
+    assert "2026 年度统计年报" in page and "2026年度行政执法情况总体平稳" in page
+    assert page.count('<svg class="chart"') == 2 and "申请数量" in page
+    assert "2026 年度" in client.get("/public/annual").get_data(as_text=True)

@@ -168,3 +168,4 @@ def _attachment(filename: str) -> str:
 
 
 from . import public_contact  # noqa: E402,F401  (咨询 / 投诉举报: /public/contact)
+from . import public_annual  # noqa: E402,F401  (统计年报: /public/annual)
