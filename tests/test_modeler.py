@@ -62,9 +62,9 @@ class Session:
         m = CSRF.search(self.client.get(url).get_data(as_text=True))
         return m.group(1) or m.group(2)
 
-    def deploy(self, xml: str, note: str = "改名", csrf: bool = True, **extra):
+    def deploy(self, xml: str, note: str = "改名", csrf: bool = True, key: str = "standard_permit", **extra):
         headers = {"X-CSRFToken": self.token} if csrf else {}
-        return self.client.post("/designer/standard_permit/deploy-xml", json={"xml": xml, "note": note, **extra},
+        return self.client.post(f"/designer/{key}/deploy-xml", json={"xml": xml, "note": note, **extra},
                                 headers=headers)
 
 
@@ -110,7 +110,7 @@ def test_editor_page_for_designers_only(app):
                                     re.S).group(1))
     assert embedded == stored(app, "standard_permit", 1)["content"].decode("utf-8")
     assert designer.client.get("/designer/standard_permit/edit?from=99").status_code == 404
-    assert designer.client.get("/designer/major_item/edit").status_code == 404  # a decision table
+    assert designer.client.get("/designer/major_item/edit").status_code == 200  # a decision table: dmn-js
     assert designer.client.get("/designer/nope/edit").status_code == 404
 
     clerk = Session(app, "clerk")
@@ -285,5 +285,130 @@ def test_designer_edits_and_deploys_in_the_browser(app, chromium, server):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "13-modeler.png"), full_page=True)
     assert latest(app) == 2
+    assert not errors, errors
+    context.close()
+
+
+# ------------------------------------------------------------------------------------------ decision tables (dmn-js)
+
+def major_item_xml() -> str:
+    return (ROOT / "rules" / "major_item.dmn").read_text(encoding="utf-8")
+
+
+def test_dmn_editor_page_for_designers_only(app):
+    designer = Session(app, "designer")
+    version_page = designer.client.get("/designer/major_item/v1").get_data(as_text=True)
+    assert "在浏览器中编辑" in version_page and "/designer/major_item/edit?from=1" in version_page
+    res = designer.client.get("/designer/major_item/edit")
+    page = res.get_data(as_text=True)
+    assert res.status_code == 200
+    assert "/vendor/dmn-js/dmn-modeler.production.min.js" in page and "designer-dmn-editor.js" in page
+    assert "/vendor/dmn-js/assets/dmn-js-decision-table.css" in page and "bpmn-modeler" not in page
+    assert "只校验" in page and "校验并部署" in page and 'name="csrf-token"' in page
+    embedded = json.loads(re.search(r'<script type="application/json" id="diagram-xml">(.*?)</script>', page,
+                                    re.S).group(1))
+    assert embedded == stored(app, "major_item", 1)["content"].decode("utf-8")
+    assert designer.client.get("/designer/major_item/edit?from=99").status_code == 404
+
+    clerk = Session(app, "clerk")
+    assert clerk.client.get("/designer/major_item/edit").status_code == 403
+    assert "在浏览器中编辑" not in clerk.client.get("/designer/major_item/v1").get_data(as_text=True)
+
+
+def test_vendor_serves_the_dmn_js_files(client):
+    if not vendor_installed("dmn"):
+        pytest.skip("dmn-js not installed (make setup runs npm ci)")
+    res = client.get("/vendor/dmn-js/dmn-modeler.production.min.js")
+    assert res.status_code == 200 and res.mimetype == "text/javascript" and b"DmnJS" in res.data[:2000]
+    assert client.get("/vendor/dmn-js/assets/dmn-font/css/dmn.css").mimetype == "text/css"
+    assert client.get("/vendor/dmn-js/assets/dmn-font/font/dmn.woff2").status_code == 200
+    for path in ("/vendor/dmn-js/package.json", "/vendor/dmn-js/dmn-modeler.development.js",
+                 "/vendor/dmn-js/dist/dmn-modeler.production.min.js", "/vendor/dmn-js/../bpmn-js/package.json"):
+        assert client.get(path, follow_redirects=True).status_code == 404, path
+
+
+def _without_catch_all(xml: str) -> str:
+    start = xml.index('<rule id="Rule_8">')
+    end = xml.index("</rule>", start) + len("</rule>")
+    return xml[:start] + xml[end:]
+
+
+def test_dmn_deploy_xml_refuses_a_table_without_catch_all(app):
+    designer = Session(app, "designer")
+    bad = _without_catch_all(major_item_xml())
+    for validate in (True, False):
+        res = designer.deploy(bad, note="删掉兜底规则", key="major_item", validate=validate)
+        assert res.status_code == 422, res.get_json()
+        errors = res.get_json()["errors"]
+        assert any(e["rule"] == "catch-all" and e["element_id"] == "DecisionTable_major_item" and e["message"]
+                   for e in errors), errors
+    # another decision id would be another decision table
+    res = designer.deploy(major_item_xml().replace('decision id="major_item"', 'decision id="other_item"')
+                          .replace('dmnElementRef="major_item"', 'dmnElementRef="other_item"'),
+                          note="x", key="major_item")
+    assert res.status_code == 422 and res.get_json()["errors"][0]["element_id"] == "other_item"
+    # a process is not a decision table
+    res = designer.deploy(standard_xml(), note="x", key="major_item")
+    assert res.status_code == 422
+    assert latest(app, "major_item") == 1
+
+
+def test_dmn_deploy_xml_creates_version_2(app):
+    designer = Session(app, "designer")
+    xml = major_item_xml().replace("&gt;= 10000", "&gt;= 20000")
+    assert xml != major_item_xml()
+    res = designer.deploy(xml, key="major_item", validate=True)
+    assert res.status_code == 200 and res.get_json() == {"valid": True, "errors": []}
+    res = designer.deploy(xml, note="投资额门槛调整为 20000 万元", key="major_item")
+    assert res.status_code == 201, res.get_json()
+    created = res.get_json()["created"][0]
+    assert created["key"] == "major_item" and created["version"] == 2
+    v2 = stored(app, "major_item", 2)
+    assert v2 == {"content": xml.encode(), "deployed_by": "designer", "filename": "major_item.dmn"}
+    assert designer.deploy(xml, note="again", key="major_item").status_code == 200  # unchanged
+    assert latest(app, "major_item") == 2
+
+
+def test_designer_edits_a_decision_table_in_the_browser(app, chromium, server):
+    if not vendor_installed("dmn"):
+        pytest.skip("dmn-js not installed (make setup runs npm ci)")
+    context = chromium.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", "designer")
+    page.fill("input[name=password]", "demo")
+    page.click("button.primary")
+    page.wait_for_url(f"{server}/**")
+
+    page.goto(f"{server}/designer/major_item/v1")
+    page.click("text=在浏览器中编辑")
+    page.wait_for_selector("#modeler-app[data-ready='1']")
+    page.wait_for_selector(".tjs-table")
+    cell = page.locator("td[data-element-id=Rule_4_in_investment]")
+    assert cell.is_visible() and cell.inner_text().strip() == ">= 10000"
+
+    # Edit the cell in place: click, select its text, type.
+    cell.click()
+    editable = cell.locator("[contenteditable]").first
+    editable.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(">= 20000")
+    page.locator("#change-note").click()  # leaves the cell
+    page.wait_for_timeout(200)
+    assert cell.inner_text().strip() == ">= 20000"
+    page.fill("#change-note", "投资额门槛调整为 20000 万元")
+    page.click("#deploy-btn")
+    page.wait_for_selector(".modeler-status.ok, .modeler-status.error")
+    assert "第 2 版" in page.locator(".modeler-status").inner_text(), page.locator(".modeler-status").inner_text()
+    assert latest(app, "major_item") == 2
+    content = stored(app, "major_item", 2)["content"].decode("utf-8")
+    assert "&gt;= 20000" in content and "&gt;= 10000" not in content
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "14-dmn-editor.png"), full_page=True)
+    page.click(".modeler-status a")
+    page.wait_for_load_state()
+    assert "/designer/major_item/v2" in page.url
     assert not errors, errors
     context.close()

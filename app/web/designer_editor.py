@@ -1,5 +1,5 @@
-"""Editing a process in the browser (流程设计 → 在浏览器中编辑): the bpmn-js Modeler, installed from the npm registry
-by ``make setup`` (``npm ci``; package.json / package-lock.json at the repository root), never copied into the
+"""Editing a process in the browser (流程设计 → 在浏览器中编辑): the bpmn-js Modeler (and, for decision tables, the
+dmn-js Modeler), installed from the npm registry by ``make setup`` (``npm ci``; package.json / package-lock.json at the repository root), never copied into the
 repository.
 
 * ``GET /designer/<key>/edit?from=<version>`` — the editor page (designers), starting from that version (default:
@@ -8,7 +8,8 @@ repository.
   body ``{xml, note[, validate]}``: validates (only, with ``validate: true``) and deploys the edited XML as a new version of the same definition, through the
   same service as every other deployment. 201 ``{created: [...]}``, 200 ``{unchanged: [...]}`` (same bytes as the
   latest version), 422 ``{message, errors: [{element_id, element_name, message, file, rule}]}``;
-* ``GET /vendor/<path>`` — the bpmn-js distribution files the editor needs, from ``node_modules/bpmn-js/dist/``,
+* ``GET /vendor/<path>`` — the bpmn-js / dmn-js distribution files the editors need, from
+  ``node_modules/{bpmn-js,dmn-js}/dist/``,
   and only the files of a fixed allow-list (anything else, including any path with ``..``, is 404).
 """
 from __future__ import annotations
@@ -40,11 +41,28 @@ VENDOR_FILES: dict[str, tuple[str, str]] = {
     "bpmn-js/assets/bpmn-font/font/bpmn.eot": ("bpmn-js/dist/assets/bpmn-font/font/bpmn.eot",
                                                "application/vnd.ms-fontobject"),
     "bpmn-js/assets/bpmn-font/font/bpmn.svg": ("bpmn-js/dist/assets/bpmn-font/font/bpmn.svg", "image/svg+xml"),
+    # dmn-js (decision tables): the UMD modeler bundle (global ``DmnJS``), its style sheets and the dmn font.
+    "dmn-js/dmn-modeler.production.min.js": ("dmn-js/dist/dmn-modeler.production.min.js", "text/javascript"),
+    "dmn-js/assets/diagram-js.css": ("dmn-js/dist/assets/diagram-js.css", "text/css"),
+    "dmn-js/assets/dmn-js-shared.css": ("dmn-js/dist/assets/dmn-js-shared.css", "text/css"),
+    "dmn-js/assets/dmn-js-drd.css": ("dmn-js/dist/assets/dmn-js-drd.css", "text/css"),
+    "dmn-js/assets/dmn-js-decision-table.css": ("dmn-js/dist/assets/dmn-js-decision-table.css", "text/css"),
+    "dmn-js/assets/dmn-js-decision-table-controls.css": ("dmn-js/dist/assets/dmn-js-decision-table-controls.css",
+                                                         "text/css"),
+    "dmn-js/assets/dmn-js-literal-expression.css": ("dmn-js/dist/assets/dmn-js-literal-expression.css", "text/css"),
+    "dmn-js/assets/dmn-font/css/dmn.css": ("dmn-js/dist/assets/dmn-font/css/dmn.css", "text/css"),
+    "dmn-js/assets/dmn-font/font/dmn.woff2": ("dmn-js/dist/assets/dmn-font/font/dmn.woff2", "font/woff2"),
+    "dmn-js/assets/dmn-font/font/dmn.woff": ("dmn-js/dist/assets/dmn-font/font/dmn.woff", "font/woff"),
+    "dmn-js/assets/dmn-font/font/dmn.ttf": ("dmn-js/dist/assets/dmn-font/font/dmn.ttf", "font/ttf"),
+    "dmn-js/assets/dmn-font/font/dmn.eot": ("dmn-js/dist/assets/dmn-font/font/dmn.eot", "application/vnd.ms-fontobject"),
+    "dmn-js/assets/dmn-font/font/dmn.svg": ("dmn-js/dist/assets/dmn-font/font/dmn.svg", "image/svg+xml"),
 }
+EDITOR_KINDS = ("bpmn", "dmn")
 
 
-def vendor_installed() -> bool:
-    return (NODE_MODULES / VENDOR_FILES["bpmn-js/bpmn-modeler.production.min.js"][0]).is_file()
+def vendor_installed(kind: str = "bpmn") -> bool:
+    bundle = "dmn-js/dmn-modeler.production.min.js" if kind == "dmn" else "bpmn-js/bpmn-modeler.production.min.js"
+    return (NODE_MODULES / VENDOR_FILES[bundle][0]).is_file()
 
 
 @bp.get("/vendor/<path:path>")
@@ -64,14 +82,15 @@ def vendor(path: str):
 @roles_required("designer")
 def designer_edit(key: str):
     latest = registry.latest_version(key)
-    if latest is None or latest.kind != "bpmn":
+    if latest is None or latest.kind not in EDITOR_KINDS:
         abort(404)
     start = request.args.get("from", latest.version, type=int)
     v = registry.get_version(key, start)
-    if v is None:
+    if v is None or v.kind != latest.kind:
         abort(404)
-    return render_template("designer_editor.html", v=v, latest=latest, xml=v.content.decode("utf-8"),
-                           installed=vendor_installed(),
+    template = "designer_dmn_editor.html" if v.kind == "dmn" else "designer_editor.html"
+    return render_template(template, v=v, latest=latest, xml=v.content.decode("utf-8"),
+                           installed=vendor_installed(v.kind),
                            deploy_url=url_for("web.designer_deploy_xml", key=key))
 
 
@@ -84,7 +103,7 @@ def designer_deploy_xml(key: str):
     if not user.has_role("designer"):
         return jsonify({"error": "forbidden", "message": _("只有流程设计人员可以部署。")}), 403
     latest = registry.latest_version(key)
-    if latest is None or latest.kind != "bpmn":
+    if latest is None or latest.kind not in EDITOR_KINDS:
         return jsonify({"error": "not_found", "message": _("没有这个流程。")}), 404
     body = request.get_json(silent=True) if request.is_json else None
     if body is None:
@@ -100,10 +119,12 @@ def designer_deploy_xml(key: str):
         src = read_source(latest.filename, content)
     except DefinitionError as exc:
         return _problems(InvalidData(_("定义未通过校验。"), problems=[p.to_dict() for p in exc.problems]))
-    if src.key != key:
+    if src.key != key or src.kind != latest.kind:
+        message = (_("决策 id 须保持为 %(key)s（改了 id 就成了另一个决策表）。", key=key) if latest.kind == "dmn"
+                   else _("流程 id 须保持为 %(key)s（改了 id 就成了另一个流程）。", key=key))
         return jsonify({"error": "invalid_data", "errors": [{
             "element_id": src.key, "element_name": src.name, "file": latest.filename, "rule": "definition",
-            "message": _("流程 id 须保持为 %(key)s（改了 id 就成了另一个流程）。", key=key)}],
+            "message": message}],
             "message": _("定义未通过校验。")}), 422
     if body.get("validate") in (True, "1", "true"):
         return _validate_only(src)

@@ -1,0 +1,159 @@
+/* 流程设计 · 在浏览器中编辑决策表: the dmn-js Modeler (installed from npm by `make setup`, served under /vendor/),
+ * opened on the decision table view. "只校验" / "校验并部署" export the XML and post it to
+ * /designer/<key>/deploy-xml, the same endpoint (and the same validation and deployment) as the process editor;
+ * the problems the server finds are listed and, where the element is a rule or a cell, highlighted. */
+(function () {
+  "use strict";
+
+  var app = document.getElementById("modeler-app");
+  var statusBox = document.getElementById("modeler-status");
+  var problemsBox = document.getElementById("modeler-problems");
+  var noteInput = document.getElementById("change-note");
+  var container = document.getElementById("dmn-canvas");
+  var csrfMeta = document.querySelector("meta[name=csrf-token]");
+  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
+  var xml = JSON.parse(document.getElementById("diagram-xml").textContent);
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (attrs[k] !== undefined && attrs[k] !== null && attrs[k] !== false) { node.setAttribute(k, attrs[k]); }
+    });
+    [].concat(children === undefined ? [] : children).forEach(function (c) {
+      if (c !== null && c !== undefined) { node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); }
+    });
+    return node;
+  }
+
+  function status(text, kind, link) {
+    statusBox.textContent = "";
+    statusBox.className = "modeler-status" + (kind ? " " + kind : "");
+    if (!text) { return; }
+    statusBox.appendChild(document.createTextNode(text));
+    if (link) {
+      statusBox.appendChild(document.createTextNode(" "));
+      statusBox.appendChild(el("a", { href: link.href }, link.text));
+    }
+  }
+
+  if (!window.DmnJS) {
+    status("编辑器组件未加载（请运行 make setup 安装 dmn-js）。", "error");
+    return;
+  }
+
+  var modeler = new window.DmnJS({ container: container, common: { keyboard: { bindTo: window } } });
+  window.approvalDmnModeler = modeler; // for the browser tests and the console
+
+  function openDecisionTable() {
+    var views = modeler.getViews();
+    var table = views.filter(function (v) { return v.type === "decisionTable"; })[0];
+    if (table && modeler.getActiveView() !== table) { return modeler.open(table); }
+    return Promise.resolve();
+  }
+
+  // ------------------------------------------------------------------ problems
+
+  function clearProblems() {
+    container.querySelectorAll(".lint-error").forEach(function (n) { n.classList.remove("lint-error"); });
+    problemsBox.hidden = true;
+    problemsBox.querySelector("tbody").textContent = "";
+  }
+
+  function cellsOf(id) {
+    if (!id || !window.CSS || !CSS.escape) { return []; }
+    var q = CSS.escape(id);
+    return Array.prototype.slice.call(container.querySelectorAll(
+      "[data-element-id=\"" + q + "\"], [data-row-id=\"" + q + "\"], [data-col-id=\"" + q + "\"]"));
+  }
+
+  function showProblems(problems, fallback) {
+    var tbody = problemsBox.querySelector("tbody");
+    if (!problems.length) { problems = [{ message: fallback || "部署被拒绝。" }]; }
+    problems.forEach(function (p) {
+      var id = p.element_id || "";
+      var cells = cellsOf(id);
+      cells.forEach(function (c) { c.classList.add("lint-error"); });
+      var tr = el("tr", { "data-element-id": id, class: cells.length ? "locatable" : "" }, [
+        el("td", {}, [el("code", {}, id || "—"),
+          p.file && p.file !== app.dataset.filename ? el("small", { class: "muted" }, " " + p.file) : null]),
+        el("td", {}, p.element_name || ""),
+        el("td", {}, p.rule ? el("code", {}, p.rule) : ""),
+        el("td", {}, p.message || "")]);
+      if (cells.length) {
+        tr.addEventListener("click", function () { cells[0].scrollIntoView({ block: "center", inline: "center" }); });
+      }
+      tbody.appendChild(tr);
+    });
+    problemsBox.hidden = false;
+  }
+
+  // ------------------------------------------------------------------ validate and deploy
+
+  function submit(validateOnly) {
+    var note = noteInput.value.trim();
+    if (!validateOnly && !note) {
+      status("请填写变更说明。", "error");
+      noteInput.focus();
+      return;
+    }
+    // commit a cell still being edited
+    if (document.activeElement && container.contains(document.activeElement)) { document.activeElement.blur(); }
+    status(validateOnly ? "正在校验…" : "正在校验并部署…", "busy");
+    clearProblems();
+    modeler.saveXML({ format: true }).then(function (result) {
+      return fetch(app.dataset.deployUrl, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
+        body: JSON.stringify({ xml: result.xml, note: note, validate: validateOnly })
+      });
+    }).then(function (res) {
+      return res.json().catch(function () { return { message: "服务器返回 " + res.status }; })
+        .then(function (data) { return { res: res, data: data }; });
+    }).then(function (r) {
+      var data = r.data;
+      if (r.res.status === 201) {
+        var v = data.created[0];
+        app.dataset.version = v.version;
+        status("已部署第 " + v.version + " 版（" + v.name + "）。", "ok", { href: v.url, text: "查看第 " + v.version + " 版" });
+      } else if (r.res.status === 200 && validateOnly) {
+        status("校验通过，可以部署。", "ok");
+      } else if (r.res.status === 200) {
+        status("内容与最新版本相同，未创建新版本。", "info");
+      } else if (r.res.status === 422 && data.errors && data.errors.length) {
+        status("校验未通过：" + data.errors.length + " 个问题。", "error");
+        showProblems(data.errors);
+      } else {
+        status(data.message || ("失败（" + r.res.status + "）"), "error");
+      }
+    }).catch(function (err) {
+      status("失败：" + err, "error");
+    });
+  }
+
+  document.getElementById("deploy-btn").addEventListener("click", function () { submit(false); });
+  document.getElementById("validate-btn").addEventListener("click", function () { submit(true); });
+  document.getElementById("download-btn").addEventListener("click", function (e) {
+    e.preventDefault();
+    var name = e.currentTarget.getAttribute("download") || "decision.dmn";
+    modeler.saveXML({ format: true }).then(function (result) {
+      var a = el("a", { href: URL.createObjectURL(new Blob([result.xml], { type: "application/xml" })), download: name });
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    });
+  });
+
+  // ------------------------------------------------------------------ load
+
+  modeler.importXML(xml).then(function (result) {
+    return openDecisionTable().then(function () { return result; });
+  }).then(function (result) {
+    app.dataset.ready = "1";
+    if (result && result.warnings && result.warnings.length) {
+      status("导入时有 " + result.warnings.length + " 条提示（见浏览器控制台）。", "info");
+      console.warn(result.warnings); // eslint-disable-line no-console
+    }
+  }).catch(function (err) {
+    status("无法打开此决策表：" + err.message, "error");
+  });
+})();
