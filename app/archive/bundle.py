@@ -168,14 +168,11 @@ def seal_case(case: Case, user: User, role: str | None = None, archive_no: str |
 def archive_case(case_no: str, user: User) -> Manifest:
     """Seal a finished case that was not sealed by its own archive step (e.g. rejected at intake, or a
     process without one). One transaction; the bundle lands in instance/archive/<case_no>.zip."""
-    from ..services.cases import action, may_view_case
+    from ..services.cases import action, lock_case_by_no, may_view_case
 
     @action
     def run() -> Manifest:
-        case = db.session.scalars(select(Case).where(Case.case_no == case_no).with_for_update(of=Case)
-                                  .execution_options(populate_existing=True)).first()
-        if case is None:
-            raise NotFound.of("not_found", what=case_no)
+        case = lock_case_by_no(case_no)
         if not (user.has_role("clerk") or user.has_role("supervisor")) or not may_view_case(user, case):
             raise Forbidden.of("permission_denied")
         try:

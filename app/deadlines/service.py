@@ -125,8 +125,8 @@ def assign_due_dates(case: Case, created: list[TaskItem], bundle, drafts: list) 
 # --------------------------------------------------------------------------------------------- actions
 
 def _case_for_clock(case_no: str) -> Case:
-    from ..services.cases import get_case, _lock_case
-    case = _lock_case(get_case(case_no).id)
+    from ..services.cases import lock_case_by_no
+    case = lock_case_by_no(case_no)
     if case.status in TERMINAL:
         raise Conflict.of("case_not_running", status=case.status)
     return case

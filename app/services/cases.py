@@ -143,6 +143,15 @@ def _lock_case(case_id: int) -> Case:
                               .execution_options(populate_existing=True)).one()
 
 
+def lock_case_by_no(case_no: str) -> Case:
+    """The case with this number, locked like ``_lock_case`` (404 when there is none)."""
+    case = db.session.scalars(select(Case).where(Case.case_no == case_no).with_for_update(of=Case)
+                              .execution_options(populate_existing=True)).first()
+    if case is None:
+        raise NotFound.of("not_found", what=case_no)
+    return case
+
+
 def users_roles(usernames) -> dict[str, set[str]]:
     users = db.session.scalars(select(User).where(User.username.in_(list(usernames)), User.active.is_(True)))
     return {u.username: u.roles for u in users}

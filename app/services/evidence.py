@@ -21,6 +21,7 @@ from ..i18n import t
 from ..models import Case, Evidence, User
 from ..models.evidence import CONFIDENTIALITY_CLASSES
 from ..records import RecordDraft, append_records
+from .cases import _lock_case, lock_case_by_no
 from .errors import Conflict, Forbidden, InvalidData, NotFound
 
 # extension -> (kind, content type, leading magic bytes or None when the format has none to check)
@@ -157,7 +158,7 @@ def add_evidence(case: Case, uploads: list[Upload], user: User, task_id: str | N
 
 def attach(user: User, case_no: str, uploads: list[Upload], task_id: str | None = None) -> list[Evidence]:
     """A user action: add files to a case (or one of its tasks), in one transaction."""
-    case = _case_for_update(case_no)
+    case = lock_case_by_no(case_no)
     _require_viewer(user, case)
     rows = add_evidence(case, uploads, user, task_id=task_id)
     db.session.commit()
@@ -173,7 +174,7 @@ def supersede(user: User, evidence_id: int, upload: Upload, reason: str) -> Evid
         raise InvalidData(t("required"), fields={"reason": [t("required")]})
     if old.superseded:
         raise InvalidData(t("already_superseded"), fields={"reason": [t("already_superseded")]})
-    case = _case_for_update(None, old.case_id)
+    case = _lock_case(old.case_id)
     _require_viewer(user, case)
     (new,) = add_evidence(case, [upload], user, task_id=old.task_id, supersedes=old, reason=reason.strip())
     old.superseded = True  # a flag for lists; the old row and its bytes stay
@@ -193,7 +194,7 @@ def open_for_download(user: User, evidence_id: int) -> tuple[Evidence, Path]:
         raise NotFound.of("not_found", what=str(evidence_id))
     _require_viewer(user, evidence.case)
     if not may_read(user, evidence):
-        case = _case_for_update(None, evidence.case_id)
+        case = _lock_case(evidence.case_id)
         append_records(case, [RecordDraft(actor=user.username, action="refused", payload={
             "attempted": "download", "evidence_id": evidence.id, "reason": "confidential",
             "confidentiality": evidence.confidentiality})])
@@ -201,7 +202,7 @@ def open_for_download(user: User, evidence_id: int) -> tuple[Evidence, Path]:
         raise Forbidden(t("confidential_file"), code="confidential_file")
     path = blob_path(evidence.sha256)
     if evidence.confidentiality != "public":
-        case = _case_for_update(None, evidence.case_id)
+        case = _lock_case(evidence.case_id)
         append_records(case, [RecordDraft(actor=user.username, action="evidence_downloaded", payload={
             "evidence_id": evidence.id, "sha256": evidence.sha256, "confidentiality": evidence.confidentiality})])
         db.session.commit()
@@ -222,15 +223,6 @@ def verify_blob(evidence: Evidence) -> bool:
 
 def case_evidence(case: Case) -> list[Evidence]:
     return list(db.session.scalars(select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id)))
-
-
-def _case_for_update(case_no: str | None, case_id: int | None = None) -> Case:
-    stmt = select(Case).with_for_update(of=Case).execution_options(populate_existing=True)
-    stmt = stmt.where(Case.case_no == case_no) if case_no else stmt.where(Case.id == case_id)
-    case = db.session.scalar(stmt)
-    if case is None:
-        raise NotFound.of("not_found", what=case_no or str(case_id))
-    return case
 
 
 def _require_viewer(user: User, case: Case) -> None:

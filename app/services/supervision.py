@@ -23,7 +23,7 @@ from ..models.base import utcnow
 from ..records import RecordDraft, append_records
 from ..roles import role_label
 from . import cases as case_service
-from .cases import _lock_case, _task_for_action, action
+from .cases import _task_for_action, action
 from .definitions import bundle_key, get_bundle, latest_versions
 from .errors import Conflict, Forbidden, InvalidData
 from .guard import separation_refusal
@@ -473,10 +473,6 @@ def _clean_reason(reason: str | None, field_name: str = "reason") -> str:
     return text
 
 
-def _case_for_action(case_no: str) -> Case:
-    return _lock_case(case_service.get_case(case_no).id)
-
-
 @action
 def reassign_task(user: User, task_id: str, to: str, reason: str) -> TaskItem:
     """Give an open task to another active user who holds its role (separation of duties respected)."""
@@ -512,7 +508,7 @@ def add_note(user: User, case_no: str, text: str) -> Case:
     """A supervisory note (督办意见) on the case's record."""
     _require_supervisor(user)
     text = _clean_reason(text)
-    case = _case_for_action(case_no)
+    case = case_service.lock_case_by_no(case_no)
     append_records(case, [RecordDraft(actor=user.username, role=ROLE, action="supervisory_note",
                                       payload={"text": text})])
     db.session.commit()
@@ -524,7 +520,7 @@ def suspend_case(user: User, case_no: str, reason: str) -> Case:
     """Stop all work on the case (staff actions are refused with 'case_suspended') until resumed."""
     _require_supervisor(user)
     reason = _clean_reason(reason)
-    case = _case_for_action(case_no)
+    case = case_service.lock_case_by_no(case_no)
     if case.suspended:
         raise Conflict.of("case_already_suspended")
     if case.status in TERMINAL:
@@ -541,7 +537,7 @@ def suspend_case(user: User, case_no: str, reason: str) -> Case:
 def resume_case(user: User, case_no: str, reason: str) -> Case:
     _require_supervisor(user)
     reason = _clean_reason(reason)
-    case = _case_for_action(case_no)
+    case = case_service.lock_case_by_no(case_no)
     if not case.suspended:
         raise Conflict.of("case_not_suspended")
     case.suspended = False
