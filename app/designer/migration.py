@@ -45,8 +45,7 @@ from ..engine.runtime import STATE_SERIALIZER, TransitionCapture, dump_workflow,
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Case, DefinitionVersion, TaskItem, User
-from ..models.base import utcnow
-from ..records import RecordDraft, append_records
+from ..records import RecordDraft
 from ..services.definitions import bundle_key, get_bundle, latest_versions
 from ..services.errors import Conflict, Forbidden, NotFound
 from .registry import FINISHED_STATUSES
@@ -386,13 +385,11 @@ def migrate_case(user: User, case_no: str, key: str | None = None, version: int 
 
 
 def _migrate_case(user: User, case_no: str, key: str | None, version: int | None) -> CaseCheck:
-    from ..deadlines import service as deadlines
-    from ..services.cases import (_lock_case, _sync_projection, _transition_drafts, _update_major_flag,
-                                  _update_status, get_case, next_timer)
+    from ..services.cases import _persist_run, _transition_drafts, lock_case_by_no
     require_supervisor(user)
     if key is not None:
         check_target(key, version)
-    case = _lock_case(get_case(case_no).id)
+    case = lock_case_by_no(case_no)
     to_key = target_bundle_key()
     if case.status in FINISHED_STATUSES or case.archived_at is not None or case.bundle == to_key:
         reason = Reason("already_latest" if case.bundle == to_key else "not_running")
@@ -425,15 +422,7 @@ def _migrate_case(user: User, case_no: str, key: str | None, version: int | None
     case.process_version_id = latest[case.process_key].id
     ready = _ready_user_tasks(workflow)
     _realign_open_rows(case, ready, ready_before, new, drafts)
-    open_metas, created = _sync_projection(case, workflow, new, ready_before)
-    deadlines.assign_due_dates(case, created, new, drafts)
-    _update_major_flag(case, workflow, drafts)
-    _update_status(case, workflow, open_metas, drafts)
-    case.state = dump_workflow(workflow)
-    case.next_timer_at = next_timer(workflow)
-    case.stuck_recorded = False
-    case.updated_at = utcnow()
-    append_records(case, drafts)
+    _persist_run(case, workflow, new, ready_before, drafts)
     db.session.commit()
     result = CaseCheck(case.case_no, case.id, case.status, _current_steps(case), from_bundle, to_key)
     result.open_after = result.current_steps

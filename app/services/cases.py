@@ -262,12 +262,7 @@ def create_case(user: User, item_code: str, applicant: dict, facts: dict, confid
     with TransitionCapture(workflow) as capture:
         workflow.do_engine_steps()
     drafts += _transition_drafts(capture, None, None)
-    open_metas, created = _sync_projection(case, workflow, bundle, capture.ready_user_tasks_before)
-    deadlines.assign_due_dates(case, created, bundle, drafts)
-    _update_status(case, workflow, open_metas, drafts)
-    case.state = dump_workflow(workflow)
-    case.next_timer_at = next_timer(workflow)
-    append_records(case, drafts)
+    _persist_run(case, workflow, bundle, capture.ready_user_tasks_before, drafts)
     if attachments:
         from .evidence import add_evidence
         add_evidence(case, attachments, user)
@@ -374,16 +369,8 @@ def complete_task(user: User, task_id: str, data: dict) -> Completion:
         user.username
     task.draft = None
     _apply_kind_effects(case, task, user, cleaned, drafts, now)
-    _update_major_flag(case, workflow, drafts)
-    open_metas, next_tasks = _sync_projection(case, workflow, bundle, capture.ready_user_tasks_before, task.id)
-    deadlines.assign_due_dates(case, next_tasks, bundle, drafts)
-    case.stuck_recorded = False
-    _update_status(case, workflow, open_metas, drafts, last_kind=task.kind, last_data=cleaned)
-    case.state = dump_workflow(workflow)
-    case.next_timer_at = next_timer(workflow)
-    case.engine_error = None
-    case.updated_at = now
-    append_records(case, drafts)
+    next_tasks = _persist_run(case, workflow, bundle, capture.ready_user_tasks_before, drafts,
+                              completed_id=task.id, last_kind=task.kind, last_data=cleaned)
     with _sealed_if_archived(case, task, user, cleaned):
         db.session.commit()
     return Completion(case, task, next_tasks)
@@ -533,18 +520,27 @@ def wake_case(case_id: int, actor: str, reason: str) -> dict:
         return {"transitions": 0, "error": case.engine_error}
     drafts = [RecordDraft(actor=actor, action="engine_woken", payload={"reason": reason})] \
         + _transition_drafts(capture, None, None)
-    open_metas, created = _sync_projection(case, workflow, bundle, capture.ready_user_tasks_before)
-    deadlines.assign_due_dates(case, created, bundle, drafts)
-    case.stuck_recorded = False
-    _update_major_flag(case, workflow, drafts)
-    _update_status(case, workflow, open_metas, drafts)
-    case.state = dump_workflow(workflow)
-    case.engine_error = None
-    case.next_timer_at = next_timer(workflow)
-    case.updated_at = utcnow()
-    append_records(case, drafts)
+    _persist_run(case, workflow, bundle, capture.ready_user_tasks_before, drafts)
     db.session.commit()
     return {"transitions": len(capture.transitions), "error": None}
+
+
+def _persist_run(case: Case, workflow, bundle: Bundle, ready_before: set[str], drafts: list, *,
+                 completed_id: str | None = None, last_kind: str | None = None,
+                 last_data: dict | None = None) -> list[TaskItem]:
+    """After the engine ran for a case: major flag, task projection and due dates, status, the saved state
+    and next timer, and the records — all in the caller's transaction. Returns the task rows opened now."""
+    _update_major_flag(case, workflow, drafts)
+    open_metas, created = _sync_projection(case, workflow, bundle, ready_before, completed_id)
+    deadlines.assign_due_dates(case, created, bundle, drafts)
+    _update_status(case, workflow, open_metas, drafts, last_kind=last_kind, last_data=last_data)
+    case.state = dump_workflow(workflow)
+    case.next_timer_at = next_timer(workflow)
+    case.engine_error = None
+    case.stuck_recorded = False  # the case moved
+    case.updated_at = utcnow()
+    append_records(case, drafts)
+    return created
 
 
 def next_timer(workflow):
