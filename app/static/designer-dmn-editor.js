@@ -14,27 +14,8 @@
   var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
   var xml = JSON.parse(document.getElementById("diagram-xml").textContent);
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (attrs[k] !== undefined && attrs[k] !== null && attrs[k] !== false) { node.setAttribute(k, attrs[k]); }
-    });
-    [].concat(children === undefined ? [] : children).forEach(function (c) {
-      if (c !== null && c !== undefined) { node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); }
-    });
-    return node;
-  }
-
-  function status(text, kind, link) {
-    statusBox.textContent = "";
-    statusBox.className = "modeler-status" + (kind ? " " + kind : "");
-    if (!text) { return; }
-    statusBox.appendChild(document.createTextNode(text));
-    if (link) {
-      statusBox.appendChild(document.createTextNode(" "));
-      statusBox.appendChild(el("a", { href: link.href }, link.text));
-    }
-  }
+  var el = window.DesignerDeploy.el;
+  var status = window.DesignerDeploy.statusIn(statusBox);
 
   if (!window.DmnJS) {
     status("编辑器组件未加载（请运行 make setup 安装 dmn-js）。", "error");
@@ -89,58 +70,11 @@
 
   // ------------------------------------------------------------------ validate and deploy
 
-  function submit(validateOnly) {
-    var note = noteInput.value.trim();
-    if (!validateOnly && !note) {
-      status("请填写变更说明。", "error");
-      noteInput.focus();
-      return;
-    }
-    // commit a cell still being edited
-    if (document.activeElement && container.contains(document.activeElement)) { document.activeElement.blur(); }
-    status(validateOnly ? "正在校验…" : "正在校验并部署…", "busy");
-    clearProblems();
-    modeler.saveXML({ format: true }).then(function (result) {
-      return fetch(app.dataset.deployUrl, {
-        method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
-        body: JSON.stringify({ xml: result.xml, note: note, validate: validateOnly })
-      });
-    }).then(function (res) {
-      return res.json().catch(function () { return { message: "服务器返回 " + res.status }; })
-        .then(function (data) { return { res: res, data: data }; });
-    }).then(function (r) {
-      var data = r.data;
-      if (r.res.status === 201) {
-        var v = data.created[0];
-        app.dataset.version = v.version;
-        status("已部署第 " + v.version + " 版（" + v.name + "）。", "ok", { href: v.url, text: "查看第 " + v.version + " 版" });
-      } else if (r.res.status === 200 && validateOnly) {
-        status("校验通过，可以部署。", "ok");
-      } else if (r.res.status === 200) {
-        status("内容与最新版本相同，未创建新版本。", "info");
-      } else if (r.res.status === 422 && data.errors && data.errors.length) {
-        status("校验未通过：" + data.errors.length + " 个问题。", "error");
-        showProblems(data.errors);
-      } else {
-        status(data.message || ("失败（" + r.res.status + "）"), "error");
-      }
-    }).catch(function (err) {
-      status("失败：" + err, "error");
-    });
-  }
-
-  document.getElementById("deploy-btn").addEventListener("click", function () { submit(false); });
-  document.getElementById("validate-btn").addEventListener("click", function () { submit(true); });
-  document.getElementById("download-btn").addEventListener("click", function (e) {
-    e.preventDefault();
-    var name = e.currentTarget.getAttribute("download") || "decision.dmn";
-    modeler.saveXML({ format: true }).then(function (result) {
-      var a = el("a", { href: URL.createObjectURL(new Blob([result.xml], { type: "application/xml" })), download: name });
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-    });
+  window.DesignerDeploy.wire({
+    app: app, modeler: modeler, noteInput: noteInput, csrf: csrf, status: status,
+    clearProblems: clearProblems, showProblems: showProblems, editingIn: container, defaultFilename: "decision.dmn",
+    deployedLink: function (v) { return { href: v.url, text: "查看第 " + v.version + " 版" }; },
+    invalidText: function (n) { return "校验未通过：" + n + " 个问题。"; }
   });
 
   // ------------------------------------------------------------------ load

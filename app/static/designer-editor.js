@@ -85,17 +85,8 @@
   var csrf = document.querySelector("meta[name=csrf-token]").getAttribute("content");
   var xml = JSON.parse(document.getElementById("diagram-xml").textContent);
 
-  function status(text, kind, link) {
-    statusBox.textContent = "";
-    statusBox.className = "modeler-status" + (kind ? " " + kind : "");
-    if (!text) { return; }
-    statusBox.appendChild(document.createTextNode(text));
-    if (link) {
-      statusBox.appendChild(document.createTextNode(" "));
-      var a = el("a", { href: link.href }, link.text);
-      statusBox.appendChild(a);
-    }
-  }
+  var status = window.DesignerDeploy.statusIn(statusBox);
+  var el = window.DesignerDeploy.el;
 
   var Modeler = window.BpmnJS && (window.BpmnJS.Modeler || window.BpmnJS);
   if (!Modeler) {
@@ -113,21 +104,6 @@
 
   // ------------------------------------------------------------------ small DOM helpers
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
-      if (v === undefined || v === null || v === false) { return; }
-      if (k === "class") { node.className = v; } else if (k.slice(0, 2) === "on") { node.addEventListener(k.slice(2), v); }
-      else if (k === "value") { node.value = v; } else if (k === "checked") { node.checked = true; }
-      else { node.setAttribute(k, v === true ? "" : v); }
-    });
-    [].concat(children === undefined ? [] : children).forEach(function (c) {
-      if (c === null || c === undefined || c === false) { return; }
-      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
 
   function select(options, value, attrs) {
     var s = el("select", attrs || {});
@@ -523,59 +499,12 @@
     canvas.viewbox({ x: cx - outer.width / 2, y: cy - outer.height / 2, width: outer.width, height: outer.height });
   }
 
-  function submit(validateOnly) {
-    var note = noteInput.value.trim();
-    if (!validateOnly && !note) {
-      status("请填写变更说明。", "error");
-      noteInput.focus();
-      return;
-    }
-    if (document.activeElement && panel.contains(document.activeElement)) { document.activeElement.blur(); }
-    status(validateOnly ? "正在校验…" : "正在校验并部署…", "busy");
-    clearProblems();
-    modeler.saveXML({ format: true }).then(function (result) {
-      return fetch(app.dataset.deployUrl, {
-        method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
-        body: JSON.stringify({ xml: result.xml, note: note, validate: validateOnly })
-      });
-    }).then(function (res) {
-      return res.json().catch(function () { return { message: "服务器返回 " + res.status }; })
-        .then(function (data) { return { res: res, data: data }; });
-    }).then(function (r) {
-      var data = r.data;
-      if (r.res.status === 201) {
-        var v = data.created[0];
-        dirty = false;
-        app.dataset.version = v.version;
-        status("已部署第 " + v.version + " 版（" + v.name + "）。", "ok", { href: v.registry_url, text: "查看流程设计登记簿" });
-      } else if (r.res.status === 200 && validateOnly) {
-        status("校验通过，可以部署。", "ok");
-      } else if (r.res.status === 200) {
-        status("内容与最新版本相同，未创建新版本。", "info");
-      } else if (r.res.status === 422 && data.errors && data.errors.length) {
-        status("校验未通过：" + data.errors.length + " 个问题，已在图中标红。", "error");
-        showProblems(data.errors);
-      } else {
-        status(data.message || ("失败（" + r.res.status + "）"), "error");
-      }
-    }).catch(function (err) {
-      status("失败：" + err, "error");
-    });
-  }
-
-  document.getElementById("deploy-btn").addEventListener("click", function () { submit(false); });
-  document.getElementById("validate-btn").addEventListener("click", function () { submit(true); });
-  document.getElementById("download-btn").addEventListener("click", function (e) {
-    e.preventDefault();
-    var link = e.currentTarget;
-    modeler.saveXML({ format: true }).then(function (result) {
-      var a = el("a", { href: URL.createObjectURL(new Blob([result.xml], { type: "application/xml" })),
-                        download: link.getAttribute("download") || "diagram.bpmn" });
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-    });
+  window.DesignerDeploy.wire({
+    app: app, modeler: modeler, noteInput: noteInput, csrf: csrf, status: status,
+    clearProblems: clearProblems, showProblems: showProblems, editingIn: panel, defaultFilename: "diagram.bpmn",
+    onDeployed: function () { dirty = false; },
+    deployedLink: function (v) { return { href: v.registry_url, text: "查看流程设计登记簿" }; },
+    invalidText: function (n) { return "校验未通过：" + n + " 个问题，已在图中标红。"; }
   });
 
   // ------------------------------------------------------------------ load
