@@ -605,3 +605,13 @@ def test_screenshot_of_the_supervisor_desk(app, api):
 
 def utc_days_ago(days: int) -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(days=days)
+
+
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(app):
+    """Names reach the desk from the public contact form: every CSV export neutralises formula cells."""
+    from app.exports import csv_bytes
+    body = csv_bytes([["=HYPERLINK(\"http://x\")", "+1", "-2", "@a", "张三", 5, -3]]).decode("utf-8")
+    assert body.startswith("\ufeff")
+    import csv
+    (row,) = list(csv.reader(body.lstrip("\ufeff").splitlines()))
+    assert row == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@a", "张三", "5", "-3"]

@@ -31,10 +31,8 @@ How each figure is counted (all dates are China dates; "the year" is 1 Jan – 3
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -44,6 +42,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..deadlines.clock import CHINA, china_today
 from ..deadlines.models import ClockPause
+from ..exports import csv_bytes
 from ..extensions import db
 from ..records.triggers import AppendOnly
 from ..i18n import current_language, t
@@ -406,27 +405,20 @@ class View:
 
 
 def to_csv(view: View, lang: str | None = None) -> bytes:
-    """UTF-8 with a BOM (Excel): a header block, the headline figures, then the per-item table."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    w = csv.writer(out)
-    w.writerow([label("year", lang), view.year, label("version", lang), view.version or "",
-                label("status", lang), label(view.status, lang)])
-    w.writerow([label("as_of", lang), view.figures["as_of"], label("sha256", lang), view.sha256 or ""])
+    """A header block, the headline figures, then the per-item table (see app.exports)."""
+    rows = [[label("year", lang), view.year, label("version", lang), view.version or "",
+             label("status", lang), label(view.status, lang)],
+            [label("as_of", lang), view.figures["as_of"], label("sha256", lang), view.sha256 or ""]]
     if view.reason:
-        w.writerow([label("reason", lang), view.reason])
-    w.writerow([])
-    w.writerow([label("indicator", lang), label("value", lang)])
-    for _key, text_, value in indicators(view.figures, lang):
-        w.writerow([text_, value])
-    w.writerow([])
-    w.writerow([label("item_code", lang), label("item_name", lang)] + [label(k, lang) for k in ITEM_KEYS])
+        rows.append([label("reason", lang), view.reason])
+    rows += [[], [label("indicator", lang), label("value", lang)]]
+    rows += [[text_, value] for _key, text_, value in indicators(view.figures, lang)]
+    rows += [[], [label("item_code", lang), label("item_name", lang)] + [label(k, lang) for k in ITEM_KEYS]]
     en = (lang or current_language()) == "en"
-    for row in view.figures["items"]:
-        w.writerow([row["code"], row["name_en"] if en else row["name"]] + [int(row[k] or 0) for k in ITEM_KEYS])
-    w.writerow([])
-    w.writerow([label("narrative", lang), view.narrative])
-    return out.getvalue().encode("utf-8")
+    rows += [[row["code"], row["name_en"] if en else row["name"]] + [int(row[k] or 0) for k in ITEM_KEYS]
+             for row in view.figures["items"]]
+    rows += [[], [label("narrative", lang), view.narrative]]
+    return csv_bytes(rows)
 
 
 def to_json(view: View) -> bytes:

@@ -2,9 +2,7 @@
 charts and diagrams; the monthly on-time rate; and the supervisor's actions on a case. Supervisors only."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -12,6 +10,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from ..exports import csv_bytes
 from ..extensions import db
 from ..models.base import utcnow
 from ..models import Case, ExecutionRecord, ServiceItem, TaskItem
@@ -124,16 +123,10 @@ def _csv_columns(view: str) -> list[tuple[str, object]]:
 
 
 def _csv(view: str, rows: list[sv.Row], today: dt.date) -> Response:
-    """UTF-8 with a BOM, so Excel opens the Chinese text correctly."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
     columns = _csv_columns(view)
-    writer.writerow([title for title, _get in columns])
-    for row in rows:
-        writer.writerow([get(row) for _title, get in columns])
+    body = csv_bytes([[title for title, _get in columns]] + [[get(row) for _title, get in columns] for row in rows])
     name = f"supervision-{view}-{today.isoformat()}.csv"
-    return Response(out.getvalue().encode("utf-8"), mimetype="text/csv",
+    return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
