@@ -5,8 +5,8 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .config import default_config
-from .extensions import babel, csrf, db, migrate
+from app.config import default_config
+from app.extensions import babel, csrf, db, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -17,30 +17,30 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # Chinese stays readable in JSON responses
     app.jinja_env.add_extension("jinja2.ext.do")
 
-    from . import models  # noqa: F401  (registers the tables)
+    from app import models  # noqa: F401  (registers the tables)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
 
-    from .i18n import compile_catalogues, current_language
+    from app.core.i18n import compile_catalogues, current_language
     compile_catalogues(app.root_path + "/translations")
     babel.init_app(app, locale_selector=current_language, default_locale="zh")
     csrf.init_app(app)
 
-    from .api import bp as api_bp
+    from app.api import bp as api_bp
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(api_bp)
-    from .web import bp as web_bp
+    from app.web import bp as web_bp
     app.register_blueprint(web_bp)
-    from .web.public import bp as public_bp
+    from app.web.public import bp as public_bp
     csrf.exempt(public_bp)  # the public portal: no sign-in, no session, nothing it does changes data
     app.register_blueprint(public_bp)
 
-    from .cli import register_commands
+    from app.cli import register_commands
     register_commands(app)
 
     # A newly loaded holiday notice or closure changes open deadlines: recompute them, recorded.
-    from .calendar.service import calendar_changed
-    from .deadlines.service import recompute_open_cases
+    from app.calendar.service import calendar_changed
+    from app.deadlines.service import recompute_open_cases
     calendar_changed.connect(lambda sender, **kwargs: recompute_open_cases(), app, weak=False)
     return app
 

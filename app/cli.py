@@ -10,8 +10,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .extensions import db
-from .models import User
+from app.extensions import db
+from app.models import User
 
 definitions_cli = AppGroup("definitions", help="Deploy and list BPMN processes and DMN decision tables.")
 records_cli = AppGroup("records", help="Execution records: verify the hash chains.")
@@ -30,7 +30,7 @@ def _user(username: str) -> User:
 
 def _run(action):
     """Run a service action; print its error (with the reason) instead of a traceback."""
-    from .services.errors import ServiceError
+    from app.core.errors import ServiceError
     try:
         return action()
     except ServiceError as exc:
@@ -50,7 +50,8 @@ def _run(action):
 def deploy_command(files, username, note):
     """Deploy FILES (default: everything in bpmn/ and rules/). Unchanged content makes no new version."""
     from pathlib import Path
-    from .services.definitions import deploy, deploy_directories
+
+    from app.services.definitions import deploy, deploy_directories
     if not _user(username).has_role("designer"):
         raise click.ClickException(f"只有流程设计人员可以部署 / only a process designer may deploy: {username} "
                                    "does not hold the designer role")
@@ -67,7 +68,7 @@ def deploy_command(files, username, note):
 @definitions_cli.command("list")
 def list_definitions():
     """Every version of every definition."""
-    from .models import DefinitionVersion
+    from app.models import DefinitionVersion
     for v in db.session.scalars(select(DefinitionVersion).order_by(DefinitionVersion.key, DefinitionVersion.version)):
         click.echo(f"{v.kind:4} {v.key:20} v{v.version:<3} {v.sha256[:12]}  {v.deployed_by:10} "
                    f"{v.deployed_at:%Y-%m-%d %H:%M}  {v.note or ''}")
@@ -81,10 +82,12 @@ def lint_command(files, alone):
     deployed versions of the other definitions. Prints file, element id and name for each problem; exit 1
     if there is any."""
     from pathlib import Path
+
     from sqlalchemy.exc import SQLAlchemyError
-    from .designer.linter import lint_files
-    from .engine.definitions import read_source
-    from .services.definitions import latest_versions, major_process_keys
+
+    from app.designer.linter import lint_files
+    from app.engine.definitions import read_source
+    from app.services.definitions import latest_versions, major_process_keys
     stored, major = [], None
     if not alone:
         try:
@@ -106,8 +109,8 @@ def lint_command(files, alone):
 @click.argument("v2", type=int)
 def diff_command(key, v1, v2):
     """What changed in definition KEY from version V1 to version V2."""
-    from .designer.diffing import diff_versions
-    from .models import DefinitionVersion
+    from app.designer.diffing import diff_versions
+    from app.models import DefinitionVersion
     versions = {v.version: v for v in db.session.scalars(select(DefinitionVersion).where(
         DefinitionVersion.key == key, DefinitionVersion.version.in_((v1, v2))))}
     for n in (v1, v2):
@@ -120,7 +123,7 @@ def diff_command(key, v1, v2):
 @definitions_cli.command("verify")
 def verify_deployments_command():
     """Recompute the hash chain of deployment records and check every stored version against it."""
-    from .designer.records import verify_deployments
+    from app.designer.records import verify_deployments
     result = verify_deployments()
     if result.valid:
         click.echo(f"OK: {result.count} deployment record(s), every stored version matches")
@@ -139,7 +142,7 @@ def verify_deployments_command():
 def migrate_command(key, version, case_no, all_cases, dry_run, username):
     """Move running cases on older versions of KEY to the latest versions of every definition (see
     app.designer.migration). Exit 1 when a named case cannot move."""
-    from .designer import migration
+    from app.designer import migration
     user = _user(username)
     if not user.has_role(migration.ROLE):
         raise click.ClickException(f"只有监督人员可以迁移运行中案件 / only a supervisor may move running cases: "
@@ -171,8 +174,8 @@ def migrate_command(key, version, case_no, all_cases, dry_run, username):
 @click.option("--case", "case_no", default=None, help="verify one case only")
 def verify_records(case_no):
     """Recompute every hash chain; name the first record that does not match. Exit 1 on any break."""
-    from .records import verify_all, verify_case
-    from .services.cases import get_case
+    from app.records import verify_all, verify_case
+    from app.services.cases import get_case
     results = [verify_case(_run(lambda: get_case(case_no)))] if case_no else verify_all()
     broken = checked = 0
     for result in results:
@@ -188,7 +191,7 @@ def verify_records(case_no):
 
 @catalogue_cli.command("load")
 def load_catalogue_command():
-    from .services.catalogue import load_catalogue
+    from app.services.catalogue import load_catalogue
     created, updated = load_catalogue(current_app.config["SERVICE_ITEMS_FILE"])
     click.echo(f"service items: {created} created, {updated} updated")
 
@@ -196,9 +199,9 @@ def load_catalogue_command():
 @demo_cli.command("load")
 def load_demo():
     """Demo users (password 'demo'), the catalogue and the diagrams: everything `make run` needs."""
-    from .services.catalogue import load_catalogue
-    from .services.definitions import deploy_directories
-    from .services.demo import load_demo_users
+    from app.services.catalogue import load_catalogue
+    from app.services.definitions import deploy_directories
+    from app.services.demo import load_demo_users
     click.echo(f"demo users created: {load_demo_users()}")
     created, updated = load_catalogue(current_app.config["SERVICE_ITEMS_FILE"])
     click.echo(f"service items: {created} created, {updated} updated")
@@ -216,8 +219,9 @@ def load_demo():
 def new_case(username, item, applicant_name, applicant_type, code, facts):
     """Register an application."""
     from marshmallow import ValidationError
-    from .schemas import CaseCreateSchema
-    from .services.cases import create_case
+
+    from app.schemas import CaseCreateSchema
+    from app.services.cases import create_case
     try:
         body = CaseCreateSchema().load({"item": item, "facts": json.loads(facts),
                                         "applicant": {"name": applicant_name, "type": applicant_type, "code": code}})
@@ -230,7 +234,7 @@ def new_case(username, item, applicant_name, applicant_type, code, facts):
 @cases_cli.command("show")
 @click.argument("case_no")
 def show_case(case_no):
-    from .services.cases import get_case, open_tasks
+    from app.services.cases import get_case, open_tasks
     case = _run(lambda: get_case(case_no))
     click.echo(f"{case.case_no}  {case.item.name}  {case.applicant_name}  status={case.status}  "
                f"major={case.is_major} {case.major_reason or ''}")
@@ -243,7 +247,7 @@ def show_case(case_no):
 @click.option("--as", "username", required=True)
 @click.option("--mine", is_flag=True, help="only tasks I have claimed")
 def list_tasks(username, mine):
-    from .models import TaskItem
+    from app.models import TaskItem
     user = _user(username)
     stmt = select(TaskItem).options(joinedload(TaskItem.case)).where(TaskItem.state == "READY")
     stmt = stmt.where(TaskItem.claimed_by == username) if mine else stmt.where(TaskItem.role.in_(user.roles))
@@ -255,7 +259,7 @@ def list_tasks(username, mine):
 @click.argument("task_id")
 @click.option("--as", "username", required=True)
 def claim(task_id, username):
-    from .services.cases import claim_task
+    from app.services.cases import claim_task
     task = _run(lambda: claim_task(_user(username), task_id))
     click.echo(f"claimed {task.id} by {task.claimed_by}")
 
@@ -264,7 +268,7 @@ def claim(task_id, username):
 @click.argument("task_id")
 @click.option("--as", "username", required=True)
 def release(task_id, username):
-    from .services.cases import release_task
+    from app.services.cases import release_task
     task = _run(lambda: release_task(_user(username), task_id))
     click.echo(f"released {task.id}")
 
@@ -274,7 +278,7 @@ def release(task_id, username):
 @click.option("--as", "username", required=True)
 @click.option("--data", required=True, help="JSON object with the form's fields")
 def complete(task_id, username, data):
-    from .services.cases import complete_task
+    from app.services.cases import complete_task
     try:
         values = json.loads(data)
     except json.JSONDecodeError as exc:
@@ -285,10 +289,10 @@ def complete(task_id, username, data):
 
 
 def register_commands(app: Flask) -> None:
-    from .archive.cli import archive_cli
-    from .publicity.annual import annual_cli
-    from .calendar.cli import calendar_cli
-    from .scheduler.cli import scheduler_cli
+    from app.archive.cli import archive_cli
+    from app.calendar.cli import calendar_cli
+    from app.publicity.annual import annual_cli
+    from app.scheduler.cli import scheduler_cli
     for group in (definitions_cli, records_cli, cases_cli, tasks_cli, demo_cli, catalogue_cli, calendar_cli,
                   scheduler_cli, archive_cli, annual_cli):
         app.cli.add_command(group)

@@ -75,9 +75,15 @@ def floor(n: int) -> dict[str, float]:
 def engine_only(n: int) -> dict[str, float]:
     """ms per case for our engine-side work without a database: the safe evaluator, transition capture
     and a state-only deserialize/serialize around every step, as each request does."""
-    from app.engine.definitions import compile_bundle, read_source
-    from app.engine.runtime import TransitionCapture, dump_workflow, load_workflow, new_workflow
     from SpiffWorkflow.util.task import TaskState
+
+    from app.engine.definitions import compile_bundle, read_source
+    from app.engine.runtime import (
+        TransitionCapture,
+        dump_workflow,
+        load_workflow,
+        new_workflow,
+    )
     files = sorted((ROOT / "bpmn").glob("*.bpmn")) + sorted((ROOT / "rules").glob("*.dmn"))
     bundle = compile_bundle([read_source(p.name, p.read_bytes()) for p in files])
     result = {}
@@ -105,6 +111,7 @@ def engine_only(n: int) -> dict[str, float]:
 def service(n: int) -> tuple[dict[str, float], dict[str, list[float]], str]:
     from flask_migrate import upgrade
     from sqlalchemy import select
+
     from app import create_app
     from app.extensions import db
     from app.models import User

@@ -30,10 +30,11 @@ def main() -> None:
 
     from flask_migrate import upgrade
     from sqlalchemy import insert, select
+
     from app import create_app
+    from app.core.clock import utcnow
     from app.extensions import db
     from app.models import Case, ServiceItem, TaskItem
-    from app.models.base import utcnow
     from app.services.catalogue import load_catalogue
     from app.services.definitions import bundle_key, deploy_directories, latest_versions
     from app.services.demo import load_demo_users

@@ -73,7 +73,9 @@ def clean_database(app):
                f"DELETE FROM user_role WHERE user_id > {baseline['app_user']}",
                f"DELETE FROM app_user WHERE id > {baseline['app_user']}",
                f"DELETE FROM service_item WHERE id > {baseline['service_item']}"])
-        from app.designer.records import behind_the_triggers as behind_the_deployment_triggers
+        from app.designer.records import (
+            behind_the_triggers as behind_the_deployment_triggers,
+        )
         behind_the_deployment_triggers([f"DELETE FROM deployment_record WHERE seq > {baseline['deployment_record']}"])
     yield
 

@@ -219,9 +219,10 @@ def test_publish_locks_and_a_correction_is_a_new_version_with_a_reason(app, api,
     assert overview["draft"] is None
 
     # the content and its hash: SHA-256 over the canonical JSON stored once
+    import hashlib
+
     from app.publicity.annual import AnnualReport
     from app.records.chain import canonical_json
-    import hashlib
     with app.app_context():
         row = db.session.scalar(select(AnnualReport).where(AnnualReport.version == 1))
         assert hashlib.sha256(row.content.encode()).hexdigest() == row.sha256 == v1["sha256"]

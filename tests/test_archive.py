@@ -322,7 +322,7 @@ def test_cli_verify_prints_each_problem_and_exits_1(sealed, app, tmp_path):
 # ------------------------------------------------------------------------------------------ read-only
 
 def test_an_archived_case_is_read_only(archived, api, app):
-    from app.services.errors import Conflict
+    from app.core.errors import Conflict
     from app.services.evidence import Upload, supersede
     with app.app_context():
         head = _case(archived).records_count

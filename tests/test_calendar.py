@@ -11,9 +11,9 @@ from sqlalchemy import delete, func, select
 
 from app.calendar import WorkingCalendar, calendar
 from app.calendar.models import CalendarDay, CalendarYear
+from app.core.errors import Conflict, Forbidden, InvalidData
 from app.extensions import db
 from app.models import User
-from app.services.errors import Conflict, Forbidden, InvalidData
 
 D = dt.date
 

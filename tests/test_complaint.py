@@ -276,6 +276,7 @@ def test_the_form_and_the_confirmation_in_a_browser(app):
     if not CHROMIUM:
         pytest.skip("no Chromium installed")
     import threading
+
     from werkzeug.serving import make_server
     srv = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=srv.serve_forever, daemon=True).start()

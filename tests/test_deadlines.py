@@ -235,6 +235,7 @@ def test_stuck_and_broken_cases_are_found_once(api, app):
 
 def test_case_page_shows_the_clock_and_the_leader_extends_there(api, app):
     import re
+
     from tests.test_web import Browser
     case_no = accepted_case(api, "2026-01-05")
     leader = Browser(app).login("leader")
@@ -255,6 +256,7 @@ def test_case_page_shows_the_clock_and_the_leader_extends_there(api, app):
 def test_the_admin_loads_a_notice_and_adds_a_closure_in_the_browser_page(api, app):
     import io
     import json
+
     from tests.test_web import Browser
     case_no = accepted_case(api, "2026-12-10")
     assert api.case(case_no)["decision_due_confirmed"] is False

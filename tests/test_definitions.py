@@ -7,15 +7,21 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.core.errors import InvalidData
+from app.core.roles import ROLE_CODES
 from app.engine.definitions import (
-    BPMN_NS, MAX_DEFINITION_BYTES, TASK_KINDS, DefinitionError, compile_bundle, read_source)
+    BPMN_NS,
+    MAX_DEFINITION_BYTES,
+    TASK_KINDS,
+    DefinitionError,
+    compile_bundle,
+    read_source,
+)
 from app.extensions import db
 from app.models import DefinitionVersion, User
-from app.roles import ROLE_CODES
 from app.services import definitions as definition_service
 from app.services.cases import create_case, get_case, open_tasks
 from app.services.definitions import deploy, latest_versions
-from app.services.errors import InvalidData
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "bpmn").glob("*.bpmn")) + sorted((ROOT / "rules").glob("*.dmn"))

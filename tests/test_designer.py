@@ -11,7 +11,11 @@ import pytest
 from lxml import html as lxml_html
 from sqlalchemy import func, select, text, update
 
-from app.designer.records import DeploymentRecord, behind_the_triggers, verify_deployments
+from app.designer.records import (
+    DeploymentRecord,
+    behind_the_triggers,
+    verify_deployments,
+)
 from app.extensions import db
 from app.models import DefinitionVersion, TaskItem
 from tests.test_web import Browser

@@ -13,9 +13,18 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine.definitions import compile_bundle, read_source
 from app.engine.expressions import (
-    MAX_EXPRESSION_LENGTH, ForbiddenExpression, compile_expression, evaluate, is_safe_variable_name)
+    MAX_EXPRESSION_LENGTH,
+    ForbiddenExpression,
+    compile_expression,
+    evaluate,
+    is_safe_variable_name,
+)
 from app.engine.runtime import new_workflow
-from app.engine.script_engine import SAFE_SCRIPT_ENGINE, SafeScriptEngine, ScriptsNotAllowed
+from app.engine.script_engine import (
+    SAFE_SCRIPT_ENGINE,
+    SafeScriptEngine,
+    ScriptsNotAllowed,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 REFUSED = (ForbiddenExpression, SyntaxError)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from app.core.errors import InvalidData
 from app.designer.linter import lint_files
 from app.services.definitions import deploy
-from app.services.errors import InvalidData
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -206,6 +206,7 @@ def test_a_camunda_modeler_file_is_refused_saying_what_is_unsupported():
 ])
 def test_deploy_runs_the_linter_and_stores_nothing(ctx, files):
     from sqlalchemy import func, select
+
     from app.designer.records import DeploymentRecord
     from app.extensions import db
     from app.models import DefinitionVersion

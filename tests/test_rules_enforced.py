@@ -259,10 +259,10 @@ def test_concurrent_completions_exactly_one_wins(api, app):
 
 def _complete_in_child(app, task_id, barrier, results):
     """Runs in a forked process: its own connections, then all children complete the same task at once."""
+    from app.core.errors import ServiceError
     from app.extensions import db
     from app.models import User
     from app.services import cases as service
-    from app.services.errors import ServiceError
     with app.app_context():
         db.engine.dispose(close=False)  # never share the parent's connections across fork
         user = db.session.scalar(db.select(User).where(User.username == "clerk"))
@@ -299,6 +299,7 @@ def test_concurrent_completions_from_several_processes_exactly_one_wins(api, app
 def test_engine_error_at_run_time_changes_nothing_and_is_recorded(api, app):
     """A condition naming a variable nobody sets passes deployment but fails when it runs."""
     from pathlib import Path
+
     from app.services.definitions import deploy
     source = (Path(app.root_path).parent / "bpmn" / "standard_permit.bpmn").read_bytes()
     # On the gateway with a default flow, so that the policy linter's coverage rule has nothing to say.

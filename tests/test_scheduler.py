@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select, update
 
+from app.core.clock import CHINA, utcnow
 from app.extensions import db
 from app.models import Case
-from app.models.base import utcnow
 from app.scheduler import lease
-from app.scheduler.jobs import CHINA, JOBS, LEASE_NAME, Job, override_jobs, run_job
+from app.scheduler.jobs import JOBS, LEASE_NAME, Job, override_jobs, run_job
 from app.scheduler.models import SchedulerLease, SchedulerRun
 from app.scheduler.runner import run_scheduler
 

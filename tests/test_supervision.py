@@ -609,7 +609,7 @@ def utc_days_ago(days: int) -> dt.datetime:
 
 def test_csv_cells_cannot_run_as_spreadsheet_formulas(app):
     """Names reach the desk from the public contact form: every CSV export neutralises formula cells."""
-    from app.exports import csv_bytes
+    from app.core.exports import csv_bytes
     body = csv_bytes([["=HYPERLINK(\"http://x\")", "+1", "-2", "@a", "张三", 5, -3]]).decode("utf-8")
     assert body.startswith("\ufeff")
     import csv

@@ -7,11 +7,11 @@ from __future__ import annotations
 from flask import Response, g, jsonify, request
 from marshmallow import RAISE, Schema, fields, validate
 
-from ..publicity import annual
-from ..services.errors import InvalidData
-from . import bp
-from .helpers import load_json
-from .supervision import supervisor_required
+from app.api import bp
+from app.api.helpers import load_json
+from app.api.supervision import supervisor_required
+from app.core.errors import InvalidData
+from app.publicity import annual
 
 
 class DraftSchema(Schema):

@@ -1,9 +1,9 @@
 from flask import jsonify
 
-from ..schemas import TokenRequestSchema, TokenSchema
-from ..services.auth import authenticate, issue_token
-from . import bp
-from .helpers import load_json
+from app.api import bp
+from app.api.helpers import load_json
+from app.schemas import TokenRequestSchema, TokenSchema
+from app.services.auth import authenticate, issue_token
 
 
 @bp.post("/auth/token")

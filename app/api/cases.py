@@ -1,13 +1,19 @@
 from flask import g, jsonify, request
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import ExecutionRecord, ServiceItem
-from ..records import verify_case
-from ..schemas import CaseCreateSchema, CaseSchema, RecordSchema, ServiceItemSchema, VerifySchema
-from ..services import cases as case_service
-from . import bp
-from .helpers import load_json, login_required
+from app.api import bp
+from app.api.helpers import load_json, login_required
+from app.extensions import db
+from app.models import ExecutionRecord, ServiceItem
+from app.records import verify_case
+from app.schemas import (
+    CaseCreateSchema,
+    CaseSchema,
+    RecordSchema,
+    ServiceItemSchema,
+    VerifySchema,
+)
+from app.services import cases as case_service
 
 
 def dump_case(case) -> dict:

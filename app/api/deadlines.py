@@ -1,12 +1,19 @@
 """Clock actions on the API: pause and resume for §45 procedures, the one extension, legal review +3."""
 from flask import g, jsonify
 
-from ..deadlines import service as deadlines
-from ..schemas import ExtensionSchema, PauseOutSchema, PauseSchema, ReasonSchema, ResumeSchema, TaskSchema
-from ..services import cases as case_service
-from . import bp
-from .cases import dump_case
-from .helpers import load_json, login_required
+from app.api import bp
+from app.api.cases import dump_case
+from app.api.helpers import load_json, login_required
+from app.deadlines import service as deadlines
+from app.schemas import (
+    ExtensionSchema,
+    PauseOutSchema,
+    PauseSchema,
+    ReasonSchema,
+    ResumeSchema,
+    TaskSchema,
+)
+from app.services import cases as case_service
 
 
 @bp.post("/cases/<case_no>/clock/pause")

@@ -13,14 +13,14 @@ from functools import wraps
 from flask import g, jsonify, request, send_file
 from marshmallow import Schema, fields
 
-from ..designer import registry
-from ..designer.records import verify_deployments
-from ..engine.definitions import MAX_DEFINITION_BYTES
-from ..i18n import t
-from ..services.definitions import deploy
-from ..services.errors import Forbidden, InvalidData, NotFound
-from . import bp
-from .helpers import login_required
+from app.api import bp
+from app.api.helpers import login_required
+from app.core.errors import Forbidden, InvalidData, NotFound
+from app.core.i18n import t
+from app.designer import registry
+from app.designer.records import verify_deployments
+from app.engine.definitions import MAX_DEFINITION_BYTES
+from app.services.definitions import deploy
 
 MAX_FILES = 20
 
@@ -137,7 +137,7 @@ def verify_definition_records():
 def migration_plan(key: str):
     """Dry run (supervisor): every running case on an older version of ``key``, whether it can move to the
     latest versions and why not. ``?version=N`` must name the latest version. Writes nothing."""
-    from ..designer import migration
+    from app.designer import migration
     migration.require_supervisor(g.user)
     return jsonify(migration.plan(key, request.args.get("version", type=int)).to_dict())
 
@@ -147,7 +147,7 @@ def migration_plan(key: str):
 def migrate_cases(key: str):
     """Move one case (``{"case_no": ...}``) or every case that can move (``{"all": true}``) to the latest
     versions (supervisor). 200 with moved/refused; 409 ``migration_refused`` with the reasons for one case."""
-    from ..designer import migration
+    from app.designer import migration
     migration.require_supervisor(g.user)
     body = request.get_json(silent=True) or {}
     version = body.get("version") if isinstance(body.get("version"), int) else None

@@ -5,9 +5,9 @@ from flask import jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from ..extensions import db
-from ..services.errors import ServiceError
-from . import bp
+from app.api import bp
+from app.core.errors import ServiceError
+from app.extensions import db
 
 
 @bp.errorhandler(ServiceError)

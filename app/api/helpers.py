@@ -5,8 +5,8 @@ from functools import wraps
 from flask import g, request
 from marshmallow import Schema
 
-from ..services.auth import user_from_token
-from ..services.errors import InvalidData, Unauthorized
+from app.core.errors import InvalidData, Unauthorized
+from app.services.auth import user_from_token
 
 
 def login_required(view):

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import jsonify
 from marshmallow import Schema, fields
 
-from .. import schemas as s
-from . import bp
+from app import schemas as s
+from app.api import bp
 
 _TYPES = {fields.String: "string", fields.Integer: "integer", fields.Float: "number", fields.Boolean: "boolean",
           fields.DateTime: "string", fields.Date: "string", fields.Dict: "object"}
@@ -73,7 +73,7 @@ def openapi_document():
         s.CaseSchema, s.TaskSchema, s.TaskDetailSchema, s.CompleteSchema, s.CompletionSchema, s.RecordSchema,
         s.VerifySchema, s.ErrorSchema, s.PauseSchema, s.ResumeSchema, s.ExtensionSchema, s.ReasonSchema,
         s.PauseOutSchema)}
-    from ..schemas.api import FactsSchema
+    from app.schemas.api import FactsSchema
     components["Facts"] = _component(FactsSchema)
     task, case = [_path_param("task_id")], [_path_param("case_no")]
     paths = {
@@ -102,19 +102,19 @@ def openapi_document():
         "/api/cases/{case_no}/clock/extend": {"post": _op("Extend the decision period once (leader)", None,
                                                           body=s.ExtensionSchema, params=case)},
     }
-    from .supervision import openapi_parts
+    from app.api.supervision import openapi_parts
     more_paths, more_schemas = openapi_parts(_op, _component, _path_param)
     paths.update(more_paths)
     components.update(more_schemas)
-    from .definitions import openapi_parts as definitions_parts
+    from app.api.definitions import openapi_parts as definitions_parts
     more_paths, more_schemas = definitions_parts(_op, _component, _path_param)
     paths.update(more_paths)
     components.update(more_schemas)
-    from .public import openapi_parts as public_parts
+    from app.api.public import openapi_parts as public_parts
     more_paths, more_schemas = public_parts(_op, _component, _path_param)
     paths.update(more_paths)
     components.update(more_schemas)
-    from .annual import openapi_parts as annual_parts
+    from app.api.annual import openapi_parts as annual_parts
     more_paths, more_schemas = annual_parts(_op, _component, _path_param)
     paths.update(more_paths)
     components.update(more_schemas)

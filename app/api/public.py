@@ -10,10 +10,10 @@ import json
 from flask import Response, request
 from marshmallow import RAISE, Schema, fields, validate
 
-from ..i18n import t
-from ..publicity import service as ps
-from ..services.cases import status_label
-from . import bp
+from app.api import bp
+from app.core.i18n import t
+from app.publicity import service as ps
+from app.services.cases import status_label
 
 # ASCII attribute names for the standard's Chinese field names (the JSON keys are the Chinese names).
 DECISION_ATTRS = (

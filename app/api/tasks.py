@@ -2,13 +2,19 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
-from ..models import TaskItem
-from ..schemas import CompleteSchema, CompletionSchema, TaskDetailSchema, TaskListQuerySchema, TaskSchema
-from ..services import cases as case_service
-from ..services.errors import Forbidden
-from . import bp
-from .helpers import load_json, login_required
+from app.api import bp
+from app.api.helpers import load_json, login_required
+from app.core.errors import Forbidden
+from app.extensions import db
+from app.models import TaskItem
+from app.schemas import (
+    CompleteSchema,
+    CompletionSchema,
+    TaskDetailSchema,
+    TaskListQuerySchema,
+    TaskSchema,
+)
+from app.services import cases as case_service
 
 
 @bp.get("/tasks")

@@ -36,14 +36,22 @@ from pathlib import Path
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
-from ..extensions import db
-from ..i18n import t
-from ..models import (Case, CommitteeMeeting, DefinitionVersion, Evidence, ExecutionRecord, LegalReviewRound,
-                      TaskItem, User)
-from ..models.base import utcnow
-from ..records import RecordDraft, append_records, verify_case
-from ..services.errors import Conflict, Forbidden, NotFound
-from .verify import FORMAT, MANIFEST
+from app.archive.verify import FORMAT, MANIFEST
+from app.core.clock import china_time_text, utcnow
+from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.i18n import t
+from app.extensions import db
+from app.models import (
+    Case,
+    CommitteeMeeting,
+    DefinitionVersion,
+    Evidence,
+    ExecutionRecord,
+    LegalReviewRound,
+    TaskItem,
+    User,
+)
+from app.records import RecordDraft, append_records, verify_case
 
 FORMAT_VERSION = 1
 NOTE = "电子案卷，哈希校验见 manifest.json"
@@ -51,7 +59,6 @@ SEAL_RULE = ("The last record (case_archived) seals records 1..records_sealed an
              "definitions by SHA-256; the SHA-256 of this manifest.json is kept on the case (archive_sha256).")
 ARCHIVABLE_STATUSES = ("completed", "rejected_at_intake")
 CASE_EXCLUDED = {"state", "lock_version", "archive_sha256"}  # engine internals; the seal cannot hold itself
-CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 class ArchiveError(Exception):
@@ -168,7 +175,7 @@ def seal_case(case: Case, user: User, role: str | None = None, archive_no: str |
 def archive_case(case_no: str, user: User) -> Manifest:
     """Seal a finished case that was not sealed by its own archive step (e.g. rejected at intake, or a
     process without one). One transaction; the bundle lands in instance/archive/<case_no>.zip."""
-    from ..services.cases import action, lock_case_by_no, may_view_case
+    from app.services.cases import action, lock_case_by_no, may_view_case
 
     @action
     def run() -> Manifest:
@@ -234,7 +241,7 @@ def _write_bundle(case: Case, target: Path, exporter: str, sealed: bool) -> Mani
 
 def _add_blob(zf: zipfile.ZipFile, name: str, evidence: Evidence) -> dict:
     """Copy an evidence file into the bundle, checking on the way that its bytes still have their hash."""
-    from ..services.evidence import blob_path
+    from app.services.evidence import blob_path
     path = blob_path(evidence.sha256)
     if not path.is_file():
         raise ArchiveError(f"file #{evidence.id} {evidence.filename}: missing from the evidence store ({path})")
@@ -294,14 +301,14 @@ def _dumps(data) -> bytes:
 
 def _record_row(rec: ExecutionRecord) -> dict:
     """Every column as stored; ``ts`` formatted exactly as the record hash formats it."""
-    from ..records.chain import _timestamp
+    from app.records.chain import _timestamp
     row = {c.key: getattr(rec, c.key) for c in ExecutionRecord.__table__.columns}
     row["ts"] = _timestamp(rec.ts)
     return row
 
 
 def _case_json(case: Case, definitions, def_members, evidence, file_members) -> dict:
-    from ..services.cases import status_label
+    from app.services.cases import status_label
     row = _row(case, CASE_EXCLUDED)
     with in_chinese():
         label = status_label(case.status)
@@ -350,9 +357,7 @@ def in_chinese():
 
 
 def _china_time(value: dt.datetime | None) -> str:
-    if value is None:
-        return "—"
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+    return china_time_text(value, seconds=True) or "—"
 
 
 def _size(n: int) -> str:
@@ -366,8 +371,8 @@ def _size(n: int) -> str:
 def _describe_all(case: Case, records: list[ExecutionRecord]) -> list[dict]:
     """Each record in plain words (app.web.timeline), falling back to its action name."""
     try:
-        from ..services.definitions import get_bundle
-        from ..web.timeline import describe
+        from app.services.definitions import get_bundle
+        from app.web.timeline import describe
         bundle = get_bundle(case.bundle)
     except Exception:  # noqa: BLE001  (an unreadable definition must not stop the export)
         describe = bundle = None
@@ -393,13 +398,13 @@ def _summary_html(case: Case, records, evidence, file_members, definitions, expo
                   sealed: bool) -> str:
     from jinja2 import Environment
 
-    from ..roles import role_label
-    from ..services.cases import status_label
-    from ..services.evidence import CLASS_LABELS
+    from app.core.roles import role_label
+    from app.services.cases import status_label
+    from app.services.evidence import CLASS_LABELS
     with in_chinese():
         try:
-            from ..services.definitions import get_bundle
-            from ..web.timeline import facts_for_display
+            from app.services.definitions import get_bundle
+            from app.web.timeline import facts_for_display
             facts = facts_for_display(case.facts or {}, get_bundle(case.bundle))
         except Exception:  # noqa: BLE001
             facts = [(k, str(v)) for k, v in (case.facts or {}).items()]

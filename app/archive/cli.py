@@ -15,8 +15,8 @@ archive_cli = AppGroup("archive", help="Sealed case files (执法案卷): export
 @click.option("--as", "username", default="cli", show_default=True, help="exporter named in the manifest")
 def export_command(case_no, bundle, username):
     """Write CASE_NO's bundle (ZIP) to BUNDLE and print its manifest summary."""
-    from ..cli import _run
-    from .bundle import ArchiveError, export_case
+    from app.archive.bundle import ArchiveError, export_case
+    from app.cli import _run
     try:
         manifest = _run(lambda: export_case(case_no, bundle, username))
     except ArchiveError as exc:
@@ -31,8 +31,8 @@ def export_command(case_no, bundle, username):
 def seal_command(case_no, username):
     """Archive a finished case that its own archive step did not seal: the case_archived record, the bundle
     in instance/archive/CASE_NO.zip, and the manifest's SHA-256 on the case. The case is read-only after."""
-    from ..cli import _run, _user
-    from .bundle import archive_case
+    from app.archive.bundle import archive_case
+    from app.cli import _run, _user
     manifest = _run(lambda: archive_case(case_no, _user(username)))
     for line in manifest.lines():
         click.echo(line)
@@ -45,7 +45,7 @@ def seal_command(case_no, username):
 def verify_command(bundle, expect_manifest):
     """Check BUNDLE offline: manifest hashes, no extra members, the record chain, evidence hashes.
     Exit 1 on any problem. Needs no database (same as: python -m app.archive.verify BUNDLE)."""
-    from .verify import report
+    from app.archive.verify import report
     lines, ok = report(bundle, expect_manifest)
     for line in lines:
         click.echo(line)

@@ -5,6 +5,6 @@ Use ``calendar()`` inside an app context::
     from app.calendar import calendar
     deadline = calendar().add_workdays(accepted_on, 20)   # Deadline(date, confirmed, calendar_version)
 """
-from .service import Deadline, WorkingCalendar, calendar, calendar_changed
+from app.calendar.service import Deadline, WorkingCalendar, calendar, calendar_changed
 
 __all__ = ["Deadline", "WorkingCalendar", "calendar", "calendar_changed"]

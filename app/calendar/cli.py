@@ -8,7 +8,6 @@ import sys
 import click
 from flask.cli import AppGroup
 
-
 calendar_cli = AppGroup("calendar", help="The working-day calendar: deadlines, holiday notices, closures.")
 
 _WEEKDAYS = "一二三四五六日"
@@ -22,13 +21,13 @@ def _date(value: str) -> dt.date:
 
 
 def _user(username: str):
-    from ..cli import _user as user_by_name
+    from app.cli import _user as user_by_name
     return user_by_name(username)
 
 
 def _run(action):
-    from ..services.errors import ServiceError
-    from .service import flatten_errors
+    from app.calendar.service import flatten_errors
+    from app.core.errors import ServiceError
     try:
         return action()
     except ServiceError as exc:
@@ -44,7 +43,7 @@ def _run(action):
 def add_workdays_command(start, n):
     """The N-th working day after START (START not counted). Prints the date, plus ' unconfirmed'
     when it rests on a year without holiday data (then it is a conservative, late estimate)."""
-    from .service import calendar
+    from app.calendar.service import calendar
     deadline = calendar().add_workdays(_date(start), n)
     click.echo(deadline.date.isoformat() + ("" if deadline.confirmed else " unconfirmed"))
 
@@ -54,7 +53,7 @@ def add_workdays_command(start, n):
 @click.option("--as", "username", default="admin", show_default=True, help="administrator who loads it")
 def load_command(file, username):
     """Load a year's State Council holiday notice from a JSON FILE (see docs/calendar.md)."""
-    from .service import calendar
+    from app.calendar.service import calendar
     try:
         with open(file, encoding="utf-8") as fh:
             data = json.load(fh)
@@ -76,7 +75,7 @@ def load_command(file, username):
 @click.option("--as", "username", default="admin", show_default=True)
 def close_command(day, note, username):
     """Add a local closure: DAY is not a working day."""
-    from .service import calendar
+    from app.calendar.service import calendar
     d = _date(day)
     user = _user(username)
     _run(lambda: calendar().add_closure(d, note, user))
@@ -87,7 +86,7 @@ def close_command(day, note, username):
 @click.argument("month")
 def show_command(month):
     """Every day of MONTH (YYYY-MM): 工作日/休息日/调休上班/节假日 and the source."""
-    from .service import calendar
+    from app.calendar.service import calendar
     try:
         first = dt.date.fromisoformat(f"{month}-01")
     except ValueError:

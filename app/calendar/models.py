@@ -6,8 +6,8 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ..models.base import utcnow
+from app.core.clock import utcnow
+from app.extensions import db
 
 DAY_KINDS = ("holiday", "adjusted_workday", "closure", "workday")
 LOCAL_SOURCE = "local"

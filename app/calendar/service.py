@@ -17,18 +17,26 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version as _dist_version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _dist_version
 from typing import Any, Iterable, NamedTuple
 
 import chinese_calendar as cc
 from blinker import Namespace
 from flask import current_app, g, has_app_context
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 from sqlalchemy import delete, select
 
-from ..extensions import db
-from ..models.base import utcnow
-from .models import LOCAL_SOURCE, CalendarDay, CalendarYear
+from app.calendar.models import LOCAL_SOURCE, CalendarDay, CalendarYear
+from app.core.clock import utcnow
+from app.extensions import db
 
 try:
     CC_VERSION = _dist_version("chinesecalendar")
@@ -120,7 +128,7 @@ def _username(user: Any) -> str:
 
 def _require_admin(user: Any) -> None:
     """A User object must hold the admin role; a plain username is a trusted internal caller."""
-    from ..services.errors import Forbidden
+    from app.core.errors import Forbidden
     if not isinstance(user, str) and not user.has_role(ADMIN_ROLE):
         raise Forbidden(f"需要系统管理员角色 / the administrator role is required ({user.username})")
 
@@ -318,7 +326,7 @@ class WorkingCalendar:
     def load_notice(self, data: dict, user: Any) -> dict:
         """Validate and load one year's State Council notice in one transaction: replace that year's
         non-local rows, keep local closures, upsert the ``calendar_year`` row (version + 1)."""
-        from ..services.errors import InvalidData
+        from app.core.errors import InvalidData
         _require_admin(user)
         try:
             notice = NoticeSchema().load(data)
@@ -370,7 +378,7 @@ class WorkingCalendar:
     def add_closure(self, d: dt.date, note: str, user: Any) -> CalendarDay:
         """A local ad-hoc closure (kind 'closure', not a working day). Refused on a day that is already
         a rest day; on a 调休 working day it replaces that day's notice row."""
-        from ..services.errors import Conflict, InvalidData
+        from app.core.errors import Conflict, InvalidData
         _require_admin(user)
         note = (note or "").strip()
         if not note:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from ..calendar.service import Deadline, WorkingCalendar, calendar
+from app.calendar.service import Deadline, WorkingCalendar, calendar
 
 CHINA = ZoneInfo("Asia/Shanghai")
 CORRECTION_NOTICE_WORKDAYS = 5

@@ -5,8 +5,8 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ..models.base import utcnow
+from app.core.clock import utcnow
+from app.extensions import db
 
 # 行政许可法 第45条: the only procedures whose time is not counted in the decision period.
 EXCLUDED_PROCEDURES = ("hearing", "tender", "auction", "inspection", "testing", "quarantine", "appraisal",

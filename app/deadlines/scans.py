@@ -11,21 +11,22 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import exists, select
 
-from ..calendar.service import calendar
-from ..extensions import db
-from ..i18n import t
-from ..models import Case, TaskItem
-from ..records import RecordDraft, append_records
-from ..services.errors import ServiceError
-from .clock import correction_notice_due
-from .service import TERMINAL, china_date, recompute
+from app.calendar.service import calendar
+from app.core.clock import china_date
+from app.core.errors import ServiceError
+from app.core.i18n import t
+from app.deadlines.clock import correction_notice_due
+from app.deadlines.service import TERMINAL, recompute
+from app.extensions import db
+from app.models import Case, TaskItem
+from app.records import RecordDraft, append_records
 
 SCHEDULER = "scheduler"
 
 
 def _each_case(case_ids, apply) -> int:
     """Lock each case, let ``apply`` change it (returning whether it did), commit; count the changes."""
-    from ..services.cases import _lock_case, action
+    from app.services.cases import _lock_case, action
     changed = 0
 
     @action
@@ -47,7 +48,7 @@ def _each_case(case_ids, apply) -> int:
 
 def fire_due_timers(now: dt.datetime) -> dict:
     """BPMN timer events whose time has come: wake their cases."""
-    from ..services.cases import wake_case
+    from app.services.cases import wake_case
     due = db.session.scalars(select(Case.id).where(Case.next_timer_at <= now, Case.suspended.is_(False),
                                                    Case.status.not_in(TERMINAL))).all()
     fired = errors = 0
@@ -121,7 +122,7 @@ def scan_overdue(today: dt.date) -> dict:
 def scan_publication(today: dt.date) -> dict:
     """Decisions not published within 7 working days of the decision date. A decision withheld from
     publication (a secret, with a reason and an approver; app.publicity) is not late."""
-    from ..publicity.models import WITHHELD, Publication
+    from app.publicity.models import WITHHELD, Publication
     withheld = exists().where(Publication.case_id == Case.id, Publication.state == WITHHELD)
     late = db.session.scalars(select(Case.id).where(
         Case.publication_due < today, Case.published_on.is_(None), Case.publication_overdue_recorded.is_(False),
@@ -171,7 +172,7 @@ def scan_stuck(today: dt.date) -> dict:
 def annual_report_reminder(today: dt.date) -> dict:
     """统计年报: last year's report is due before 31 January. In January, while it is not published, remind
     (log) every run; ``published`` says whether a version of last year's report is published."""
-    from ..publicity.annual import is_published
+    from app.publicity.annual import is_published
     due = dt.date(today.year, 1, 31)
     in_season = today.month == 1
     published = is_published(today.year - 1)

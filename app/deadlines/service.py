@@ -10,15 +10,22 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..i18n import t
-from ..models import Case, TaskItem, User
-from ..records import RecordDraft, append_records
-from ..services.errors import Conflict, Forbidden, InvalidData
-from .clock import (CHINA, china_today, correction_notice_due, decision_due, extension_workdays, legal_review_due,
-                    paused_workdays, publication_due)
-from .models import EXCLUDED_PROCEDURES, ClockPause
-from ..calendar.service import calendar
+from app.calendar.service import calendar
+from app.core.clock import CHINA, china_today
+from app.core.errors import Conflict, Forbidden, InvalidData
+from app.core.i18n import t
+from app.deadlines.clock import (
+    correction_notice_due,
+    decision_due,
+    extension_workdays,
+    legal_review_due,
+    paused_workdays,
+    publication_due,
+)
+from app.deadlines.models import EXCLUDED_PROCEDURES, ClockPause
+from app.extensions import db
+from app.models import Case, TaskItem, User
+from app.records import RecordDraft, append_records
 
 TERMINAL = ("completed", "rejected_at_intake")
 
@@ -125,7 +132,7 @@ def assign_due_dates(case: Case, created: list[TaskItem], bundle, drafts: list) 
 # --------------------------------------------------------------------------------------------- actions
 
 def _case_for_clock(case_no: str) -> Case:
-    from ..services.cases import lock_case_by_no
+    from app.services.cases import lock_case_by_no
     case = lock_case_by_no(case_no)
     if case.status in TERMINAL:
         raise Conflict.of("case_not_running", status=case.status)
@@ -133,7 +140,7 @@ def _case_for_clock(case_no: str) -> Case:
 
 
 def _refuse(user: User, case: Case, key: str, error_cls=Forbidden, **params):
-    from ..services.cases import _refuse as refuse_and_record
+    from app.services.cases import _refuse as refuse_and_record
     return refuse_and_record(error_cls, key, user, case.id, "clock", **params)
 
 
@@ -224,7 +231,7 @@ def extend_decision(user: User, case_no: str, reason: str, notice_ref: str,
 
 def extend_legal_review(user: User, task_id: str, reason: str) -> TaskItem:
     """Complex cases: +3 working days once, with the head's approval."""
-    from ..services.cases import _task_for_action
+    from app.services.cases import _task_for_action
     task = _task_for_action(task_id)
     case = task.case
     if task.kind != "legal_review" or task.state != "READY":

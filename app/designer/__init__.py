@@ -1,5 +1,5 @@
 """Process designer support: the policy linter run on every deployment, version diffs, and the
 append-only, hash-chained log of deployments (see docs/designer-guide.md)."""
-from .linter import LintProblem, lint, lint_files
+from app.designer.linter import LintProblem, lint, lint_files
 
 __all__ = ["LintProblem", "lint", "lint_files"]

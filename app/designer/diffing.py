@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from ..engine.definitions import BPMN_NS, SourceFile, read_source
-from ..engine.forms import APPR_NS
-from .linter import SPIFF_NS, _FLOW_NODE_TAGS
+from app.designer.linter import _FLOW_NODE_TAGS, SPIFF_NS
+from app.engine.definitions import BPMN_NS, SourceFile, read_source
+from app.engine.forms import APPR_NS
 
 _EXT = f"{{{BPMN_NS}}}extensionElements"
 

@@ -32,11 +32,17 @@ from typing import Iterable
 
 from lxml import etree
 
-from ..engine.definitions import (BPMN_NS, DefinitionError, Problem, SourceFile, compile_bundle,
-                                  read_source)
-from ..engine.expressions import ForbiddenExpression, compile_expression
-from ..engine.forms import APPR_NS
-from ..roles import ROLES, role_for_lane
+from app.core.roles import ROLES, role_for_lane
+from app.engine.definitions import (
+    BPMN_NS,
+    DefinitionError,
+    Problem,
+    SourceFile,
+    compile_bundle,
+    read_source,
+)
+from app.engine.expressions import ForbiddenExpression, compile_expression
+from app.engine.forms import APPR_NS
 
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"

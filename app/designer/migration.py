@@ -35,20 +35,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, diff_workflow, migrate_workflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
 
-from ..engine.definitions import Bundle
-from ..engine.runtime import STATE_SERIALIZER, TransitionCapture, dump_workflow, load_workflow
-from ..extensions import db
-from ..i18n import current_language
-from ..models import Case, DefinitionVersion, TaskItem, User
-from ..records import RecordDraft
-from ..services.definitions import bundle_key, get_bundle, latest_versions
-from ..services.errors import Conflict, Forbidden, NotFound
-from .registry import FINISHED_STATUSES
+from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.i18n import current_language
+from app.designer.registry import FINISHED_STATUSES
+from app.engine.definitions import Bundle
+from app.engine.runtime import (
+    STATE_SERIALIZER,
+    TransitionCapture,
+    dump_workflow,
+    load_workflow,
+)
+from app.extensions import db
+from app.models import Case, DefinitionVersion, TaskItem, User
+from app.records import RecordDraft
+from app.services.definitions import bundle_key, get_bundle, latest_versions
 
 ROLE = "supervisor"
 ACTION = "case_migrated"
@@ -271,7 +276,7 @@ def _refusals(workflow, top_diff, sp_diffs, old: Bundle, new: Bundle) -> list[Re
                 old_meta = old.tasks.get((wf.spec.name, task.task_spec.bpmn_id))
                 new_meta = new.tasks.get((wf.spec.name, new_spec.bpmn_id))
                 if old_meta and new_meta and old_meta.role != new_meta.role:
-                    from ..roles import role_label
+                    from app.core.roles import role_label
                     add("open_step_role_changed", step=old_meta.title, old=role_label(old_meta.role),
                         new=role_label(new_meta.role))
 
@@ -380,12 +385,12 @@ class MigrationRefused(Conflict):
 def migrate_case(user: User, case_no: str, key: str | None = None, version: int | None = None) -> CaseCheck:
     """Move one case to the latest versions, in one transaction. Raises MigrationRefused (409, with the
     reasons) when the case cannot move; nothing is written then."""
-    from ..services.cases import action
+    from app.services.cases import action
     return action(_migrate_case)(user, case_no, key, version)
 
 
 def _migrate_case(user: User, case_no: str, key: str | None, version: int | None) -> CaseCheck:
-    from ..services.cases import _persist_run, _transition_drafts, lock_case_by_no
+    from app.services.cases import _persist_run, _transition_drafts, lock_case_by_no
     require_supervisor(user)
     if key is not None:
         check_target(key, version)

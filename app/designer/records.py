@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from sqlalchemy import String, Text, insert, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ..records.triggers import AppendOnly
-from ..models.base import utcnow
-from ..records.chain import GENESIS_HASH, _timestamp, canonical_json
+from app.core.clock import utcnow
+from app.extensions import db
+from app.records.chain import GENESIS_HASH, _timestamp, canonical_json
+from app.records.triggers import AppendOnly
 
 TABLE = "deployment_record"
 HASHED_FIELDS = ("seq", "ts", "actor", "action", "key", "version", "sha256", "note", "prev_hash")
@@ -85,7 +85,7 @@ class DeployVerifyResult:
 
 def verify_deployments() -> DeployVerifyResult:
     """Recompute the chain; name the first record that does not match, then check the stored versions."""
-    from ..models import DefinitionVersion
+    from app.models import DefinitionVersion
     prev, count = GENESIS_HASH, 0
     by_version: dict[tuple[str, int], DeploymentRecord] = {}
     for expected, rec in enumerate(db.session.scalars(select(DeploymentRecord).order_by(DeploymentRecord.seq)),

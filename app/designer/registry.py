@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
-from ..extensions import db
-from ..models import Case, DefinitionVersion, ServiceItem, TaskItem
+from app.extensions import db
+from app.models import Case, DefinitionVersion, ServiceItem, TaskItem
 
 FINISHED_STATUSES = ("completed", "rejected_at_intake")
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\\"'<>:|?*;]+")

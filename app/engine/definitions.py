@@ -12,14 +12,14 @@ from typing import Iterable
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptEngineTask
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from ..roles import ROLE_CODES, role_for_lane
-from .expressions import ForbiddenExpression, compile_expression
-from .forms import APPR_NS, FormDeclarationError, FormSpec, parse_form
+from app.core.roles import ROLE_CODES, role_for_lane
+from app.engine.expressions import ForbiddenExpression, compile_expression
+from app.engine.forms import APPR_NS, FormDeclarationError, FormSpec, parse_form
 
 MAX_DEFINITION_BYTES = 2 * 1024 * 1024
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"

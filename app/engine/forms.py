@@ -14,8 +14,13 @@ from typing import Any, Callable, Iterable, Mapping
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-from ..i18n import pick, t
-from .expressions import SAFE_FUNCTIONS, ForbiddenExpression, compile_expression, is_safe_variable_name
+from app.core.i18n import pick, t
+from app.engine.expressions import (
+    SAFE_FUNCTIONS,
+    ForbiddenExpression,
+    compile_expression,
+    is_safe_variable_name,
+)
 
 APPR_NS = "urn:xzsp:approval:1.0"
 FIELD_TYPES = ("text", "longtext", "number", "integer", "date", "boolean", "choice", "multichoice",
@@ -155,7 +160,7 @@ def _check_users(f: FieldSpec, usernames: list[str], errors: dict, users_lookup:
 
 
 def _role_label(code: str) -> str:
-    from ..roles import role_label
+    from app.core.roles import role_label
     return role_label(code)
 
 

@@ -11,15 +11,17 @@ import logging
 from dataclasses import dataclass
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from .definitions import Bundle
-from .script_engine import SAFE_SCRIPT_ENGINE
-
+from app.engine.definitions import Bundle
+from app.engine.script_engine import SAFE_SCRIPT_ENGINE
 
 
 class _BundleSpecs:

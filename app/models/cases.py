@@ -5,8 +5,8 @@ import datetime as dt
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import utcnow
+from app.core.clock import utcnow
+from app.extensions import db
 
 
 class Case(db.Model):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from app.extensions import db
 
 
 class ServiceItem(db.Model):

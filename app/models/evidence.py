@@ -5,8 +5,8 @@ import datetime as dt
 from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import utcnow
+from app.core.clock import utcnow
+from app.extensions import db
 
 # 公开 / 内部 / 商业秘密 / 个人隐私 / 国家秘密
 CONFIDENTIALITY_CLASSES = ("public", "internal", "business_secret", "privacy", "state_secret")

@@ -40,18 +40,17 @@ from dataclasses import dataclass
 from sqlalchemy import String, Text, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..deadlines.clock import CHINA, china_today
-from ..deadlines.models import ClockPause
-from ..exports import csv_bytes
-from ..extensions import db
-from ..records.triggers import AppendOnly
-from ..i18n import current_language, t
-from ..models import Case, ExecutionRecord, LegalReviewRound, ServiceItem, User
-from ..models.base import utcnow
-from ..records.chain import canonical_json
-from ..services.cases import action
-from ..services.errors import Forbidden, InvalidData, NotFound
-from .models import WITHDRAWN, WITHHELD, Publication
+from app.core.clock import CHINA, china_date, china_today, utcnow
+from app.core.errors import Forbidden, InvalidData, NotFound
+from app.core.exports import csv_bytes
+from app.core.i18n import current_language, t
+from app.deadlines.models import ClockPause
+from app.extensions import db
+from app.models import Case, ExecutionRecord, LegalReviewRound, ServiceItem, User
+from app.publicity.models import WITHDRAWN, WITHHELD, Publication
+from app.records.chain import canonical_json
+from app.records.triggers import AppendOnly
+from app.services.cases import action
 
 DEFINITION = "xzxk-annual-v1"  # the report definition (domain.md §5 行政许可 table + [DESIGN] counts)
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -148,10 +147,6 @@ def _utc_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
     return utc(dt.date(year, 1, 1)), utc(dt.date(year + 1, 1, 1))
 
 
-def _china_date(moment: dt.datetime | None) -> dt.date | None:
-    return None if moment is None else moment.replace(tzinfo=dt.timezone.utc).astimezone(CHINA).date()
-
-
 def _decisions(case_ids: list[int]) -> dict[int, str | None]:
     """grant | deny per case: the last decision_made record, else the decide task's completed data."""
     found: dict[int, str | None] = {}
@@ -201,7 +196,7 @@ def generate(year: int, as_of: dt.date | None = None) -> dict:
     extended = 0
     for c in cases:
         counts = per_item[c.item_id]
-        received = c.received_on or _china_date(c.created_at)
+        received = c.received_on or china_date(c.created_at)
         if in_year(received):
             counts["applications"] += 1
         if in_year(c.accepted_on):
@@ -254,7 +249,7 @@ def generate(year: int, as_of: dt.date | None = None) -> dict:
     item_rows = [{"code": i.code, "name": i.name, "name_en": i.name_en or i.name,
                   **{k: per_item[i.id][k] if i.id in per_item else 0 for k in ITEM_KEYS}} for i in items]
     licensing = {k: sum(r[k] for r in item_rows) for k in LICENSING_KEYS}
-    from .service import bureau
+    from app.publicity.service import bureau
     return {
         "definition": DEFINITION, "year": year, "as_of": as_of.isoformat(), "bureau": bureau()[0],
         "licensing": licensing,
@@ -465,7 +460,7 @@ def _print_view(view: View, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
 def generate_command(year, do_publish, username, reason, narrative, fmt):
     """Generate YEAR's figures from the case data (a preview), or publish them with --publish."""
-    from ..cli import _run, _user
+    from app.cli import _run, _user
     _run(lambda: check_year(year))
     if not do_publish:
         draft = get_draft(year)
@@ -486,6 +481,6 @@ def generate_command(year, do_publish, username, reason, narrative, fmt):
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
 def show_command(year, version, fmt):
     """Show a published version of YEAR's report."""
-    from ..cli import _run
+    from app.cli import _run
     report = _run(lambda: get_version(check_year(year), version))
     _print_view(View.of(report), fmt)

@@ -11,8 +11,8 @@ import datetime as dt
 from sqlalchemy import JSON, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ..models.base import utcnow
+from app.core.clock import utcnow
+from app.extensions import db
 
 PENDING_REVIEW, PUBLISHED, UPDATED, WITHDRAWN, WITHHELD = "PENDING_REVIEW", "PUBLISHED", "UPDATED", "WITHDRAWN", \
     "WITHHELD"

@@ -22,16 +22,25 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from ..deadlines.clock import china_today
-from ..extensions import db
-from ..i18n import t
-from ..models import Case, DefinitionVersion, ServiceItem, User
-from ..models.base import utcnow
-from ..records import RecordDraft, append_records
-from ..services.cases import action
-from ..services.errors import Conflict, Forbidden, InvalidData, NotFound
-from .models import (LIVE_STATES, PENDING_REVIEW, PUBLIC_STATES, PUBLISHED, STATES, UPDATED, WITHDRAWN,
-                     WITHHELD, WITHHOLD_CLASSES, Publication)
+from app.core.clock import china_today, utcnow
+from app.core.errors import Conflict, Forbidden, InvalidData, NotFound
+from app.core.i18n import t
+from app.extensions import db
+from app.models import Case, DefinitionVersion, ServiceItem, User
+from app.publicity.models import (
+    LIVE_STATES,
+    PENDING_REVIEW,
+    PUBLIC_STATES,
+    PUBLISHED,
+    STATES,
+    UPDATED,
+    WITHDRAWN,
+    WITHHELD,
+    WITHHOLD_CLASSES,
+    Publication,
+)
+from app.records import RecordDraft, append_records
+from app.services.cases import action
 
 BUREAU_NAME = "鞍山市行政审批局"
 BUREAU_USCC = "11210300MB1713027F"  # demo value; set BUREAU_USCC in the configuration
@@ -173,7 +182,7 @@ def _history(pub: Publication, by: str, action: str, **details) -> None:
 
 def validate_fields(fields: Mapping[str, str]) -> dict[str, list[str]]:
     """Errors by field name; empty when the record may be published (domain.md §4B, scenario 16)."""
-    from ..schemas.api import uscc_is_valid
+    from app.schemas.api import uscc_is_valid
     errors: dict[str, list[str]] = {}
 
     def err(name: str, key: str, **params) -> None:
@@ -267,8 +276,8 @@ def create_draft(case: Case, data: Mapping, drafts: list) -> Publication | None:
 
 def _for_action(user: User, pub_id: int, attempted: str, expected_version: int | None) -> tuple[Publication, Case]:
     """The publication with its case row locked; the user must be a clerk or leader who may see the case."""
-    from ..services.cases import _lock_case, _refuse, may_view_case
-    from ..roles import role_label
+    from app.core.roles import role_label
+    from app.services.cases import _lock_case, _refuse, may_view_case
     case_id = db.session.scalar(select(Publication.case_id).where(Publication.id == pub_id))
     if case_id is None:
         raise NotFound.of("not_found", what=f"publication {pub_id}")
@@ -290,7 +299,7 @@ def _wrong_state(pub: Publication) -> Conflict:
 
 
 def state_label(state: str) -> str:
-    from ..i18n import current_language
+    from app.core.i18n import current_language
     zh, en = STATE_LABELS.get(state, (state, state))
     return en if current_language() == "en" else zh
 
@@ -341,7 +350,7 @@ def save_fields(user: User, pub_id: int, values: Mapping, *, reason: str = "", r
 @action
 def publish(user: User, pub_id: int, *, expected_version: int | None = None) -> Publication:
     """Put the reviewed record on the portal; the case's published_on becomes today (the 7-wd clock)."""
-    from ..deadlines.service import on_published
+    from app.deadlines.service import on_published
     pub, case = _for_action(user, pub_id, "publication_publish", expected_version)
     if pub.state != PENDING_REVIEW:
         raise _wrong_state(pub)
@@ -452,7 +461,7 @@ def withdraw(user: User, pub_id: int, *, reason: str, expected_version: int | No
 # ------------------------------------------------------------------------------------------ staff look-ups
 
 def staff_publication(user: User, pub_id: int) -> Publication:
-    from ..services.cases import may_view_case
+    from app.services.cases import may_view_case
     pub = db.session.get(Publication, pub_id)
     if pub is None:
         raise NotFound.of("not_found", what=f"publication {pub_id}")
@@ -463,7 +472,7 @@ def staff_publication(user: User, pub_id: int) -> Publication:
 
 def staff_list(user: User, state: str | None, limit: int = 500) -> list[Publication]:
     """Drafts by due date first (the oldest due on top); other states most recently changed first."""
-    from ..services.cases import may_view_case
+    from app.services.cases import may_view_case
     query = select(Publication).options(joinedload(Publication.case).defer(Case.state))
     if state in STATES:
         query = query.where(Publication.state == state)
@@ -534,7 +543,7 @@ def public_decision(pub_id: int) -> Publication | None:
 
 
 def public_published_on(pub: Publication) -> dt.date | None:
-    from ..deadlines.service import china_date
+    from app.core.clock import china_date
     return china_date(pub.published_at) if pub.published_at else None
 
 
@@ -577,7 +586,7 @@ class Progress:
 
 
 def pick_item_name(progress: Progress) -> str:
-    from ..i18n import pick
+    from app.core.i18n import pick
     return pick(progress.item, progress.item_en) if progress.item else ""
 
 
@@ -678,7 +687,7 @@ def _latest_process(item: ServiceItem) -> DefinitionVersion | None:
 def process_diagram(item: ServiceItem) -> tuple[str | None, list[tuple[str, str, bool]]]:
     """The item's process from the latest deployed version of its diagram: the SVG, and its steps in
     document order as (step, lane, is a called sub-process) — the words the public needs."""
-    from ..web.diagram import BPMN_NS, _parse, render_svg
+    from app.web.diagram import BPMN_NS, _parse, render_svg
     version = _latest_process(item)
     if version is None:
         return None, []

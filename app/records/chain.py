@@ -14,9 +14,9 @@ from typing import Any, Iterator
 
 from sqlalchemy import insert, select
 
-from ..extensions import db
-from ..models.base import utcnow
-from .models import ExecutionRecord
+from app.core.clock import utcnow
+from app.extensions import db
+from app.records.models import ExecutionRecord
 
 GENESIS_HASH = "0" * 64
 
@@ -127,6 +127,6 @@ def _columns(rec: ExecutionRecord) -> dict:
 
 
 def verify_all() -> Iterator[VerifyResult]:
-    from ..models import Case
+    from app.models import Case
     for case in db.session.scalars(select(Case).order_by(Case.id).execution_options(yield_per=200)):
         yield verify_case(case)

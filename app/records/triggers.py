@@ -42,7 +42,7 @@ class AppendOnly:
         what someone with direct database access could do, and what the hash checks must notice."""
         from sqlalchemy import text
 
-        from ..extensions import db
+        from app.extensions import db
         dialect = db.engine.dialect.name
         db.session.rollback()  # our own open read would block DROP TRIGGER's exclusive lock on PostgreSQL
         with db.engine.begin() as conn:

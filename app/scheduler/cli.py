@@ -11,8 +11,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models.base import utcnow
+from app.core.clock import utcnow
+from app.extensions import db
 
 scheduler_cli = AppGroup("scheduler", help="The job scheduler: timers, deadline scans, reminders.")
 
@@ -34,8 +34,8 @@ def _verbose() -> None:
 def run_command(once):
     """Run the jobs at their intervals until SIGTERM / Ctrl-C. Start one per web process if you like:
     only the one holding the database lease runs the jobs."""
-    from .jobs import JOBS
-    from .runner import run_scheduler
+    from app.scheduler.jobs import JOBS
+    from app.scheduler.runner import run_scheduler
     _verbose()
     app = current_app._get_current_object()
     runs = run_scheduler(app, once=once)
@@ -52,8 +52,8 @@ def run_command(once):
 @click.option("--force", is_flag=True, help="run even though another scheduler holds the lease")
 def run_job_command(name, force):
     """Run job NAME once now and print its counts."""
-    from . import lease
-    from .jobs import LEASE_NAME, UnknownJob, run_job
+    from app.scheduler import lease
+    from app.scheduler.jobs import LEASE_NAME, UnknownJob, run_job
     _verbose()
     holder = lease.new_holder()
     try:
@@ -77,9 +77,9 @@ def run_job_command(name, force):
 @scheduler_cli.command("status")
 def status_command():
     """Who holds the lease, and the last run of every job with its counts or error."""
-    from . import lease
-    from .jobs import JOBS, LEASE_NAME
-    from .models import SchedulerRun
+    from app.scheduler import lease
+    from app.scheduler.jobs import JOBS, LEASE_NAME
+    from app.scheduler.models import SchedulerRun
     now = utcnow()
     held = lease.current(LEASE_NAME)
     if held is None:

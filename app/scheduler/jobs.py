@@ -11,7 +11,6 @@ The functions are named by import path and imported only when a job runs, so thi
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import importlib
 import json
 import os
@@ -19,16 +18,14 @@ import time
 import traceback
 from dataclasses import dataclass
 from typing import Callable, Iterator, Literal
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from ..extensions import db
-from ..models.base import utcnow
-from . import lease
-from .models import SchedulerRun
+from app.core.clock import china_today, utcnow
+from app.extensions import db
+from app.scheduler import lease
+from app.scheduler.models import SchedulerRun
 
-CHINA = ZoneInfo("Asia/Shanghai")
 LEASE_NAME = "jobs"
 
 
@@ -83,10 +80,6 @@ for _job in (
 ):
     register(_job)
 del _job
-
-
-def china_today() -> dt.date:
-    return dt.datetime.now(CHINA).date()
 
 
 def lease_seconds() -> float:

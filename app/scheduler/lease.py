@@ -16,9 +16,9 @@ import socket
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models.base import utcnow
-from .models import SchedulerLease
+from app.core.clock import utcnow
+from app.extensions import db
+from app.scheduler.models import SchedulerLease
 
 _table = SchedulerLease.__table__
 

@@ -5,8 +5,8 @@ import datetime as dt
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ..models.base import utcnow
+from app.core.clock import utcnow
+from app.extensions import db
 
 
 class SchedulerLease(db.Model):

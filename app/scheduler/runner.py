@@ -16,11 +16,11 @@ import threading
 
 from flask import Flask
 
-from ..extensions import db
-from ..models.base import utcnow
-from . import lease
-from .jobs import JOBS, LEASE_NAME, lease_seconds, run_job
-from .models import SchedulerRun
+from app.core.clock import utcnow
+from app.extensions import db
+from app.scheduler import lease
+from app.scheduler.jobs import JOBS, LEASE_NAME, lease_seconds, run_job
+from app.scheduler.models import SchedulerRun
 
 HEARTBEAT = "__lease__"
 

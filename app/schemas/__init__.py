@@ -1,8 +1,25 @@
 """marshmallow schemas for every input and output of the JSON API."""
-from .api import (ApplicantSchema, CaseCreateSchema, CaseSchema, CompleteSchema, CompletionSchema, ErrorSchema,
-                  RecordSchema, ServiceItemSchema, TaskDetailSchema, TaskSchema, TokenRequestSchema,
-                  TokenSchema, VerifySchema, TaskListQuerySchema, PauseSchema, ResumeSchema, ExtensionSchema,
-                  ReasonSchema, PauseOutSchema)
+from app.schemas.api import (
+    ApplicantSchema,
+    CaseCreateSchema,
+    CaseSchema,
+    CompleteSchema,
+    CompletionSchema,
+    ErrorSchema,
+    ExtensionSchema,
+    PauseOutSchema,
+    PauseSchema,
+    ReasonSchema,
+    RecordSchema,
+    ResumeSchema,
+    ServiceItemSchema,
+    TaskDetailSchema,
+    TaskListQuerySchema,
+    TaskSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    VerifySchema,
+)
 
 __all__ = ["ApplicantSchema", "CaseCreateSchema", "CaseSchema", "CompleteSchema", "CompletionSchema",
            "ErrorSchema", "RecordSchema", "ServiceItemSchema", "TaskDetailSchema", "TaskSchema",

@@ -2,10 +2,17 @@ from __future__ import annotations
 
 import json
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 
-from ..deadlines.models import EXCLUDED_PROCEDURES
-from ..models.evidence import CONFIDENTIALITY_CLASSES
+from app.deadlines.models import EXCLUDED_PROCEDURES
+from app.models.evidence import CONFIDENTIALITY_CLASSES
 
 APPLICANT_TYPES = ("legal_person", "natural_person", "individual_business", "other_organization")
 CATEGORIES = ("resource_allocation", "major_construction", "public_service", "general")

@@ -5,9 +5,9 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import User
-from .errors import Unauthorized
+from app.core.errors import Unauthorized
+from app.extensions import db
+from app.models import User
 
 _SALT = "api-token"
 

@@ -10,26 +10,39 @@ from uuid import UUID, uuid4
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import contains_eager
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.exc import StaleDataError
 
-from ..engine.definitions import Bundle, TaskMeta
-from ..engine.forms import RESERVED_VARIABLES
-from ..engine.runtime import SERIALIZER_VERSION, TransitionCapture, dump_workflow, load_workflow, new_workflow
-from ..extensions import db
-from ..i18n import current_language, t
-from ..models import Case, CommitteeMeeting, LegalReviewRound, ServiceItem, TaskItem, User
-from ..models.base import utcnow
-from ..records import RecordDraft, append_records
-from ..roles import role_label
-from .definitions import bundle_key, get_bundle, latest_versions
-from .errors import Conflict, Forbidden, InvalidData, NotFound, ServiceError
-from .guard import decision_refusal, separation_refusal
-from ..deadlines import service as deadlines
+from app.core.clock import utcnow
+from app.core.errors import Conflict, Forbidden, InvalidData, NotFound, ServiceError
+from app.core.i18n import current_language, t
+from app.core.roles import role_label
+from app.deadlines import service as deadlines
+from app.engine.definitions import Bundle, TaskMeta
+from app.engine.forms import RESERVED_VARIABLES
+from app.engine.runtime import (
+    SERIALIZER_VERSION,
+    TransitionCapture,
+    dump_workflow,
+    load_workflow,
+    new_workflow,
+)
+from app.extensions import db
+from app.models import (
+    Case,
+    CommitteeMeeting,
+    LegalReviewRound,
+    ServiceItem,
+    TaskItem,
+    User,
+)
+from app.records import RecordDraft, append_records
+from app.services.definitions import bundle_key, get_bundle, latest_versions
+from app.services.guard import decision_refusal, separation_refusal
 
 FACT_KEYS = ("category", "investment", "public_concern", "safety_impact", "hearing_held", "complex", "proposal")
 STATUS_WHILE_OPEN = {
@@ -250,7 +263,7 @@ def create_case(user: User, item_code: str, applicant: dict, facts: dict, confid
     db.session.add(case)
     db.session.flush()
     case.case_no = f"XK-{now:%Y}-{case.id:06d}"
-    from ..publicity.service import new_query_code
+    from app.publicity.service import new_query_code
     case.query_code = new_query_code()  # printed on the receipt: the public progress query needs it
 
     data = {"case_no": case.case_no, "item_code": item.code, "item_major": item.major,
@@ -264,7 +277,7 @@ def create_case(user: User, item_code: str, applicant: dict, facts: dict, confid
     drafts += _transition_drafts(capture, None, None)
     _persist_run(case, workflow, bundle, capture.ready_user_tasks_before, drafts)
     if attachments:
-        from .evidence import add_evidence
+        from app.services.evidence import add_evidence
         add_evidence(case, attachments, user)
     db.session.commit()
     return case
@@ -384,7 +397,7 @@ def _sealed_if_archived(case: Case, task: TaskItem, user: User, cleaned: dict):
     if task.kind != "archive" or case.status != "completed":
         yield
         return
-    from ..archive import ArchiveError, seal_case
+    from app.archive import ArchiveError, seal_case
     try:
         pending = seal_case(case, user, role=task.role, archive_no=cleaned.get("archive_no"))
     except ArchiveError as exc:
@@ -414,7 +427,8 @@ def _validate_kind(kind: str | None, cleaned: dict) -> None:
     if kind == "onsite_check" and cleaned.get("officers") and cleaned.get("check_date"):
         # Only officers holding an enforcement certificate valid on the day may do the check.
         import datetime as dt
-        from ..publicity.service import uncertified
+
+        from app.publicity.service import uncertified
         day = dt.date.fromisoformat(str(cleaned["check_date"]))
         missing = uncertified(cleaned["officers"], day)
         if missing:
@@ -424,7 +438,7 @@ def _validate_kind(kind: str | None, cleaned: dict) -> None:
 
 def _require_audio_video(task: TaskItem, cleaned: dict) -> None:
     """An on-site check or hearing is recorded on audio/video, or the reason why not is written down."""
-    from ..models import Evidence
+    from app.models import Evidence
     has_av = db.session.scalar(select(func.count(Evidence.id)).where(
         Evidence.task_id == task.id, Evidence.kind.in_(("audio", "video")), Evidence.superseded.is_(False)))
     if not has_av and not (cleaned.get("av_exemption_reason") or "").strip():
@@ -489,7 +503,7 @@ def _apply_kind_effects(case: Case, task: TaskItem, user: User, cleaned: dict, d
         drafts.append(RecordDraft(actor=user.username, role=task.role, action="decision_made",
                                   payload={"decision": cleaned.get("decision"),
                                            "document_no": cleaned.get("document_no"), "is_major": case.is_major}))
-        from ..publicity.service import create_draft
+        from app.publicity.service import create_draft
         create_draft(case, cleaned, drafts)  # the 双公示 record to review and publish within 7 working days
 
 

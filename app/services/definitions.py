@@ -9,10 +9,16 @@ from typing import Iterable
 
 from sqlalchemy import func, select
 
-from ..engine.definitions import Bundle, DefinitionError, SourceFile, compile_bundle, read_source
-from ..extensions import db
-from ..models import DefinitionVersion
-from .errors import InvalidData
+from app.core.errors import InvalidData
+from app.engine.definitions import (
+    Bundle,
+    DefinitionError,
+    SourceFile,
+    compile_bundle,
+    read_source,
+)
+from app.extensions import db
+from app.models import DefinitionVersion
 
 _BUNDLE_CACHE: "OrderedDict[str, Bundle]" = OrderedDict()
 _BUNDLE_CACHE_SIZE = 64
@@ -69,7 +75,7 @@ def deploy(files: Iterable[tuple[str, bytes]], actor: str, note: str | None = No
     candidate = {key: _source_of(v) for key, v in latest.items()}
     candidate.update({s.key: s for s in sources})
     # The compiler's checks and the designer's policy rules (app.designer.linter), for the changed files.
-    from ..designer.linter import lint
+    from app.designer.linter import lint
     problems = lint(candidate.values(), changed={s.key for s in changed}, major_processes=major_process_keys())
     if problems:
         raise _invalid(problems)
@@ -81,7 +87,7 @@ def deploy(files: Iterable[tuple[str, bytes]], actor: str, note: str | None = No
             filename=src.filename, content=src.content, sha256=src.sha256, deployed_by=actor, note=note)
         db.session.add(version)
         result.created.append(version)
-    from ..designer.records import append_deployments
+    from app.designer.records import append_deployments
     append_deployments(result.created, actor, note)  # hash-chained log, same transaction
     db.session.commit()
     return result
@@ -89,7 +95,7 @@ def deploy(files: Iterable[tuple[str, bytes]], actor: str, note: str | None = No
 
 def major_process_keys() -> set[str]:
     """Processes that serve a service item the catalogue lists as major (checked from their start)."""
-    from ..models import ServiceItem
+    from app.models import ServiceItem
     return set(db.session.scalars(select(ServiceItem.process_key).where(ServiceItem.major.is_(True))))
 
 

@@ -5,8 +5,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import User, UserRole
+from app.extensions import db
+from app.models import User, UserRole
 
 DEMO_USERS = (
     ("clerk", "王窗口", ["clerk"]),

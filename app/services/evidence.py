@@ -16,13 +16,13 @@ from typing import BinaryIO
 from flask import current_app
 from sqlalchemy import select
 
-from ..extensions import db
-from ..i18n import t
-from ..models import Case, Evidence, User
-from ..models.evidence import CONFIDENTIALITY_CLASSES
-from ..records import RecordDraft, append_records
-from .cases import _lock_case, lock_case_by_no
-from .errors import Conflict, Forbidden, InvalidData, NotFound
+from app.core.errors import Conflict, Forbidden, InvalidData, NotFound
+from app.core.i18n import t
+from app.extensions import db
+from app.models import Case, Evidence, User
+from app.models.evidence import CONFIDENTIALITY_CLASSES
+from app.records import RecordDraft, append_records
+from app.services.cases import _lock_case, lock_case_by_no
 
 # extension -> (kind, content type, leading magic bytes or None when the format has none to check)
 ALLOWED_TYPES: dict[str, tuple[str, str, tuple[bytes, ...] | None]] = {
@@ -226,6 +226,6 @@ def case_evidence(case: Case) -> list[Evidence]:
 
 
 def _require_viewer(user: User, case: Case) -> None:
-    from .cases import may_view_case
+    from app.services.cases import may_view_case
     if not may_view_case(user, case):
         raise Forbidden.of("permission_denied")

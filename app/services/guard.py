@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Case, CommitteeMeeting, LegalReviewRound, TaskItem
+from app.extensions import db
+from app.models import Case, CommitteeMeeting, LegalReviewRound, TaskItem
 
 REVIEW_KINDS = ("review", "amend")
 # Task kind -> message key when the actor also reviewed the case.

@@ -10,41 +10,29 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Integer, case as sql_case, cast, exists, func, select
+from sqlalchemy import Integer, cast, exists, func, select
+from sqlalchemy import case as sql_case
 
-from ..calendar.service import calendar
-from ..extensions import db
-from ..i18n import t
-from ..models import Case, DefinitionVersion, ServiceItem, TaskItem, User, UserRole
-from ..models.base import utcnow
-from ..records import RecordDraft, append_records
-from ..roles import role_label
-from . import cases as case_service
-from .cases import _task_for_action, action
-from .definitions import bundle_key, get_bundle, latest_versions
-from .errors import Conflict, Forbidden, InvalidData
-from .guard import separation_refusal
+from app.calendar.service import calendar
+from app.core.clock import CHINA, china_date, china_today, utcnow
+from app.core.errors import Conflict, Forbidden, InvalidData
+from app.core.i18n import t
+from app.core.roles import role_label
+from app.extensions import db
+from app.models import Case, DefinitionVersion, ServiceItem, TaskItem, User, UserRole
+from app.records import RecordDraft, append_records
+from app.services import cases as case_service
+from app.services.cases import _task_for_action, action
+from app.services.definitions import bundle_key, get_bundle, latest_versions
+from app.services.guard import separation_refusal
 
-CHINA = ZoneInfo("Asia/Shanghai")
 TERMINAL = ("completed", "rejected_at_intake")
 ROLE = "supervisor"
 DUE_SOON_WORKDAYS = 2
 MAX_ROWS = 5000  # a list longer than this is a different problem; the page says when it is cut
 LISTS = ("overdue", "due_soon", "stuck", "broken", "open")
-
-
-def china_today() -> dt.date:
-    return dt.datetime.now(CHINA).date()
-
-
-def china_date(moment: dt.datetime | None) -> dt.date | None:
-    """A stored naive-UTC moment as a China date."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=dt.timezone.utc).astimezone(CHINA).date()
 
 
 def stuck_workdays() -> int:

@@ -5,10 +5,19 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
-from ..extensions import db
-from ..models import User
+from app.extensions import db
+from app.models import User
 
 bp = Blueprint("web", __name__, template_folder="../templates/web")
 
@@ -51,8 +60,8 @@ def safe_next(target: str | None) -> str:
 
 @bp.app_context_processor
 def _template_globals():
-    from ..i18n import current_language
-    from ..roles import role_label
+    from app.core.i18n import current_language
+    from app.core.roles import role_label
     return {"current_user": current_user, "role_label": role_label, "lang": current_language()}
 
 
@@ -67,7 +76,8 @@ def _forbidden(exc):
 def _not_found(exc):
     if request.path.startswith("/api/"):
         from flask import jsonify
-        from ..i18n import t
+
+        from app.core.i18n import t
         return jsonify({"error": "not_found", "message": t("not_found", what=request.path)}), 404
     return render_template("error.html", code=404, description=None), 404
 
@@ -79,4 +89,15 @@ def _bad_request(exc):
     return render_template("error.html", code=400, description=getattr(exc, "description", None)), 400
 
 
-from . import annual, auth, calendar_admin, cases, deadlines, designer, designer_editor, publications, supervision, tasks  # noqa: E402,F401  (routes register on import)
+from app.web import (
+    annual,
+    auth,
+    calendar_admin,
+    cases,
+    deadlines,
+    designer,
+    designer_editor,
+    publications,
+    supervision,  # noqa: E402,F401  (routes register on import)
+    tasks,
+)

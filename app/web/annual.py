@@ -9,10 +9,10 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from ..deadlines.clock import china_today
-from ..publicity import annual
-from ..services.errors import NotFound, ServiceError
-from . import bp, current_user, roles_required
+from app.core.clock import china_today
+from app.core.errors import NotFound, ServiceError
+from app.publicity import annual
+from app.web import bp, current_user, roles_required
 
 
 def _svg(width: int, height: int, text: str, body: list[str]) -> Markup:

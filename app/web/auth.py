@@ -1,10 +1,10 @@
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ..extensions import db
-from ..services.auth import authenticate
-from ..services.errors import Unauthorized
-from . import bp, current_user, login_required, safe_next
+from app.core.errors import Unauthorized
+from app.extensions import db
+from app.services.auth import authenticate
+from app.web import bp, current_user, login_required, safe_next
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -8,12 +8,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..calendar.models import CalendarDay, CalendarYear
-from ..calendar.service import calendar, flatten_errors
-from ..deadlines.clock import china_today
-from ..extensions import db
-from ..services.errors import ServiceError
-from . import bp, current_user, roles_required
+from app.calendar.models import CalendarDay, CalendarYear
+from app.calendar.service import calendar, flatten_errors
+from app.core.clock import china_today
+from app.core.errors import ServiceError
+from app.extensions import db
+from app.web import bp, current_user, roles_required
 
 
 @bp.get("/admin/calendar")

@@ -9,18 +9,18 @@ from markupsafe import Markup
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Case, DefinitionVersion, ExecutionRecord, ServiceItem
-from ..models.evidence import CONFIDENTIALITY_CLASSES
-from ..schemas import CaseCreateSchema
-from ..services import cases as case_service
-from ..services import evidence as evidence_service
-from ..services.definitions import get_bundle
-from ..services.errors import ServiceError
-from . import bp, current_user, login_required, roles_required
-from .tasks import _days_left
-from .timeline import describe, facts_for_display
-from ..deadlines.models import PROCEDURE_LABELS
+from app.core.errors import ServiceError
+from app.deadlines.models import PROCEDURE_LABELS
+from app.extensions import db
+from app.models import Case, DefinitionVersion, ExecutionRecord, ServiceItem
+from app.models.evidence import CONFIDENTIALITY_CLASSES
+from app.schemas import CaseCreateSchema
+from app.services import cases as case_service
+from app.services import evidence as evidence_service
+from app.services.definitions import get_bundle
+from app.web import bp, current_user, login_required, roles_required
+from app.web.tasks import _days_left
+from app.web.timeline import describe, facts_for_display
 
 APPLICANT_TYPES = ("legal_person", "natural_person", "individual_business", "other_organization")
 
@@ -102,13 +102,13 @@ def case_page(case_no: str):
 
 
 def _pauses(case: Case) -> list:
-    from ..deadlines.models import ClockPause
+    from app.deadlines.models import ClockPause
     return db.session.scalars(select(ClockPause).where(ClockPause.case_id == case.id).order_by(ClockPause.id)).all()
 
 
 def _diagrams(case: Case, records) -> list[tuple[str, Markup]]:
     """The case's own diagram versions, done steps and current steps marked (from its records)."""
-    from .diagram import render_svg
+    from app.web.diagram import render_svg
     last_state: dict[tuple[str, str], str] = {}
     for r in records:
         if r.action == "task_state" and r.task_name:

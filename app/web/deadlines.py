@@ -6,10 +6,10 @@ import datetime as dt
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from ..deadlines import service as deadlines
-from ..extensions import db
-from ..services.errors import ServiceError
-from . import bp, current_user, login_required
+from app.core.errors import ServiceError
+from app.deadlines import service as deadlines
+from app.extensions import db
+from app.web import bp, current_user, login_required
 
 
 def _date(name: str) -> dt.date | None:

@@ -11,14 +11,14 @@ from lxml import etree
 from markupsafe import Markup
 from sqlalchemy import select
 
-from ..designer import registry
-from ..designer.diffing import diff_versions
-from ..designer.records import DeploymentRecord, verify_deployments
-from ..engine.definitions import MAX_DEFINITION_BYTES, DefinitionError, read_source
-from ..extensions import db
-from ..services.definitions import deploy
-from ..services.errors import InvalidData
-from . import bp, current_user, login_required, roles_required
+from app.core.errors import InvalidData
+from app.designer import registry
+from app.designer.diffing import diff_versions
+from app.designer.records import DeploymentRecord, verify_deployments
+from app.engine.definitions import MAX_DEFINITION_BYTES, DefinitionError, read_source
+from app.extensions import db
+from app.services.definitions import deploy
+from app.web import bp, current_user, login_required, roles_required
 
 MAX_FILES = 20
 
@@ -73,7 +73,7 @@ def designer_version(key: str, version: int):
     v = _version_or_404(key, version)
     svg, table = None, None
     if v.kind == "bpmn":
-        from .diagram import render_svg
+        from app.web.diagram import render_svg
         try:
             svg = Markup(render_svg(v.content, title=f"{v.name} v{v.version}"))
         except ValueError:
@@ -120,8 +120,8 @@ def designer_log():
 @bp.get("/designer/<key>/cockpit")
 @login_required
 def designer_cockpit(key: str):
-    from ..deadlines.clock import china_today
-    from .diagram import render_svg
+    from app.core.clock import china_today
+    from app.web.diagram import render_svg
     v = registry.latest_version(key)
     if v is None or v.kind != "bpmn":
         abort(404)
@@ -223,8 +223,8 @@ def _decision_table(v) -> dict | None:
 @roles_required("supervisor")
 def designer_migrate(key: str):
     """迁移运行中案件: the dry run for every running case on an older version of ``key`` (supervisors)."""
-    from ..designer import migration
-    from ..services.errors import NotFound
+    from app.core.errors import NotFound
+    from app.designer import migration
     try:
         plan = migration.plan(key)
     except NotFound:
@@ -237,8 +237,8 @@ def designer_migrate(key: str):
 @roles_required("supervisor")
 def designer_migrate_post(key: str):
     """Move one case (``case_no``) or every case that can move (``all``), one transaction per case."""
-    from ..designer import migration
-    from ..services.errors import ServiceError
+    from app.core.errors import ServiceError
+    from app.designer import migration
     version = request.form.get("version", type=int)
     case_no = (request.form.get("case_no") or "").strip()
     try:

@@ -19,13 +19,13 @@ from pathlib import Path
 from flask import abort, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from ..config import PROJECT_ROOT
-from ..designer import registry
-from ..engine.definitions import MAX_DEFINITION_BYTES, DefinitionError, read_source
-from ..extensions import db
-from ..services.definitions import deploy
-from ..services.errors import InvalidData
-from . import bp, current_user, roles_required
+from app.config import PROJECT_ROOT
+from app.core.errors import InvalidData
+from app.designer import registry
+from app.engine.definitions import MAX_DEFINITION_BYTES, DefinitionError, read_source
+from app.extensions import db
+from app.services.definitions import deploy
+from app.web import bp, current_user, roles_required
 
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 
@@ -144,8 +144,13 @@ def designer_deploy_xml(key: str):
 def _validate_only(src):
     """The checks of a deployment (compiler and policy linter, with the latest versions of everything else),
     storing nothing."""
-    from ..designer.linter import lint
-    from ..services.definitions import _invalid, _source_of, latest_versions, major_process_keys
+    from app.designer.linter import lint
+    from app.services.definitions import (
+        _invalid,
+        _source_of,
+        latest_versions,
+        major_process_keys,
+    )
     candidate = {k: _source_of(v) for k, v in latest_versions().items()}
     candidate[src.key] = src
     problems = lint(candidate.values(), changed={src.key}, major_processes=major_process_keys())

@@ -6,9 +6,9 @@ from typing import Any
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from ..engine.forms import FormSpec
-from ..extensions import db
-from ..models import User
+from app.engine.forms import FormSpec
+from app.extensions import db
+from app.models import User
 
 
 def form_values(form: FormSpec, posted: MultiDict) -> dict[str, Any]:

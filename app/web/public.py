@@ -11,11 +11,12 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from ..exports import csv_bytes
-from ..deadlines.clock import china_today, statutory_workdays
-from ..i18n import current_language, t
-from ..publicity import service as ps
-from ..services.cases import status_label
+from app.core.clock import china_today
+from app.core.exports import csv_bytes
+from app.core.i18n import current_language, t
+from app.deadlines.clock import statutory_workdays
+from app.publicity import service as ps
+from app.services.cases import status_label
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 PAGE_SIZE = 20
@@ -142,7 +143,7 @@ def decisions_csv():
 
 @bp.get("/decisions.json")
 def decisions_json():
-    from ..api.public import decision_records
+    from app.api.public import decision_records
     rows, _total = ps.public_decisions(ps.DecisionFilters.from_args(request.args), limit=DOWNLOAD_LIMIT)
     body = json.dumps(decision_records(rows, with_id=False), ensure_ascii=False, indent=1)
     return Response(body.encode("utf-8"), mimetype="application/json", headers={
@@ -155,5 +156,7 @@ def _attachment(filename: str) -> str:
     return f"attachment; filename={ascii_name}; filename*=UTF-8''{quote(filename)}"
 
 
-from . import public_contact  # noqa: E402,F401  (咨询 / 投诉举报: /public/contact)
-from . import public_annual  # noqa: E402,F401  (统计年报: /public/annual)
+from app.web import (
+    public_annual,  # noqa: E402,F401  (统计年报: /public/annual)
+    public_contact,  # noqa: E402,F401  (咨询 / 投诉举报: /public/contact)
+)

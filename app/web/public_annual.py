@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 
-from ..publicity import annual
-from ..services.errors import NotFound
-from .annual import _charts
-from .public import bp
+from app.core.errors import NotFound
+from app.publicity import annual
+from app.web.annual import _charts
+from app.web.public import bp
 
 
 @bp.get("/annual")

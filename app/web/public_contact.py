@@ -23,14 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import ValidationError
 
-from ..extensions import db
-from ..i18n import current_language, t
-from ..models import ServiceItem, User
-from ..models.users import UserRole
-from ..publicity.service import RateLimiter
-from ..services import cases as case_service
-from ..services.errors import ServiceError
-from .public import bp
+from app.core.errors import ServiceError
+from app.core.i18n import current_language, t
+from app.extensions import db
+from app.models import ServiceItem, User
+from app.models.users import UserRole
+from app.publicity.service import RateLimiter
+from app.services import cases as case_service
+from app.web.public import bp
 
 ITEM_CODE = "ZX-TS"
 INTAKE_USERNAME = "public-intake"

@@ -9,14 +9,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ..deadlines.clock import china_today
-from ..extensions import db
-from ..models import Evidence, User, UserRole
-from ..publicity import service as ps
-from ..publicity.models import LIVE_STATES, PENDING_REVIEW, STATES, WITHHOLD_CLASSES
-from ..services.errors import ServiceError
-from ..services.evidence import CLASS_LABELS
-from . import bp, current_user, roles_required
+from app.core.clock import china_today
+from app.core.errors import ServiceError
+from app.extensions import db
+from app.models import Evidence, User, UserRole
+from app.publicity import service as ps
+from app.publicity.models import LIVE_STATES, PENDING_REVIEW, STATES, WITHHOLD_CLASSES
+from app.services.evidence import CLASS_LABELS
+from app.web import bp, current_user, roles_required
 
 STAFF = ("clerk", "leader")
 
@@ -24,12 +24,12 @@ STAFF = ("clerk", "leader")
 def _workdays_left(due: dt.date | None) -> int | None:
     if due is None:
         return None
-    from ..calendar.service import calendar
+    from app.calendar.service import calendar
     return calendar().workdays_between(china_today(), due)
 
 
 def _label(pair: tuple[str, str]) -> str:
-    from ..i18n import current_language
+    from app.core.i18n import current_language
     return pair[1] if current_language() == "en" else pair[0]
 
 
@@ -72,7 +72,7 @@ def _history_label(action: str) -> str:
 
 
 def _lang() -> str:
-    from ..i18n import current_language
+    from app.core.i18n import current_language
     return current_language()
 
 

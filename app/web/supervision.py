@@ -10,14 +10,14 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from ..exports import csv_bytes
-from ..extensions import db
-from ..models.base import utcnow
-from ..models import Case, ExecutionRecord, ServiceItem, TaskItem
-from ..services import cases as case_service
-from ..services import supervision as sv
-from ..services.errors import ServiceError
-from . import bp, current_user, roles_required
+from app.core.clock import utcnow
+from app.core.errors import ServiceError
+from app.core.exports import csv_bytes
+from app.extensions import db
+from app.models import Case, ExecutionRecord, ServiceItem, TaskItem
+from app.services import cases as case_service
+from app.services import supervision as sv
+from app.web import bp, current_user, roles_required
 
 PAGE_SIZE = 50
 VIEWS = {"overdue": "overdue", "due-soon": "due_soon", "stuck": "stuck", "broken": "broken", "open": "open"}
@@ -76,7 +76,7 @@ def supervision():
 
 
 def _steps_context() -> dict:
-    from .diagram import render_svg
+    from app.web.diagram import render_svg
     groups = sv.step_stats()
     diagrams = []
     for d in sv.diagram_counts():
@@ -212,7 +212,7 @@ def _render_case(case_no: str, status: int = 200, errors: dict | None = None, va
 def _days_between(a: dt.date | None, b: dt.date | None) -> int | None:
     if a is None or b is None:
         return None
-    from ..calendar.service import calendar
+    from app.calendar.service import calendar
     return calendar().workdays_between(a, b)
 
 

@@ -8,15 +8,15 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import func, or_, select
 
-from ..extensions import db
-from ..models import Case, ServiceItem, TaskItem
-from ..models.base import utcnow
-from ..services import cases as case_service
-from ..services.definitions import get_bundle, latest_versions, bundle_key
-from ..services.errors import InvalidData, ServiceError
-from . import bp, current_user, login_required, safe_next
-from .forms import form_values, user_choices
-from .timeline import facts_for_display
+from app.core.clock import utcnow
+from app.core.errors import InvalidData, ServiceError
+from app.extensions import db
+from app.models import Case, ServiceItem, TaskItem
+from app.services import cases as case_service
+from app.services.definitions import bundle_key, get_bundle, latest_versions
+from app.web import bp, current_user, login_required, safe_next
+from app.web.forms import form_values, user_choices
+from app.web.timeline import facts_for_display
 
 PAGE_SIZE = 25
 SORTS = {  # each order is total (no ties), and the default one is read straight from the index
@@ -88,7 +88,7 @@ def _days_left(due: dt.date | None) -> int | None:
     if due is None:
         return None
     try:
-        from ..calendar.service import calendar
+        from app.calendar.service import calendar
     except ImportError:  # the working-day calendar is optional for this page
         return None
     return calendar().workdays_between(dt.date.today(), due)
@@ -105,7 +105,7 @@ def _task_or_404(task_id: str) -> TaskItem:
 
 def _render_task(task: TaskItem, values: dict, errors: dict | None = None, status: int = 200):
     meta = case_service.task_meta(task)
-    from ..services.evidence import case_evidence
+    from app.services.evidence import case_evidence
     return render_template(
         "task.html", task=task, case=task.case, meta=meta, form=meta.form, values=values, errors=errors or {},
         users=user_choices(meta.form), may_act=current_user().has_role(task.role),

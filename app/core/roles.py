@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .i18n import pick
+from app.core.i18n import pick
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Errors the service layer raises; each carries an HTTP status and a message in the user's language."""
 from __future__ import annotations
 
-from ..i18n import t
+from app.core.i18n import t
 
 
 class ServiceError(Exception):
