@@ -1,6 +1,8 @@
 """The approval system's Flask application factory."""
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -38,11 +40,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.cli import register_commands
     register_commands(app)
 
-    # A newly loaded holiday notice or closure changes open deadlines: recompute them, recorded.
-    from app.calendar.service import calendar_changed
-    from app.deadlines.service import recompute_open_cases
-    calendar_changed.connect(lambda sender, **kwargs: recompute_open_cases(), app, weak=False)
+    for feature in FEATURES:
+        import_module(f"app.{feature}").init_app(app)
     return app
+
+
+# The features, in the order their task-kind handlers run at a shared step (e.g. at the decision: the
+# deadlines are set, the legal guard has checked, the decision is recorded, then the publication drafted).
+FEATURES = ("evidence", "deadlines", "intake", "review", "legal_review", "decisions", "publicity", "archive",
+            "complaints")
 
 
 @event.listens_for(Engine, "connect")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import User
+from app.users.models import User
 
 definitions_cli = AppGroup("definitions", help="Deploy and list BPMN processes and DMN decision tables.")
 records_cli = AppGroup("records", help="Execution records: verify the hash chains.")
@@ -51,7 +51,7 @@ def deploy_command(files, username, note):
     """Deploy FILES (default: everything in bpmn/ and rules/). Unchanged content makes no new version."""
     from pathlib import Path
 
-    from app.services.definitions import deploy, deploy_directories
+    from app.definitions.service import deploy, deploy_directories
     if not _user(username).has_role("designer"):
         raise click.ClickException(f"只有流程设计人员可以部署 / only a process designer may deploy: {username} "
                                    "does not hold the designer role")
@@ -68,7 +68,7 @@ def deploy_command(files, username, note):
 @definitions_cli.command("list")
 def list_definitions():
     """Every version of every definition."""
-    from app.models import DefinitionVersion
+    from app.definitions.models import DefinitionVersion
     for v in db.session.scalars(select(DefinitionVersion).order_by(DefinitionVersion.key, DefinitionVersion.version)):
         click.echo(f"{v.kind:4} {v.key:20} v{v.version:<3} {v.sha256[:12]}  {v.deployed_by:10} "
                    f"{v.deployed_at:%Y-%m-%d %H:%M}  {v.note or ''}")
@@ -85,9 +85,9 @@ def lint_command(files, alone):
 
     from sqlalchemy.exc import SQLAlchemyError
 
+    from app.definitions.service import latest_versions, major_process_keys
     from app.designer.linter import lint_files
     from app.engine.definitions import read_source
-    from app.services.definitions import latest_versions, major_process_keys
     stored, major = [], None
     if not alone:
         try:
@@ -109,8 +109,8 @@ def lint_command(files, alone):
 @click.argument("v2", type=int)
 def diff_command(key, v1, v2):
     """What changed in definition KEY from version V1 to version V2."""
+    from app.definitions.models import DefinitionVersion
     from app.designer.diffing import diff_versions
-    from app.models import DefinitionVersion
     versions = {v.version: v for v in db.session.scalars(select(DefinitionVersion).where(
         DefinitionVersion.key == key, DefinitionVersion.version.in_((v1, v2))))}
     for n in (v1, v2):
@@ -174,8 +174,8 @@ def migrate_command(key, version, case_no, all_cases, dry_run, username):
 @click.option("--case", "case_no", default=None, help="verify one case only")
 def verify_records(case_no):
     """Recompute every hash chain; name the first record that does not match. Exit 1 on any break."""
+    from app.cases.access import get_case
     from app.records import verify_all, verify_case
-    from app.services.cases import get_case
     results = [verify_case(_run(lambda: get_case(case_no)))] if case_no else verify_all()
     broken = checked = 0
     for result in results:
@@ -191,7 +191,7 @@ def verify_records(case_no):
 
 @catalogue_cli.command("load")
 def load_catalogue_command():
-    from app.services.catalogue import load_catalogue
+    from app.catalogue.service import load_catalogue
     created, updated = load_catalogue(current_app.config["SERVICE_ITEMS_FILE"])
     click.echo(f"service items: {created} created, {updated} updated")
 
@@ -199,9 +199,9 @@ def load_catalogue_command():
 @demo_cli.command("load")
 def load_demo():
     """Demo users (password 'demo'), the catalogue and the diagrams: everything `make run` needs."""
-    from app.services.catalogue import load_catalogue
-    from app.services.definitions import deploy_directories
-    from app.services.demo import load_demo_users
+    from app.catalogue.service import load_catalogue
+    from app.definitions.service import deploy_directories
+    from app.users.demo import load_demo_users
     click.echo(f"demo users created: {load_demo_users()}")
     created, updated = load_catalogue(current_app.config["SERVICE_ITEMS_FILE"])
     click.echo(f"service items: {created} created, {updated} updated")
@@ -220,8 +220,8 @@ def new_case(username, item, applicant_name, applicant_type, code, facts):
     """Register an application."""
     from marshmallow import ValidationError
 
+    from app.cases.service import create_case
     from app.schemas import CaseCreateSchema
-    from app.services.cases import create_case
     try:
         body = CaseCreateSchema().load({"item": item, "facts": json.loads(facts),
                                         "applicant": {"name": applicant_name, "type": applicant_type, "code": code}})
@@ -234,7 +234,7 @@ def new_case(username, item, applicant_name, applicant_type, code, facts):
 @cases_cli.command("show")
 @click.argument("case_no")
 def show_case(case_no):
-    from app.services.cases import get_case, open_tasks
+    from app.cases.access import get_case, open_tasks
     case = _run(lambda: get_case(case_no))
     click.echo(f"{case.case_no}  {case.item.name}  {case.applicant_name}  status={case.status}  "
                f"major={case.is_major} {case.major_reason or ''}")
@@ -247,7 +247,7 @@ def show_case(case_no):
 @click.option("--as", "username", required=True)
 @click.option("--mine", is_flag=True, help="only tasks I have claimed")
 def list_tasks(username, mine):
-    from app.models import TaskItem
+    from app.cases.models import TaskItem
     user = _user(username)
     stmt = select(TaskItem).options(joinedload(TaskItem.case)).where(TaskItem.state == "READY")
     stmt = stmt.where(TaskItem.claimed_by == username) if mine else stmt.where(TaskItem.role.in_(user.roles))
@@ -259,7 +259,7 @@ def list_tasks(username, mine):
 @click.argument("task_id")
 @click.option("--as", "username", required=True)
 def claim(task_id, username):
-    from app.services.cases import claim_task
+    from app.cases.service import claim_task
     task = _run(lambda: claim_task(_user(username), task_id))
     click.echo(f"claimed {task.id} by {task.claimed_by}")
 
@@ -268,7 +268,7 @@ def claim(task_id, username):
 @click.argument("task_id")
 @click.option("--as", "username", required=True)
 def release(task_id, username):
-    from app.services.cases import release_task
+    from app.cases.service import release_task
     task = _run(lambda: release_task(_user(username), task_id))
     click.echo(f"released {task.id}")
 
@@ -278,7 +278,7 @@ def release(task_id, username):
 @click.option("--as", "username", required=True)
 @click.option("--data", required=True, help="JSON object with the form's fields")
 def complete(task_id, username, data):
-    from app.services.cases import complete_task
+    from app.cases.service import complete_task
     try:
         values = json.loads(data)
     except json.JSONDecodeError as exc:

@@ -114,11 +114,11 @@ def service(n: int) -> tuple[dict[str, float], dict[str, list[float]], str]:
 
     from app import create_app
     from app.extensions import db
-    from app.models import User
-    from app.services import cases
-    from app.services.catalogue import load_catalogue
-    from app.services.definitions import deploy_directories
-    from app.services.demo import load_demo_users
+    from app.users.models import User
+    from app.cases import service as cases
+    from app.catalogue.service import load_catalogue
+    from app.definitions.service import deploy_directories
+    from app.users.demo import load_demo_users
 
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})

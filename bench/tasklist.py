@@ -34,10 +34,11 @@ def main() -> None:
     from app import create_app
     from app.core.clock import utcnow
     from app.extensions import db
-    from app.models import Case, ServiceItem, TaskItem
-    from app.services.catalogue import load_catalogue
-    from app.services.definitions import bundle_key, deploy_directories, latest_versions
-    from app.services.demo import load_demo_users
+    from app.cases.models import Case, TaskItem
+    from app.catalogue.models import ServiceItem
+    from app.catalogue.service import load_catalogue
+    from app.definitions.service import bundle_key, deploy_directories, latest_versions
+    from app.users.demo import load_demo_users
 
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/tasklist.db"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
@@ -80,7 +81,7 @@ def main() -> None:
     client = app.test_client()
     with client.session_transaction() as session:
         with app.app_context():
-            from app.models import User
+            from app.users.models import User
             clerk = db.session.scalar(select(User).where(User.username == "clerk"))
             session.update(user_id=clerk.id, pw=clerk.password_hash[-12:], lang="zh")
     pages = {

@@ -39,9 +39,9 @@ def app():
     })
     with app.app_context():
         _reset_schema(app)
-        from app.services.catalogue import load_catalogue
-        from app.services.definitions import deploy_directories
-        from app.services.demo import load_demo_users
+        from app.catalogue.service import load_catalogue
+        from app.definitions.service import deploy_directories
+        from app.users.demo import load_demo_users
         load_demo_users()
         load_catalogue(app.config["SERVICE_ITEMS_FILE"])
         deploy_directories(app.config["DEFINITION_DIRS"], "designer", "test setup")
@@ -63,7 +63,7 @@ def behind_the_triggers(statements: list[str]) -> None:
 @pytest.fixture(autouse=True)
 def clean_database(app):
     """Every test starts with no cases and with only the baseline users and definition versions."""
-    from app.services.definitions import _BUNDLE_CACHE
+    from app.definitions.service import _BUNDLE_CACHE
     _BUNDLE_CACHE.clear()  # compiled bundles are keyed by version ids, which SQLite may reuse after the wipe
     with app.app_context():
         baseline = app.config["BASELINE"]

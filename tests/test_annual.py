@@ -55,16 +55,17 @@ class Browser:
 
 
 def set_case(app, case_no, **values):
-    from app.models import Case
+    from app.cases.models import Case
     with app.app_context():
         db.session.execute(update(Case).where(Case.case_no == case_no).values(**values))
         db.session.commit()
 
 
 def publication_action(app, case_no, fn, username, **kwargs):
-    from app.models import Case, User
+    from app.cases.models import Case
     from app.publicity import service
     from app.publicity.models import Publication
+    from app.users.models import User
     with app.app_context():
         pub_id = db.session.scalar(select(Publication.id).join(Case, Case.id == Publication.case_id)
                                    .where(Case.case_no == case_no))
@@ -350,8 +351,8 @@ def test_reminder_reports_whether_last_years_report_is_published(app, api):
 
 
 def test_the_public_sees_only_published_versions_with_charts(app, api, year_2026):
-    from app.models import User
     from app.publicity import annual
+    from app.users.models import User
     client = app.test_client()
     assert client.get("/public/annual/2026").status_code == 404  # nothing published: no preview leaks out
     assert "尚无已公布的年报" in client.get("/public/annual").get_data(as_text=True)

@@ -27,18 +27,18 @@ PDF_V2 = b"%PDF-1.4\n% business licence, clear scan\n%%EOF\n"
 
 
 def _user(name):
-    from app.models import User
+    from app.users.models import User
     return db.session.scalar(select(User).where(User.username == name))
 
 
 def _case(case_no):
-    from app.models import Case
+    from app.cases.models import Case
     db.session.expire_all()
     return db.session.scalar(select(Case).where(Case.case_no == case_no))
 
 
 def _upload(case_no, name, content, user="clerk", task_id=None):
-    from app.services.evidence import Upload, attach
+    from app.evidence.service import Upload, attach
     (row,) = attach(_user(user), case_no, [Upload(name, io.BytesIO(content), "internal", "test")], task_id=task_id)
     return row
 
@@ -48,7 +48,7 @@ def _drive_to_decision(api, app):
     case_no = api.new_case()["case_no"]
     api.complete(case_no, "receive", "clerk", f.ACCEPT)
     with app.app_context():
-        from app.services.evidence import Upload, supersede
+        from app.evidence.service import Upload, supersede
         _upload(case_no, "现场照片.jpg", PHOTO)
         old = _upload(case_no, "营业执照.pdf", PDF_V1)
         supersede(_user("clerk"), old.id, Upload("营业执照.pdf", io.BytesIO(PDF_V2), "internal"), "原扫描件不清晰")
@@ -71,7 +71,8 @@ def archived(api, app):
 
 def test_archive_step_seals_the_case_file(archived, app):
     from app.archive import archive_path, verify_bundle
-    from app.models import Evidence, ExecutionRecord
+    from app.evidence.models import Evidence
+    from app.records.models import ExecutionRecord
     with app.app_context():
         case = _case(archived)
         assert case.archived_at is not None and len(case.archive_sha256) == 64
@@ -120,9 +121,9 @@ def test_verifier_record_hash_equals_the_apps(archived, app):
     """The offline verifier's copy of the record hash gives exactly app.records.chain.record_hash."""
     from app.archive import archive_path, verify
     from app.archive.bundle import _record_row
-    from app.models import ExecutionRecord
     from app.records import record_hash
     from app.records.chain import _columns
+    from app.records.models import ExecutionRecord
     with app.app_context():
         case = _case(archived)
         records = db.session.scalars(select(ExecutionRecord).where(ExecutionRecord.case_id == case.id)
@@ -323,10 +324,10 @@ def test_cli_verify_prints_each_problem_and_exits_1(sealed, app, tmp_path):
 
 def test_an_archived_case_is_read_only(archived, api, app):
     from app.core.errors import Conflict
-    from app.services.evidence import Upload, supersede
+    from app.evidence.service import Upload, supersede
     with app.app_context():
         head = _case(archived).records_count
-        from app.models import TaskItem
+        from app.cases.models import TaskItem
         archive_task = db.session.scalar(select(TaskItem).where(TaskItem.name == "archive",
                                                                 TaskItem.case.has(case_no=archived)))
         task_id = archive_task.id
@@ -337,7 +338,7 @@ def test_an_archived_case_is_read_only(archived, api, app):
     res = api.post(f"/api/tasks/{task_id}/complete?lang=en", "clerk", json={"data": f.ARCHIVE})
     assert "read-only" in res.get_json()["message"]
     with app.app_context():
-        from app.services.cases import save_draft
+        from app.cases.service import save_draft
         with pytest.raises(Conflict) as err:
             save_draft(_user("clerk"), task_id, {"archive_no": "x"})
         assert err.value.status == 409
@@ -346,7 +347,7 @@ def test_an_archived_case_is_read_only(archived, api, app):
             _upload(archived, "补充材料.pdf", PDF_V1)
         assert err.value.status == 409 and err.value.code == "case_archived_read_only"
         db.session.rollback()
-        from app.models import Evidence
+        from app.evidence.models import Evidence
         current = db.session.scalars(select(Evidence).where(Evidence.superseded.is_(False),
                                                             Evidence.case.has(case_no=archived))).first()
         with pytest.raises(Conflict) as err:
@@ -381,7 +382,7 @@ def test_seal_a_case_rejected_at_intake_by_command(api, app):
 
 def test_the_archive_step_is_refused_when_a_file_is_missing(api, app):
     """A case file that is not whole is not sealed: the step is refused (and that is recorded)."""
-    from app.services.evidence import blob_path
+    from app.evidence.service import blob_path
     case_no = _drive_to_decision(api, app)
     unique = b"%PDF-1.4\n% " + uuid.uuid4().hex.encode() + b"\n%%EOF\n"
     with app.app_context():

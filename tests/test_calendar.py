@@ -13,7 +13,7 @@ from app.calendar import WorkingCalendar, calendar
 from app.calendar.models import CalendarDay, CalendarYear
 from app.core.errors import Conflict, Forbidden, InvalidData
 from app.extensions import db
-from app.models import User
+from app.users.models import User
 
 D = dt.date
 

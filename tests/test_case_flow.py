@@ -49,7 +49,7 @@ def test_correction_loops_back_to_receive_then_reject_ends_the_case(api):
 
 def test_major_path_with_two_revise_rounds_then_committee_and_decision(api, ctx):
     from app.extensions import db
-    from app.models import CommitteeMeeting, LegalReviewRound
+    from app.legal_review.models import CommitteeMeeting, LegalReviewRound
     case_no = api.new_case(item="XK-001")["case_no"]
     api.complete(case_no, "receive", "clerk", f.ACCEPT)
     result = api.complete(case_no, "review", "reviewer", f.review(category="resource_allocation", complex=True))

@@ -57,13 +57,13 @@ def receipt(res) -> tuple[str, str]:
 
 
 def case_count() -> int:
-    from app.models import Case
+    from app.cases.models import Case
     with APP.app_context():
         return db.session.scalar(select(func.count(Case.id)))
 
 
 def case_row(case_no):
-    from app.models import Case
+    from app.cases.models import Case
     with APP.app_context():
         return db.session.scalar(select(Case).where(Case.case_no == case_no))
 
@@ -71,16 +71,16 @@ def case_row(case_no):
 # ------------------------------------------------------------------------------------------ the diagram
 
 def test_the_diagram_lints_clean_and_is_deployed(ctx):
+    from app.definitions.service import latest_versions, major_process_keys
     from app.designer.linter import lint_files
     from app.engine.definitions import read_source
-    from app.services.definitions import latest_versions, major_process_keys
     latest = latest_versions()
     assert "complaint" in latest and latest["complaint"].filename == "complaint.bpmn"
     others = [read_source(v.filename, v.content) for k, v in latest.items() if k != "complaint"]
     path = ROOT / "bpmn" / "complaint.bpmn"
     assert lint_files([(path.name, path.read_bytes())], others, major_process_keys()) == []
     assert lint_files([(path.name, path.read_bytes())], [], None) == []  # alone, too
-    from app.services.definitions import bundle_key, get_bundle
+    from app.definitions.service import bundle_key, get_bundle
     bundle = get_bundle(bundle_key(v.id for v in latest.values()))
     tasks = {name: bundle.task_meta("complaint", name) for name in
              ("register_complaint", "investigate", "approve_reply", "reply")}
@@ -167,7 +167,7 @@ def test_a_clerk_a_reviewer_and_the_leader_handle_it_with_one_revise_loop(client
                                                    "replied_on": dt.date.today().isoformat()})
     case = api.case(case_no)
     assert case["status"] == "completed" and case["tasks"] == [] and "已办结" in done["message"]
-    from app.models import TaskItem
+    from app.cases.models import TaskItem
     with APP.app_context():
         steps = db.session.execute(select(TaskItem.name, TaskItem.completed_by).where(
             TaskItem.case_id == case_row(case_no).id).order_by(TaskItem.completed_at)).all()
@@ -247,7 +247,7 @@ def test_too_many_submissions_from_one_address_get_429(client, app):
 
 def test_the_service_account_cannot_sign_in(client, api):
     send(client)
-    from app.models import User
+    from app.users.models import User
     with APP.app_context():
         user = db.session.scalar(select(User).where(User.username == "public-intake"))
         assert user is not None and user.roles == {"clerk"} and user.active is False

@@ -14,7 +14,7 @@ def at(day: str, hour: int = 10):
 
 
 def case_row(case_no):
-    from app.models import Case
+    from app.cases.models import Case
     db.session.expire_all()
     return db.session.scalar(select(Case).where(Case.case_no == case_no))
 
@@ -196,7 +196,7 @@ def test_unknown_year_is_unconfirmed_until_the_notice_is_loaded(api, app):
     try:
         with app.app_context():
             from app.calendar.service import calendar
-            from app.models import User
+            from app.users.models import User
             admin = db.session.scalar(select(User).where(User.username == "admin"))
             calendar().load_notice(notice, admin)
         case = api.case(case_no)
@@ -217,7 +217,7 @@ def test_overdue_tasks_are_recorded_once(api, app):
 
 
 def test_stuck_and_broken_cases_are_found_once(api, app):
-    from app.models import Case
+    from app.cases.models import Case
     moving = accepted_case(api, "2026-03-02")
     idle = accepted_case(api, "2026-03-02")
     with app.app_context():

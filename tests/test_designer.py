@@ -11,13 +11,14 @@ import pytest
 from lxml import html as lxml_html
 from sqlalchemy import func, select, text, update
 
+from app.cases.models import TaskItem
+from app.definitions.models import DefinitionVersion
 from app.designer.records import (
     DeploymentRecord,
     behind_the_triggers,
     verify_deployments,
 )
 from app.extensions import db
-from app.models import DefinitionVersion, TaskItem
 from tests.test_web import Browser
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from app.web.diagram import render_svg
+from app.bpmn.svg import render_svg
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 REAL = ["standard_permit.bpmn", "major_decision.bpmn"]

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from app.core.errors import InvalidData
+from app.definitions.service import deploy
 from app.designer.linter import lint_files
-from app.services.definitions import deploy
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -207,9 +207,9 @@ def test_a_camunda_modeler_file_is_refused_saying_what_is_unsupported():
 def test_deploy_runs_the_linter_and_stores_nothing(ctx, files):
     from sqlalchemy import func, select
 
+    from app.definitions.models import DefinitionVersion
     from app.designer.records import DeploymentRecord
     from app.extensions import db
-    from app.models import DefinitionVersion
     before = (db.session.scalar(select(func.count()).select_from(DefinitionVersion)),
               db.session.scalar(select(func.count()).select_from(DeploymentRecord)))
     with pytest.raises(InvalidData) as exc:

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from app.cases.models import Case, TaskItem
+from app.definitions.models import DefinitionVersion
+from app.definitions.service import deploy
 from app.extensions import db
-from app.models import Case, DefinitionVersion, TaskItem
 from app.records import verify_case
-from app.services.definitions import deploy
 from tests import forms_data as f
 from tests.test_case_flow import finish_after_decision
 from tests.test_web import Browser
@@ -83,7 +84,7 @@ WITHOUT_ONSITE = variant(
 
 @pytest.fixture(autouse=True)
 def fresh_bundle_cache():
-    from app.services import definitions as definition_service
+    from app.definitions import service as definition_service
     definition_service._BUNDLE_CACHE.clear()
     yield
     definition_service._BUNDLE_CACHE.clear()

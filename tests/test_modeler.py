@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from app.definitions.service import latest_versions
 from app.designer import registry
 from app.engine.definitions import compile_bundle, read_source
-from app.services.definitions import latest_versions
 from app.web.designer_editor import VENDOR_FILES, vendor_installed
 
 
@@ -252,7 +252,7 @@ def test_designer_edits_and_deploys_in_the_browser(app, chromium, server):
 
     # The registry lists version 2 with the note; nothing but the name changed in what the server reads.
     page.click(".modeler-status a")
-    page.wait_for_selector(f"#def-standard_permit")
+    page.wait_for_selector("#def-standard_permit")
     assert "“公示”更名为“公示公告”" in page.locator("#def-standard_permit").inner_text() or \
         "“公示”更名为“公示公告”" in page.content()
     old, new = _task_metas(app, "standard_permit", 1), _task_metas(app, "standard_permit", 2)

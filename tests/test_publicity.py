@@ -70,7 +70,7 @@ def decided(api, day="2025-09-30", accepted="2025-09-22", applicant=None, facts=
 
 def publication(case_no):
     """The case's publication row, read in a context of its own (detached, loaded columns only)."""
-    from app.models import Case
+    from app.cases.models import Case
     from app.publicity.models import Publication
     with APP.app_context():
         return db.session.scalar(select(Publication).join(Case, Case.id == Publication.case_id)
@@ -78,7 +78,7 @@ def publication(case_no):
 
 
 def case_row(case_no):
-    from app.models import Case
+    from app.cases.models import Case
     with APP.app_context():
         return db.session.scalar(select(Case).where(Case.case_no == case_no))
 
@@ -415,8 +415,8 @@ def test_enforcement_staff_list_shows_certificates_and_expired_ones(client):
     row = re.search(r"<tr>(?:(?!</tr>).)*钱法制(?:(?!</tr>).)*</tr>", page, re.S).group(0)
     assert "已过期" in row and "2026-06-30" in row
     assert "系统管理员" not in page and "周督查" not in page  # no certificate, not listed
-    from app.models import User
-    from app.publicity.service import certificate_valid_on
+    from app.users.models import User
+    from app.users.officers import certificate_valid_on
     with APP.app_context():
         legal2 = db.session.scalar(select(User).where(User.username == "legal2"))
         assert certificate_valid_on(legal2, dt.date(2026, 6, 30))
@@ -426,7 +426,7 @@ def test_enforcement_staff_list_shows_certificates_and_expired_ones(client):
 
 
 def test_on_site_check_refuses_an_officer_whose_certificate_has_expired(api):
-    from app.models import User, UserRole
+    from app.users.models import User, UserRole
     officer = User(username="reviewer3", full_name="赵核查", post="审查一科科员", certificate_no="21030020150099",
                    enforcement_category="行政许可", area="鞍山市", certificate_valid_until=dt.date(2026, 11, 23))
     with APP.app_context():

@@ -108,13 +108,13 @@ def test_case_creation_validates_applicant_code_and_item(api):
 
 def test_guard_refuses_decision_on_a_major_case_without_review(api, app):
     """Independently of the diagram: move the projection so a major case reaches decide without review."""
+    from app.cases.models import Case
     from app.extensions import db
-    from app.models import Case
-    from app.services import cases as service
+    from app.legal_review.guard import decision_refusal
     case_no = api.new_case(item="XK-003")["case_no"]  # major by catalogue
     with app.app_context():
         case = db.session.scalar(db.select(Case).where(Case.case_no == case_no))
-        assert service.decision_refusal(case) == "guard_no_legal_review"
+        assert decision_refusal(case) == "guard_no_legal_review"
     api.complete(case_no, "receive", "clerk", f.ACCEPT)
     # a diagram edited to skip the review would route here: simulate by completing decide directly
     _force_decide_ready(app, case_no)
@@ -129,11 +129,11 @@ def test_guard_refuses_decision_on_a_major_case_without_review(api, app):
 def _force_decide_ready(app, case_no):
     """Put the running case at 'decide' as a diagram whose major branch skips the review would: the
     ready review task is turned into the decide task, in the engine state and in the projection."""
+    from app.cases.access import open_tasks
+    from app.cases.models import Case
+    from app.definitions.service import get_bundle
     from app.engine.runtime import dump_workflow, load_workflow
     from app.extensions import db
-    from app.models import Case
-    from app.services import cases as service
-    from app.services.definitions import get_bundle
     with app.app_context():
         case = db.session.scalar(db.select(Case).where(Case.case_no == case_no))
         bundle = get_bundle(case.bundle)
@@ -142,15 +142,15 @@ def _force_decide_ready(app, case_no):
         review = [t for t in wf.get_tasks() if t.task_spec.name == "review"][0]
         review.task_spec = decide_spec  # the review task now *is* decide: a diagram without the review
         case.state = dump_workflow(wf)
-        for row in service.open_tasks(case):
+        for row in open_tasks(case):
             row.name, row.title, row.role, row.kind = "decide", "决定", "leader", "decide"
         db.session.commit()
 
 
 def test_guard_passes_only_after_approval_and_signed_committee_after_last_fact_change(api, app):
+    from app.cases.models import Case
     from app.extensions import db
-    from app.models import Case
-    from app.services.guard import decision_refusal
+    from app.legal_review.guard import decision_refusal
     case_no = api.new_case(item="XK-001")["case_no"]
     api.complete(case_no, "receive", "clerk", f.ACCEPT)
     api.complete(case_no, "review", "reviewer", f.review(category="resource_allocation"))
@@ -198,7 +198,7 @@ def test_legal_review_cannot_approve_with_a_failed_item(api):
 
 def test_separation_of_duties(api, app, ctx):
     from app.extensions import db
-    from app.models import User, UserRole
+    from app.users.models import User, UserRole
     # a user holding both reviewer and legal roles reviews the case, then may not legal-review it
     both = User(username="both", full_name="兼职人员")
     both.set_password("demo")
@@ -259,10 +259,10 @@ def test_concurrent_completions_exactly_one_wins(api, app):
 
 def _complete_in_child(app, task_id, barrier, results):
     """Runs in a forked process: its own connections, then all children complete the same task at once."""
+    from app.cases import service
     from app.core.errors import ServiceError
     from app.extensions import db
-    from app.models import User
-    from app.services import cases as service
+    from app.users.models import User
     with app.app_context():
         db.engine.dispose(close=False)  # never share the parent's connections across fork
         user = db.session.scalar(db.select(User).where(User.username == "clerk"))
@@ -300,7 +300,7 @@ def test_engine_error_at_run_time_changes_nothing_and_is_recorded(api, app):
     """A condition naming a variable nobody sets passes deployment but fails when it runs."""
     from pathlib import Path
 
-    from app.services.definitions import deploy
+    from app.definitions.service import deploy
     source = (Path(app.root_path).parent / "bpmn" / "standard_permit.bpmn").read_bytes()
     # On the gateway with a default flow, so that the policy linter's coverage rule has nothing to say.
     broken = source.replace(b"onsite_needed == True", b"intake_result == True")

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select, update
 
+from app.cases.models import Case
 from app.core.clock import CHINA, utcnow
 from app.extensions import db
-from app.models import Case
 from app.scheduler import lease
 from app.scheduler.jobs import JOBS, LEASE_NAME, Job, override_jobs, run_job
 from app.scheduler.models import SchedulerLease, SchedulerRun

@@ -76,14 +76,14 @@ def case_at(api, step="receive", item="XK-002") -> str:
 
 
 def set_case(app, case_no, **values):
-    from app.models import Case
+    from app.cases.models import Case
     with app.app_context():
         db.session.execute(update(Case).where(Case.case_no == case_no).values(**values))
         db.session.commit()
 
 
 def set_task(app, case_no, name, **values):
-    from app.models import Case, TaskItem
+    from app.cases.models import Case, TaskItem
     with app.app_context():
         case_id = db.session.scalar(select(Case.id).where(Case.case_no == case_no))
         db.session.execute(update(TaskItem).where(TaskItem.case_id == case_id, TaskItem.name == name,
@@ -93,7 +93,7 @@ def set_task(app, case_no, name, **values):
 
 def clear_deadlines(app):
     """Forget the due dates the deadline hooks set, so each test states exactly the ones it needs."""
-    from app.models import Case, TaskItem
+    from app.cases.models import Case, TaskItem
     with app.app_context():
         db.session.execute(update(TaskItem).values(due_at=None, due_confirmed=True))
         db.session.execute(update(Case).values(decision_due=None, decision_due_confirmed=True, decided_on=None))
@@ -353,7 +353,7 @@ def test_reassign_gives_the_task_to_another_holder_of_the_role(app, api, today):
 
 
 def test_reassign_respects_separation_of_duties(app, api, today):
-    from app.models import User, UserRole
+    from app.users.models import User, UserRole
     with app.app_context():
         dual = User(username="dual", full_name="双岗人员")
         dual.set_password("demo")
@@ -535,7 +535,7 @@ def test_screenshot_of_the_supervisor_desk(app, api):
     from app.calendar.service import WorkingCalendar
     from tests.test_browser import CHROMIUM_FLAGS
     with app.app_context():
-        from app.services.supervision import china_today
+        from app.supervision.service import china_today
         cal = WorkingCalendar.load()
         today = china_today()
         back = lambda n: today - dt.timedelta(days=n)  # noqa: E731

@@ -168,7 +168,7 @@ def test_new_application_checks_the_credit_code_and_stores_materials(browser, ap
     assert "申请书.pdf" in page and "登记了申请" in page and "上传了文件 申请书.pdf" in page
     sha = hashlib.sha256(PDF).hexdigest()
     with app.app_context():
-        from app.services.evidence import blob_path
+        from app.evidence.service import blob_path
         assert blob_path(sha).read_bytes() == PDF
     recs = api.get(f"/api/cases/{case_no}/records", "clerk").get_json()["records"]
     added = [r for r in recs if r["action"] == "evidence_added"]
@@ -187,8 +187,9 @@ def _case_with_file(browser, api, confidentiality, name="现场照片.jpg", cont
 
 
 def _evidence(app, case_no):
+    from app.cases.models import Case
+    from app.evidence.models import Evidence
     from app.extensions import db
-    from app.models import Case, Evidence
     with app.app_context():
         case = db.session.scalar(select(Case).where(Case.case_no == case_no))
         return [(e.id, e.sha256, e.superseded, e.supersedes_id)

@@ -3,7 +3,7 @@ from flask import jsonify
 from app.api import bp
 from app.api.helpers import load_json
 from app.schemas import TokenRequestSchema, TokenSchema
-from app.services.auth import authenticate, issue_token
+from app.users.auth import authenticate, issue_token
 
 
 @bp.post("/auth/token")

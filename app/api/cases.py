@@ -3,9 +3,12 @@ from sqlalchemy import select
 
 from app.api import bp
 from app.api.helpers import load_json, login_required
+from app.cases import access as case_access
+from app.cases import service as case_service
+from app.catalogue.models import ServiceItem
 from app.extensions import db
-from app.models import ExecutionRecord, ServiceItem
 from app.records import verify_case
+from app.records.models import ExecutionRecord
 from app.schemas import (
     CaseCreateSchema,
     CaseSchema,
@@ -13,11 +16,10 @@ from app.schemas import (
     ServiceItemSchema,
     VerifySchema,
 )
-from app.services import cases as case_service
 
 
 def dump_case(case) -> dict:
-    case.open_tasks = case_service.open_tasks(case)
+    case.open_tasks = case_access.open_tasks(case)
     return CaseSchema().dump(case)
 
 
@@ -40,13 +42,13 @@ def create_case():
 @bp.get("/cases/<case_no>")
 @login_required
 def show_case(case_no: str):
-    return jsonify(dump_case(case_service.case_for_viewer(g.user, case_no)))
+    return jsonify(dump_case(case_access.case_for_viewer(g.user, case_no)))
 
 
 @bp.get("/cases/<case_no>/records")
 @login_required
 def case_records(case_no: str):
-    case = case_service.case_for_viewer(g.user, case_no)
+    case = case_access.case_for_viewer(g.user, case_no)
     after = request.args.get("after_seq", default=0, type=int)
     records = db.session.scalars(select(ExecutionRecord).where(
         ExecutionRecord.case_id == case.id, ExecutionRecord.seq > after).order_by(ExecutionRecord.seq))
@@ -56,4 +58,4 @@ def case_records(case_no: str):
 @bp.get("/cases/<case_no>/records/verify")
 @login_required
 def verify_case_records(case_no: str):
-    return jsonify(VerifySchema().dump(verify_case(case_service.case_for_viewer(g.user, case_no)).to_dict()))
+    return jsonify(VerifySchema().dump(verify_case(case_access.case_for_viewer(g.user, case_no)).to_dict()))

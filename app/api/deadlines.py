@@ -4,6 +4,7 @@ from flask import g, jsonify
 from app.api import bp
 from app.api.cases import dump_case
 from app.api.helpers import load_json, login_required
+from app.cases import access as case_access
 from app.deadlines import service as deadlines
 from app.schemas import (
     ExtensionSchema,
@@ -13,7 +14,6 @@ from app.schemas import (
     ResumeSchema,
     TaskSchema,
 )
-from app.services import cases as case_service
 
 
 @bp.post("/cases/<case_no>/clock/pause")
@@ -22,7 +22,7 @@ def pause_clock(case_no: str):
     body = load_json(PauseSchema())
     pause = deadlines.pause_clock(g.user, case_no, body["procedure"], body["reason"], body["notice_ref"],
                                   body["start_on"])
-    return jsonify({"pause": PauseOutSchema().dump(pause), "case": dump_case(case_service.get_case(case_no))}), 201
+    return jsonify({"pause": PauseOutSchema().dump(pause), "case": dump_case(case_access.get_case(case_no))}), 201
 
 
 @bp.post("/cases/<case_no>/clock/resume")
@@ -30,7 +30,7 @@ def pause_clock(case_no: str):
 def resume_clock(case_no: str):
     body = load_json(ResumeSchema())
     pause = deadlines.resume_clock(g.user, case_no, body["end_on"])
-    return jsonify({"pause": PauseOutSchema().dump(pause), "case": dump_case(case_service.get_case(case_no))})
+    return jsonify({"pause": PauseOutSchema().dump(pause), "case": dump_case(case_access.get_case(case_no))})
 
 
 @bp.post("/cases/<case_no>/clock/extend")
@@ -38,7 +38,7 @@ def resume_clock(case_no: str):
 def extend_decision(case_no: str):
     body = load_json(ExtensionSchema())
     deadlines.extend_decision(g.user, case_no, body["reason"], body["notice_ref"], body["government_approval_ref"])
-    return jsonify({"case": dump_case(case_service.get_case(case_no))})
+    return jsonify({"case": dump_case(case_access.get_case(case_no))})
 
 
 @bp.post("/tasks/<task_id>/extend-review")

@@ -17,10 +17,10 @@ from app.api import bp
 from app.api.helpers import login_required
 from app.core.errors import Forbidden, InvalidData, NotFound
 from app.core.i18n import t
+from app.definitions.service import deploy
 from app.designer import registry
 from app.designer.records import verify_deployments
 from app.engine.definitions import MAX_DEFINITION_BYTES
-from app.services.definitions import deploy
 
 MAX_FILES = 20
 

@@ -6,7 +6,7 @@ from flask import g, request
 from marshmallow import Schema
 
 from app.core.errors import InvalidData, Unauthorized
-from app.services.auth import user_from_token
+from app.users.auth import user_from_token
 
 
 def login_required(view):

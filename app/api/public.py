@@ -12,8 +12,8 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from app.api import bp
 from app.core.i18n import t
+from app.core.vocabulary import status_label
 from app.publicity import service as ps
-from app.services.cases import status_label
 
 # ASCII attribute names for the standard's Chinese field names (the JSON keys are the Chinese names).
 DECISION_ATTRS = (

@@ -9,7 +9,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from app.api import bp
 from app.api.helpers import load_json, login_required
 from app.core.errors import Forbidden
-from app.services import supervision as sv
+from app.supervision import service as sv
 
 
 def supervisor_required(view):
@@ -225,7 +225,7 @@ def supervision_resume(case_no: str):
 def supervision_retry(case_no: str):
     body = load_json(ReasonSchema())
     result = sv.retry_case(g.user, case_no, body["reason"])
-    from app.services.cases import get_case
+    from app.cases.access import get_case
     return jsonify(RetryResultSchema().dump({**result, "case": get_case(case_no)}))
 
 

@@ -4,9 +4,11 @@ from sqlalchemy.orm import joinedload
 
 from app.api import bp
 from app.api.helpers import load_json, login_required
+from app.cases import access as case_access
+from app.cases import service as case_service
+from app.cases.models import TaskItem
 from app.core.errors import Forbidden
 from app.extensions import db
-from app.models import TaskItem
 from app.schemas import (
     CompleteSchema,
     CompletionSchema,
@@ -14,7 +16,6 @@ from app.schemas import (
     TaskListQuerySchema,
     TaskSchema,
 )
-from app.services import cases as case_service
 
 
 @bp.get("/tasks")
@@ -34,10 +35,10 @@ def list_tasks():
 @bp.get("/tasks/<task_id>")
 @login_required
 def show_task(task_id: str):
-    task = case_service.get_task(task_id)
-    if not case_service.may_view_case(g.user, task.case):
+    task = case_access.get_task(task_id)
+    if not case_access.may_view_case(g.user, task.case):
         raise Forbidden.of("permission_denied")
-    meta = case_service.task_meta(task)
+    meta = case_access.task_meta(task)
     task.instructions = meta.instructions
     task.form = meta.form.to_dict()
     task.values = task.draft or {k: v for k, v in task.case.facts.items() if k in meta.form.by_name}
@@ -61,7 +62,7 @@ def release(task_id: str):
 def complete(task_id: str):
     body = load_json(CompleteSchema())
     result = case_service.complete_task(g.user, task_id, body["data"])
-    result.case.open_tasks = case_service.open_tasks(result.case)
+    result.case.open_tasks = case_access.open_tasks(result.case)
     return jsonify(CompletionSchema().dump({
         "case": result.case, "task": result.task, "next_tasks": result.next_tasks,
         "message": result.message()}))

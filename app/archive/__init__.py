@@ -12,7 +12,12 @@ _EXPORTS = {
     "verify_bundle": "verify", "Problem": "verify",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(_EXPORTS) + ["init_app"]
+
+
+def init_app(app) -> None:
+    from app.archive import steps
+    steps.register()
 
 
 def __getattr__(name: str):

@@ -37,27 +37,23 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
 from app.archive.verify import FORMAT, MANIFEST
+from app.cases.models import Case, TaskItem
 from app.core.clock import china_time_text, utcnow
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.i18n import t
+from app.core.vocabulary import TERMINAL_STATUSES
+from app.definitions.models import DefinitionVersion
+from app.evidence.models import Evidence
 from app.extensions import db
-from app.models import (
-    Case,
-    CommitteeMeeting,
-    DefinitionVersion,
-    Evidence,
-    ExecutionRecord,
-    LegalReviewRound,
-    TaskItem,
-    User,
-)
+from app.legal_review.models import CommitteeMeeting, LegalReviewRound
 from app.records import RecordDraft, append_records, verify_case
+from app.records.models import ExecutionRecord
+from app.users.models import User
 
 FORMAT_VERSION = 1
 NOTE = "电子案卷，哈希校验见 manifest.json"
 SEAL_RULE = ("The last record (case_archived) seals records 1..records_sealed and names the evidence files and "
              "definitions by SHA-256; the SHA-256 of this manifest.json is kept on the case (archive_sha256).")
-ARCHIVABLE_STATUSES = ("completed", "rejected_at_intake")
 CASE_EXCLUDED = {"state", "lock_version", "archive_sha256"}  # engine internals; the seal cannot hold itself
 
 
@@ -149,7 +145,7 @@ def seal_case(case: Case, user: User, role: str | None = None, archive_no: str |
     ``with pending:``. Raises ArchiveError when the case file is not whole (chain broken, file missing)."""
     if case.archived_at is not None:
         raise Conflict.of("case_already_archived", case_no=case.case_no)
-    if case.status not in ARCHIVABLE_STATUSES:
+    if case.status not in TERMINAL_STATUSES:
         raise Conflict.of("case_not_finished", status=case.status)
     check = verify_case(case)
     if not check.valid:
@@ -175,7 +171,8 @@ def seal_case(case: Case, user: User, role: str | None = None, archive_no: str |
 def archive_case(case_no: str, user: User) -> Manifest:
     """Seal a finished case that was not sealed by its own archive step (e.g. rejected at intake, or a
     process without one). One transaction; the bundle lands in instance/archive/<case_no>.zip."""
-    from app.services.cases import action, lock_case_by_no, may_view_case
+    from app.cases.access import may_view_case
+    from app.cases.actions import action, lock_case_by_no
 
     @action
     def run() -> Manifest:
@@ -241,7 +238,7 @@ def _write_bundle(case: Case, target: Path, exporter: str, sealed: bool) -> Mani
 
 def _add_blob(zf: zipfile.ZipFile, name: str, evidence: Evidence) -> dict:
     """Copy an evidence file into the bundle, checking on the way that its bytes still have their hash."""
-    from app.services.evidence import blob_path
+    from app.evidence.service import blob_path
     path = blob_path(evidence.sha256)
     if not path.is_file():
         raise ArchiveError(f"file #{evidence.id} {evidence.filename}: missing from the evidence store ({path})")
@@ -308,7 +305,7 @@ def _record_row(rec: ExecutionRecord) -> dict:
 
 
 def _case_json(case: Case, definitions, def_members, evidence, file_members) -> dict:
-    from app.services.cases import status_label
+    from app.core.vocabulary import status_label
     row = _row(case, CASE_EXCLUDED)
     with in_chinese():
         label = status_label(case.status)
@@ -371,8 +368,8 @@ def _size(n: int) -> str:
 def _describe_all(case: Case, records: list[ExecutionRecord]) -> list[dict]:
     """Each record in plain words (app.web.timeline), falling back to its action name."""
     try:
-        from app.services.definitions import get_bundle
-        from app.web.timeline import describe
+        from app.cases.timeline import describe
+        from app.definitions.service import get_bundle
         bundle = get_bundle(case.bundle)
     except Exception:  # noqa: BLE001  (an unreadable definition must not stop the export)
         describe = bundle = None
@@ -399,12 +396,12 @@ def _summary_html(case: Case, records, evidence, file_members, definitions, expo
     from jinja2 import Environment
 
     from app.core.roles import role_label
-    from app.services.cases import status_label
-    from app.services.evidence import CLASS_LABELS
+    from app.core.vocabulary import status_label
+    from app.evidence.service import CLASS_LABELS
     with in_chinese():
         try:
-            from app.services.definitions import get_bundle
-            from app.web.timeline import facts_for_display
+            from app.cases.timeline import facts_for_display
+            from app.definitions.service import get_bundle
             facts = facts_for_display(case.facts or {}, get_bundle(case.bundle))
         except Exception:  # noqa: BLE001
             facts = [(k, str(v)) for k, v in (case.facts or {}).items()]

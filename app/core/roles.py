@@ -26,6 +26,8 @@ ROLES: tuple[Role, ...] = (
     Role("admin", "系统管理员", "Administrator", False),
 )
 ROLE_CODES = frozenset(r.code for r in ROLES)
+# The roles that work on cases (and so may see case data at all).
+CASE_WORKING_ROLES = frozenset(r.code for r in ROLES if r.works_tasks)
 _BY_CODE = {r.code: r for r in ROLES}
 _LANE_NAMES = {name.strip().lower(): r.code for r in ROLES if r.works_tasks
                for name in (r.code, r.name_zh, r.name_en)}

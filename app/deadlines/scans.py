@@ -12,13 +12,16 @@ from flask import current_app
 from sqlalchemy import exists, select
 
 from app.calendar.service import calendar
+from app.cases.actions import action, lock_case
+from app.cases.models import Case, TaskItem
+from app.cases.service import wake_case
 from app.core.clock import china_date
 from app.core.errors import ServiceError
 from app.core.i18n import t
+from app.core.vocabulary import TERMINAL_STATUSES
 from app.deadlines.clock import correction_notice_due
-from app.deadlines.service import TERMINAL, recompute
+from app.deadlines.service import recompute
 from app.extensions import db
-from app.models import Case, TaskItem
 from app.records import RecordDraft, append_records
 
 SCHEDULER = "scheduler"
@@ -26,12 +29,11 @@ SCHEDULER = "scheduler"
 
 def _each_case(case_ids, apply) -> int:
     """Lock each case, let ``apply`` change it (returning whether it did), commit; count the changes."""
-    from app.services.cases import _lock_case, action
     changed = 0
 
     @action
     def one(case_id):
-        case = _lock_case(case_id)
+        case = lock_case(case_id)
         if apply(case):
             db.session.commit()
             return True
@@ -48,9 +50,8 @@ def _each_case(case_ids, apply) -> int:
 
 def fire_due_timers(now: dt.datetime) -> dict:
     """BPMN timer events whose time has come: wake their cases."""
-    from app.services.cases import wake_case
     due = db.session.scalars(select(Case.id).where(Case.next_timer_at <= now, Case.suspended.is_(False),
-                                                   Case.status.not_in(TERMINAL))).all()
+                                                   Case.status.not_in(TERMINAL_STATUSES))).all()
     fired = errors = 0
     for case_id in due:
         try:
@@ -66,7 +67,7 @@ def scan_deemed_acceptance(today: dt.date) -> dict:
     """第32条: no correction notice within 5 working days of receipt → accepted on the receipt date."""
     candidates = db.session.scalars(select(Case.id).where(
         Case.accepted_on.is_(None), Case.correction_notice_on.is_(None), Case.received_on.is_not(None),
-        Case.status.not_in(TERMINAL))).all()
+        Case.status.not_in(TERMINAL_STATUSES))).all()
     cal = calendar()
 
     def apply(case: Case) -> bool:
@@ -106,7 +107,7 @@ def scan_overdue(today: dt.date) -> dict:
 
     cases = db.session.scalars(select(Case.id).where(
         Case.decision_due < today, Case.decided_on.is_(None), Case.overdue_recorded.is_(False),
-        Case.status.not_in(TERMINAL))).all()
+        Case.status.not_in(TERMINAL_STATUSES))).all()
 
     def apply_case(case: Case) -> bool:
         if case.overdue_recorded or case.decided_on is not None:
@@ -148,11 +149,11 @@ def scan_stuck(today: dt.date) -> dict:
     workdays = current_app.config.get("SUPERVISION_STUCK_WORKDAYS", 5)
     cal = calendar()
     open_cases = db.session.execute(select(Case.id, Case.updated_at).where(
-        Case.status.not_in(TERMINAL), Case.suspended.is_(False), Case.stuck_recorded.is_(False))).all()
+        Case.status.not_in(TERMINAL_STATUSES), Case.suspended.is_(False), Case.stuck_recorded.is_(False))).all()
     stuck = [case_id for case_id, updated in open_cases if cal.workdays_between(china_date(updated), today) >= workdays]
     has_open_task = exists().where(TaskItem.case_id == Case.id, TaskItem.state == "READY")
     broken = db.session.scalars(select(Case.id).where(
-        Case.status.not_in(TERMINAL), Case.stuck_recorded.is_(False), ~has_open_task,
+        Case.status.not_in(TERMINAL_STATUSES), Case.stuck_recorded.is_(False), ~has_open_task,
         Case.next_timer_at.is_(None))).all()
 
     def mark(kind: str):

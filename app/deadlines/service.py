@@ -11,9 +11,12 @@ import datetime as dt
 from sqlalchemy import select
 
 from app.calendar.service import calendar
-from app.core.clock import CHINA, china_today
+from app.cases.actions import lock_case_by_no, lock_task, refuse
+from app.cases.models import Case, TaskItem
+from app.core.clock import china_date, china_today
 from app.core.errors import Conflict, Forbidden, InvalidData
 from app.core.i18n import t
+from app.core.vocabulary import TERMINAL_STATUSES
 from app.deadlines.clock import (
     correction_notice_due,
     decision_due,
@@ -24,10 +27,8 @@ from app.deadlines.clock import (
 )
 from app.deadlines.models import EXCLUDED_PROCEDURES, ClockPause
 from app.extensions import db
-from app.models import Case, TaskItem, User
 from app.records import RecordDraft, append_records
-
-TERMINAL = ("completed", "rejected_at_intake")
+from app.users.models import User
 
 
 def _date(value, default: dt.date) -> dt.date:
@@ -39,16 +40,7 @@ def _date(value, default: dt.date) -> dt.date:
         return default
 
 
-def china_date(moment: dt.datetime) -> dt.date:
-    """A stored naive-UTC timestamp as a China date."""
-    return moment.replace(tzinfo=dt.timezone.utc).astimezone(CHINA).date()
-
-
 # --------------------------------------------------------------------------------------------- hooks
-
-def on_case_created(case: Case) -> None:
-    case.received_on = china_today()
-
 
 def check_receive(case: Case, outcome: str | None) -> None:
     """Once deemed accepted (no correction notice in time), the intake can only be an acceptance."""
@@ -132,16 +124,14 @@ def assign_due_dates(case: Case, created: list[TaskItem], bundle, drafts: list) 
 # --------------------------------------------------------------------------------------------- actions
 
 def _case_for_clock(case_no: str) -> Case:
-    from app.services.cases import lock_case_by_no
     case = lock_case_by_no(case_no)
-    if case.status in TERMINAL:
+    if case.status in TERMINAL_STATUSES:
         raise Conflict.of("case_not_running", status=case.status)
     return case
 
 
 def _refuse(user: User, case: Case, key: str, error_cls=Forbidden, **params):
-    from app.services.cases import _refuse as refuse_and_record
-    return refuse_and_record(error_cls, key, user, case.id, "clock", **params)
+    return refuse(error_cls, key, user, case.id, "clock", **params)
 
 
 def pause_clock(user: User, case_no: str, procedure: str, reason: str, notice_ref: str,
@@ -231,8 +221,7 @@ def extend_decision(user: User, case_no: str, reason: str, notice_ref: str,
 
 def extend_legal_review(user: User, task_id: str, reason: str) -> TaskItem:
     """Complex cases: +3 working days once, with the head's approval."""
-    from app.services.cases import _task_for_action
-    task = _task_for_action(task_id)
+    task = lock_task(task_id)
     case = task.case
     if task.kind != "legal_review" or task.state != "READY":
         raise Conflict.of("task_not_open", state=task.state)
@@ -259,7 +248,7 @@ def extend_legal_review(user: User, task_id: str, reason: str) -> TaskItem:
 def recompute_open_cases(**_signal_kwargs) -> int:
     """After a calendar notice or closure: every open deadline again, with the new calendar."""
     count = 0
-    for case in db.session.scalars(select(Case).where(Case.status.not_in(TERMINAL), Case.accepted_on.is_not(None))):
+    for case in db.session.scalars(select(Case).where(Case.status.not_in(TERMINAL_STATUSES), Case.accepted_on.is_not(None))):
         drafts: list = []
         recompute(case, drafts)
         if drafts:

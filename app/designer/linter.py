@@ -33,6 +33,7 @@ from typing import Iterable
 from lxml import etree
 
 from app.core.roles import ROLES, role_for_lane
+from app.core.vocabulary import task_kinds
 from app.engine.definitions import (
     BPMN_NS,
     DefinitionError,
@@ -404,6 +405,8 @@ def _lanes_and_forms(proc: _Process) -> list[LintProblem]:
         if node.element.find(f"{_q('extensionElements')}/{{{APPR_NS}}}form") is None:
             problems.append(_problem("form", "用户任务没有声明表单（appr:form） / the user task declares no form",
                                      proc, node.id))
+        if node.kind is not None and node.kind not in task_kinds():
+            problems.append(_problem("kind", f"未知的任务类型 / unknown task kind: {node.kind}", proc, node.id))
     return problems
 
 

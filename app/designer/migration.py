@@ -35,29 +35,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from SpiffWorkflow.bpmn.util.diff import SpecDiff, diff_workflow, migrate_workflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
+from app.cases.actions import action, lock_case_by_no
+from app.cases.models import Case, TaskItem
+from app.cases.sync import persist_run, transition_drafts
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.i18n import current_language
-from app.designer.registry import FINISHED_STATUSES
+from app.core.roles import role_label
+from app.core.vocabulary import TERMINAL_STATUSES
+from app.definitions.models import DefinitionVersion
+from app.definitions.service import bundle_key, get_bundle, latest_versions
 from app.engine.definitions import Bundle
-from app.engine.runtime import (
-    STATE_SERIALIZER,
-    TransitionCapture,
-    dump_workflow,
-    load_workflow,
-)
+from app.engine.migration import Refusal, SpecChanges, Trial, spec_changes, trial_move
+from app.engine.workflow import CaseWorkflow
 from app.extensions import db
-from app.models import Case, DefinitionVersion, TaskItem, User
 from app.records import RecordDraft
-from app.services.definitions import bundle_key, get_bundle, latest_versions
+from app.users.models import User
 
 ROLE = "supervisor"
 ACTION = "case_migrated"
-_ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "open_step_removed": ("案件当前所在的“{step}”在新版本中已删除",
@@ -101,18 +98,6 @@ class Reason:
 
     def to_dict(self) -> dict:
         return {"code": self.code, "message": self.text(), **self.params}
-
-
-@dataclass
-class SpecChanges:
-    """Task specs added, removed and changed between the case's versions and the target, over the process
-    and its subprocess specs (BPMN element ids; the engine's own internal specs left out)."""
-    added: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    changed: dict[str, list[str]] = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return {"added": self.added, "removed": self.removed, "changed": self.changed}
 
 
 @dataclass
@@ -195,7 +180,7 @@ def candidate_cases(key: str, latest_id: int) -> list[Case]:
     if not older:
         return []
     rows = db.session.execute(select(Case.id, Case.bundle).where(
-        Case.status.not_in(FINISHED_STATUSES), Case.archived_at.is_(None)).order_by(Case.id)).all()
+        Case.status.not_in(TERMINAL_STATUSES), Case.archived_at.is_(None)).order_by(Case.id)).all()
     ids = [case_id for case_id, bundle in rows
            if older & {int(p) for p in (bundle or "").split(",") if p.strip().isdigit()}]
     if not ids:
@@ -209,130 +194,21 @@ def _versions_by_key(key: str) -> dict[str, int]:
         select(DefinitionVersion.key, DefinitionVersion.version).where(DefinitionVersion.id.in_(ids))).all()}
 
 
-# ------------------------------------------------------------------------------------------ diffing
+# ------------------------------------------------------------------------------------------ trial
 
-def _spec_label(spec) -> str:
-    return getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name
-
-
-def _is_bpmn(spec) -> bool:
-    return getattr(spec, "bpmn_id", None) is not None
-
-
-def spec_changes(old: Bundle, new: Bundle, process_key: str) -> SpecChanges:
-    """What the engine sees changed for a case of ``process_key``: its process and its subprocess specs."""
-    result = SpecChanges()
-    registry = STATE_SERIALIZER.registry
-    old_spec, old_subs = old.specs[process_key]
-    new_spec, new_subs = new.specs.get(process_key, (None, {}))
-    pairs = [(old_spec, new_spec)] + [(spec, new_subs.get(name)) for name, spec in old_subs.items()]
-    pairs += [(None, spec) for name, spec in new_subs.items() if name not in old_subs]
-    for original, updated in pairs:
-        if original is None:
-            result.added += [s.bpmn_id for s in updated.task_specs.values() if _is_bpmn(s)]
-            continue
-        if updated is None:
-            result.removed += [s.bpmn_id for s in original.task_specs.values() if _is_bpmn(s)]
-            continue
-        diff = SpecDiff(registry, original, updated)
-        result.added += [s.bpmn_id for s in diff.added if _is_bpmn(s)]
-        result.removed += [s.bpmn_id for s in diff.removed if _is_bpmn(s)]
-        for spec, keys in diff.changed.items():
-            if _is_bpmn(spec):
-                result.changed[spec.bpmn_id] = sorted(set(result.changed.get(spec.bpmn_id, [])) | set(keys))
-    result.added = sorted(set(result.added))
-    result.removed = sorted(set(result.removed))
-    return result
-
-
-def _refusals(workflow, top_diff, sp_diffs, old: Bundle, new: Bundle) -> list[Reason]:
-    reasons: list[Reason] = []
-    seen: set[tuple] = set()
-
-    def add(code: str, **params):
-        if (code, tuple(sorted(params.items()))) not in seen:
-            seen.add((code, tuple(sorted(params.items()))))
-            reasons.append(Reason(code, params))
-
-    def check(diff, wf):
-        for task in diff.removed:
-            if not _is_bpmn(task.task_spec):
-                continue
-            if task.state & _ACTIVE:
-                add("open_step_removed", step=_spec_label(task.task_spec))
-            elif task.state == TaskState.COMPLETED:
-                add("history_step_removed", step=_spec_label(task.task_spec))
-        changed = {t.id for t in diff.changed}
-        for task in wf.get_tasks(state=_ACTIVE, skip_subprocesses=True):
-            new_spec = diff.alignment.get(task)
-            if new_spec is None or not _is_bpmn(task.task_spec):
-                continue
-            if task.id in changed and type(new_spec) is not type(task.task_spec):
-                add("open_step_type_changed", step=_spec_label(task.task_spec))
-            old_called = getattr(task.task_spec, "spec", None)
-            if task.id in workflow.subprocesses and old_called != getattr(new_spec, "spec", None):
-                add("called_process_changed", step=_spec_label(task.task_spec))
-            if task.state == TaskState.READY and task.task_spec.manual:
-                old_meta = old.tasks.get((wf.spec.name, task.task_spec.bpmn_id))
-                new_meta = new.tasks.get((wf.spec.name, new_spec.bpmn_id))
-                if old_meta and new_meta and old_meta.role != new_meta.role:
-                    from app.core.roles import role_label
-                    add("open_step_role_changed", step=old_meta.title, old=role_label(old_meta.role),
-                        new=role_label(new_meta.role))
-
-    check(top_diff, workflow)
-    for sp_id, sp_diff in sp_diffs.items():
-        subprocess = workflow.subprocesses[sp_id]
-        if sp_diff is None:
-            if not subprocess.completed:
-                add("subprocess_removed", process=subprocess.spec.name)
-            continue
-        check(sp_diff, subprocess)
-    return reasons
-
-
-def _migrate_in_memory(workflow, top_diff, sp_diffs, new: Bundle, process_key: str) -> list:
-    """Point the workflow and its subprocesses at the new specs; returns the tasks the library dropped."""
-    new_spec, new_subs = new.specs[process_key]
-    deleted = migrate_workflow(top_diff, workflow, new_spec)
-    for sp_id, sp_diff in sp_diffs.items():
-        subprocess = workflow.subprocesses.get(sp_id)
-        if subprocess is None or sp_diff is None:
-            continue  # a finished subprocess whose spec is gone: its tasks keep their old specs (refused above)
-        deleted += migrate_workflow(sp_diff, subprocess, new_subs[subprocess.spec.name])
-    workflow.subprocess_specs = new_subs  # subprocesses started from now on use the new versions
-    return deleted
-
-
-def _ready_user_tasks(workflow) -> dict:
-    return {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-
-
-def _trial(case: Case, old: Bundle, new: Bundle, to_key: str) -> tuple[list[Reason], object, object]:
-    """(refusals, the migrated workflow or None, its TransitionCapture). Nothing is written."""
+def _trial(case: Case, old: Bundle, new: Bundle) -> tuple[list[Reason], Trial | None]:
+    """(refusals, the trial move). Nothing is written."""
     if case.engine_error:
-        return [Reason("engine_error")], None, None
-    if case.process_key not in new.specs:
-        return [Reason("process_missing", {"process": case.process_key})], None, None
-    workflow = load_workflow(old, case.process_key, case.state)
-    new_spec, new_subs = new.specs[case.process_key]
-    top_diff, sp_diffs = diff_workflow(STATE_SERIALIZER.registry, workflow, new_spec, new_subs)
-    reasons = _refusals(workflow, top_diff, sp_diffs, old, new)
-    if reasons:
-        return reasons, None, None
-    try:
-        with TransitionCapture(workflow) as capture:
-            _migrate_in_memory(workflow, top_diff, sp_diffs, new, case.process_key)
-            workflow.refresh_timers()
-            workflow.do_engine_steps()
-        # The state must read back against the target versions exactly as the next action will read it.
-        reloaded = load_workflow(new, case.process_key, dump_workflow(workflow))
-        for task in reloaded.get_tasks(state=TaskState.READY, manual=True):
-            new.task_meta(task.workflow.spec.name, task.task_spec.bpmn_id)
-    except (SpiffWorkflowException, KeyError, AttributeError, ValueError, TypeError) as exc:
-        detail = f"{type(exc).__name__}: {exc}"[:500]
-        return [Reason("trial_failed", {"detail": detail})], None, None
-    return [], workflow, capture
+        return [Reason("engine_error")], None
+    trial = trial_move(old, new, case.process_key, case.state)
+    return [_reason(r) for r in trial.refusals], trial
+
+
+def _reason(refusal: Refusal) -> Reason:
+    params = dict(refusal.params)
+    if refusal.code == "open_step_role_changed":
+        params["old"], params["new"] = role_label(params["old"]), role_label(params["new"])
+    return Reason(refusal.code, params)
 
 
 def _current_steps(case: Case) -> list[str]:
@@ -343,18 +219,16 @@ def _current_steps(case: Case) -> list[str]:
 def check_case(case: Case, to_key: str | None = None) -> CaseCheck:
     to_key = to_key or target_bundle_key()
     result = CaseCheck(case.case_no, case.id, case.status, _current_steps(case), case.bundle, to_key)
-    if case.status in FINISHED_STATUSES or case.archived_at is not None:
+    if case.status in TERMINAL_STATUSES or case.archived_at is not None:
         result.reasons.append(Reason("not_running"))
         return result
     if case.bundle == to_key:
         result.reasons.append(Reason("already_latest"))
         return result
     old, new = get_bundle(case.bundle), get_bundle(to_key)
-    reasons, workflow, _capture = _trial(case, old, new, to_key)
-    result.reasons = reasons
-    if workflow is not None:
-        result.open_after = [new.task_meta(t.workflow.spec.name, t.task_spec.bpmn_id).title
-                             for t in _ready_user_tasks(workflow).values()]
+    result.reasons, trial = _trial(case, old, new)
+    if trial is not None and trial.workflow is not None:
+        result.open_after = [trial.workflow.task_meta(t).title for t in trial.workflow.ready_user_tasks().values()]
     return result
 
 
@@ -385,23 +259,21 @@ class MigrationRefused(Conflict):
 def migrate_case(user: User, case_no: str, key: str | None = None, version: int | None = None) -> CaseCheck:
     """Move one case to the latest versions, in one transaction. Raises MigrationRefused (409, with the
     reasons) when the case cannot move; nothing is written then."""
-    from app.services.cases import action
     return action(_migrate_case)(user, case_no, key, version)
 
 
 def _migrate_case(user: User, case_no: str, key: str | None, version: int | None) -> CaseCheck:
-    from app.services.cases import _persist_run, _transition_drafts, lock_case_by_no
     require_supervisor(user)
     if key is not None:
         check_target(key, version)
     case = lock_case_by_no(case_no)
     to_key = target_bundle_key()
-    if case.status in FINISHED_STATUSES or case.archived_at is not None or case.bundle == to_key:
+    if case.status in TERMINAL_STATUSES or case.archived_at is not None or case.bundle == to_key:
         reason = Reason("already_latest" if case.bundle == to_key else "not_running")
         db.session.rollback()
         raise MigrationRefused(msg("migration_refused", case_no=case_no, reasons=reason.text()), [reason])
     old, new = get_bundle(case.bundle), get_bundle(to_key)
-    reasons, workflow, capture = _trial(case, old, new, to_key)
+    reasons, trial = _trial(case, old, new)
     if reasons:
         db.session.rollback()
         raise MigrationRefused(msg("migration_refused", case_no=case_no,
@@ -420,30 +292,29 @@ def _migrate_case(user: User, case_no: str, key: str | None, version: int | None
                         for k in sorted(set(from_versions) | set(to_versions))
                         if from_versions.get(k) != to_versions.get(k)},
         **changes.to_dict()})]
-    drafts += _transition_drafts(capture, None, None)
-    ready_before = capture.ready_user_tasks_before  # the projection's open rows, taken before migrating
+    drafts += transition_drafts(trial.run)
+    ready_before = trial.run.ready_before  # the projection's open rows, taken before migrating
 
     case.bundle = to_key
     case.process_version_id = latest[case.process_key].id
-    ready = _ready_user_tasks(workflow)
-    _realign_open_rows(case, ready, ready_before, new, drafts)
-    _persist_run(case, workflow, new, ready_before, drafts)
+    _realign_open_rows(case, trial.workflow, ready_before, drafts)
+    persist_run(case, trial.workflow, ready_before, drafts)
     db.session.commit()
     result = CaseCheck(case.case_no, case.id, case.status, _current_steps(case), from_bundle, to_key)
     result.open_after = result.current_steps
     return result
 
 
-def _realign_open_rows(case: Case, ready: dict, ready_before: set[str], new: Bundle, drafts: list) -> None:
+def _realign_open_rows(case: Case, workflow: CaseWorkflow, ready_before: set[str], drafts: list) -> None:
     """Open steps kept by the migration but aligned to an element with another id, name or kind: their
     rows take the new element's name, title and kind (the role is unchanged, else the case was refused)."""
     if not ready_before:
         return
+    ready = workflow.ready_user_tasks()
     rows = db.session.scalars(select(TaskItem).where(TaskItem.id.in_(ready_before & ready.keys()),
                                                      TaskItem.state == "READY"))
     for row in rows:
-        engine_task = ready[row.id]
-        meta = new.task_meta(engine_task.workflow.spec.name, engine_task.task_spec.bpmn_id)
+        meta = workflow.task_meta(ready[row.id])
         if (row.name, row.title, row.kind) != (meta.task_id, meta.title, meta.kind):
             drafts.append(RecordDraft(actor="engine", action="task_realigned", task_id=row.id, task_name=meta.task_id,
                                       payload={"from": {"name": row.name, "title": row.title, "kind": row.kind},

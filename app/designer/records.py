@@ -85,7 +85,7 @@ class DeployVerifyResult:
 
 def verify_deployments() -> DeployVerifyResult:
     """Recompute the chain; name the first record that does not match, then check the stored versions."""
-    from app.models import DefinitionVersion
+    from app.definitions.models import DefinitionVersion
     prev, count = GENESIS_HASH, 0
     by_version: dict[tuple[str, int], DeploymentRecord] = {}
     for expected, rec in enumerate(db.session.scalars(select(DeploymentRecord).order_by(DeploymentRecord.seq)),

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
+from app.cases.models import Case, TaskItem
+from app.catalogue.models import ServiceItem
+from app.core.vocabulary import TERMINAL_STATUSES
+from app.definitions.models import DefinitionVersion
 from app.extensions import db
-from app.models import Case, DefinitionVersion, ServiceItem, TaskItem
 
-FINISHED_STATUSES = ("completed", "rejected_at_intake")
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\\"'<>:|?*;]+")
 
 
@@ -69,7 +71,7 @@ def running_counts(defs: list[Definition]) -> dict[int, int]:
     """Running cases per version id. A process that cases start: cases whose process_version_id is the
     version. A called process or a decision table: cases whose bundle (the exact versions a case runs on)
     contains the version."""
-    running = Case.status.not_in(FINISHED_STATUSES)
+    running = Case.status.not_in(TERMINAL_STATUSES)
     direct = dict(db.session.execute(select(Case.process_version_id, func.count()).where(running)
                                      .group_by(Case.process_version_id)).all())
     contained: Counter = Counter()

@@ -1,3 +1,8 @@
 """Publicity (行政执法公示): the public portal (service guide, enforcement staff list, progress query,
 published decisions) and the publication of licensing decisions (双公示) with its review by staff."""
 from app.publicity import models  # noqa: F401  (registers the publication table)
+
+
+def init_app(app) -> None:
+    from app.publicity import steps
+    steps.register()

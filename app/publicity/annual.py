@@ -40,17 +40,21 @@ from dataclasses import dataclass
 from sqlalchemy import String, Text, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.cases.actions import action
+from app.cases.models import Case
+from app.catalogue.models import ServiceItem
 from app.core.clock import CHINA, china_date, china_today, utcnow
 from app.core.errors import Forbidden, InvalidData, NotFound
 from app.core.exports import csv_bytes
 from app.core.i18n import current_language, t
 from app.deadlines.models import ClockPause
 from app.extensions import db
-from app.models import Case, ExecutionRecord, LegalReviewRound, ServiceItem, User
+from app.legal_review.models import LegalReviewRound
 from app.publicity.models import WITHDRAWN, WITHHELD, Publication
 from app.records.chain import canonical_json
+from app.records.models import ExecutionRecord
 from app.records.triggers import AppendOnly
-from app.services.cases import action
+from app.users.models import User
 
 DEFINITION = "xzxk-annual-v1"  # the report definition (domain.md §5 行政许可 table + [DESIGN] counts)
 MIN_YEAR, MAX_YEAR = 2000, 2100

@@ -16,17 +16,20 @@ import threading
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Mapping
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from app.cases.actions import action
+from app.cases.models import Case
+from app.catalogue.models import ServiceItem
 from app.core.clock import china_today, utcnow
 from app.core.errors import Conflict, Forbidden, InvalidData, NotFound
 from app.core.i18n import t
+from app.definitions.models import DefinitionVersion
 from app.extensions import db
-from app.models import Case, DefinitionVersion, ServiceItem, User
 from app.publicity.models import (
     LIVE_STATES,
     PENDING_REVIEW,
@@ -40,7 +43,7 @@ from app.publicity.models import (
     Publication,
 )
 from app.records import RecordDraft, append_records
-from app.services.cases import action
+from app.users.models import User
 
 BUREAU_NAME = "鞍山市行政审批局"
 BUREAU_USCC = "11210300MB1713027F"  # demo value; set BUREAU_USCC in the configuration
@@ -276,16 +279,17 @@ def create_draft(case: Case, data: Mapping, drafts: list) -> Publication | None:
 
 def _for_action(user: User, pub_id: int, attempted: str, expected_version: int | None) -> tuple[Publication, Case]:
     """The publication with its case row locked; the user must be a clerk or leader who may see the case."""
+    from app.cases.access import may_view_case
+    from app.cases.actions import lock_case, refuse
     from app.core.roles import role_label
-    from app.services.cases import _lock_case, _refuse, may_view_case
     case_id = db.session.scalar(select(Publication.case_id).where(Publication.id == pub_id))
     if case_id is None:
         raise NotFound.of("not_found", what=f"publication {pub_id}")
-    case = _lock_case(case_id)
+    case = lock_case(case_id)
     pub = db.session.scalars(select(Publication).where(Publication.id == pub_id)
                              .execution_options(populate_existing=True)).one()
     if not STAFF_ROLES & user.roles:
-        raise _refuse(Forbidden, "role_required", user, case_id, attempted,
+        raise refuse(Forbidden, "role_required", user, case_id, attempted,
                       role=f"{role_label('clerk')}/{role_label('leader')}")
     if not may_view_case(user, case):
         raise Forbidden.of("permission_denied")
@@ -461,7 +465,7 @@ def withdraw(user: User, pub_id: int, *, reason: str, expected_version: int | No
 # ------------------------------------------------------------------------------------------ staff look-ups
 
 def staff_publication(user: User, pub_id: int) -> Publication:
-    from app.services.cases import may_view_case
+    from app.cases.access import may_view_case
     pub = db.session.get(Publication, pub_id)
     if pub is None:
         raise NotFound.of("not_found", what=f"publication {pub_id}")
@@ -472,7 +476,7 @@ def staff_publication(user: User, pub_id: int) -> Publication:
 
 def staff_list(user: User, state: str | None, limit: int = 500) -> list[Publication]:
     """Drafts by due date first (the oldest due on top); other states most recently changed first."""
-    from app.services.cases import may_view_case
+    from app.cases.access import may_view_case
     query = select(Publication).options(joinedload(Publication.case).defer(Case.state))
     if state in STATES:
         query = query.where(Publication.state == state)
@@ -651,28 +655,6 @@ def query_limiter() -> RateLimiter:
     return ext["publicity_query_limiter"]
 
 
-# ------------------------------------------------------------------------------------------ enforcement staff
-
-def certificate_valid_on(user: User | None, on: dt.date) -> bool:
-    """Whether the user holds an enforcement certificate (执法证) valid on ``on``."""
-    return bool(user is not None and user.active and user.certificate_no and user.certificate_valid_until
-                and user.certificate_valid_until >= on)
-
-
-def uncertified(usernames: Iterable[str], on: dt.date) -> list[str]:
-    """Of these usernames, those without a certificate valid on ``on`` (unknown users included)."""
-    names = list(dict.fromkeys(usernames))
-    users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(names)))}
-    return [name for name in names if not certificate_valid_on(users.get(name), on)]
-
-
-def officers() -> list[User]:
-    """The public list of enforcement staff (行政执法人员清单): active users holding a certificate number."""
-    return list(db.session.scalars(select(User).where(User.active.is_(True), User.certificate_no.is_not(None),
-                                                      User.certificate_no != "")
-                                   .order_by(User.certificate_no)))
-
-
 # ------------------------------------------------------------------------------------------ service guide
 
 def guide_items() -> list[ServiceItem]:
@@ -687,7 +669,7 @@ def _latest_process(item: ServiceItem) -> DefinitionVersion | None:
 def process_diagram(item: ServiceItem) -> tuple[str | None, list[tuple[str, str, bool]]]:
     """The item's process from the latest deployed version of its diagram: the SVG, and its steps in
     document order as (step, lane, is a called sub-process) — the words the public needs."""
-    from app.web.diagram import BPMN_NS, _parse, render_svg
+    from app.bpmn.svg import BPMN_NS, _parse, render_svg
     version = _latest_process(item)
     if version is None:
         return None, []

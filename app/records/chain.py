@@ -127,6 +127,6 @@ def _columns(rec: ExecutionRecord) -> dict:
 
 
 def verify_all() -> Iterator[VerifyResult]:
-    from app.models import Case
+    from app.cases.models import Case
     for case in db.session.scalars(select(Case).order_by(Case.id).execution_options(yield_per=200)):
         yield verify_case(case)

@@ -12,7 +12,7 @@ from marshmallow import (
 )
 
 from app.deadlines.models import EXCLUDED_PROCEDURES
-from app.models.evidence import CONFIDENTIALITY_CLASSES
+from app.evidence.models import CONFIDENTIALITY_CLASSES
 
 APPLICANT_TYPES = ("legal_person", "natural_person", "individual_business", "other_organization")
 CATEGORIES = ("resource_allocation", "major_construction", "public_service", "general")

@@ -17,7 +17,7 @@ from flask import (
 )
 
 from app.extensions import db
-from app.models import User
+from app.users.models import User
 
 bp = Blueprint("web", __name__, template_folder="../templates/web")
 

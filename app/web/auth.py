@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 
 from app.core.errors import Unauthorized
 from app.extensions import db
-from app.services.auth import authenticate
+from app.users.auth import authenticate
 from app.web import bp, current_user, login_required, safe_next
 
 

@@ -9,18 +9,23 @@ from markupsafe import Markup
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from app.cases import access as case_access
+from app.cases import service as case_service
+from app.cases.models import Case
+from app.cases.timeline import describe, facts_for_display
+from app.catalogue.models import ServiceItem
 from app.core.errors import ServiceError
+from app.core.vocabulary import status_label
 from app.deadlines.models import PROCEDURE_LABELS
+from app.definitions.models import DefinitionVersion
+from app.definitions.service import get_bundle
+from app.evidence import service as evidence_service
+from app.evidence.models import CONFIDENTIALITY_CLASSES
 from app.extensions import db
-from app.models import Case, DefinitionVersion, ExecutionRecord, ServiceItem
-from app.models.evidence import CONFIDENTIALITY_CLASSES
+from app.records.models import ExecutionRecord
 from app.schemas import CaseCreateSchema
-from app.services import cases as case_service
-from app.services import evidence as evidence_service
-from app.services.definitions import get_bundle
 from app.web import bp, current_user, login_required, roles_required
 from app.web.tasks import _days_left
-from app.web.timeline import describe, facts_for_display
 
 APPLICANT_TYPES = ("legal_person", "natural_person", "individual_business", "other_organization")
 
@@ -77,7 +82,7 @@ def _case_or_404(case_no: str) -> Case:
     case = db.session.scalar(select(Case).where(Case.case_no == case_no))
     if case is None:
         abort(404)
-    if not case_service.may_view_case(current_user(), case):
+    if not case_access.may_view_case(current_user(), case):
         abort(403)
     return case
 
@@ -94,9 +99,9 @@ def case_page(case_no: str):
     timeline = [(r, describe(r, bundle)) for r in records]
     return render_template(
         "case.html", case=case, timeline=timeline, files=files, may_read=lambda e: evidence_service.may_read(user, e),
-        open_tasks=case_service.open_tasks(case), diagrams=_diagrams(case, records),
+        open_tasks=case_access.open_tasks(case), diagrams=_diagrams(case, records),
         facts=facts_for_display(case.facts, bundle),
-        status_label=case_service.status_label, class_labels=evidence_service.CLASS_LABELS,
+        status_label=status_label, class_labels=evidence_service.CLASS_LABELS,
         classes=CONFIDENTIALITY_CLASSES, pauses=_pauses(case), procedures=PROCEDURE_LABELS,
         days_left=_days_left)
 
@@ -108,7 +113,7 @@ def _pauses(case: Case) -> list:
 
 def _diagrams(case: Case, records) -> list[tuple[str, Markup]]:
     """The case's own diagram versions, done steps and current steps marked (from its records)."""
-    from app.web.diagram import render_svg
+    from app.bpmn.svg import render_svg
     last_state: dict[tuple[str, str], str] = {}
     for r in records:
         if r.action == "task_state" and r.task_name:

@@ -12,12 +12,12 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from app.core.errors import InvalidData
+from app.definitions.service import deploy
 from app.designer import registry
 from app.designer.diffing import diff_versions
 from app.designer.records import DeploymentRecord, verify_deployments
 from app.engine.definitions import MAX_DEFINITION_BYTES, DefinitionError, read_source
 from app.extensions import db
-from app.services.definitions import deploy
 from app.web import bp, current_user, login_required, roles_required
 
 MAX_FILES = 20
@@ -73,7 +73,7 @@ def designer_version(key: str, version: int):
     v = _version_or_404(key, version)
     svg, table = None, None
     if v.kind == "bpmn":
-        from app.web.diagram import render_svg
+        from app.bpmn.svg import render_svg
         try:
             svg = Markup(render_svg(v.content, title=f"{v.name} v{v.version}"))
         except ValueError:
@@ -120,8 +120,8 @@ def designer_log():
 @bp.get("/designer/<key>/cockpit")
 @login_required
 def designer_cockpit(key: str):
+    from app.bpmn.svg import render_svg
     from app.core.clock import china_today
-    from app.web.diagram import render_svg
     v = registry.latest_version(key)
     if v is None or v.kind != "bpmn":
         abort(404)

@@ -21,10 +21,10 @@ from flask_babel import gettext as _
 
 from app.config import PROJECT_ROOT
 from app.core.errors import InvalidData
+from app.definitions.service import deploy
 from app.designer import registry
 from app.engine.definitions import MAX_DEFINITION_BYTES, DefinitionError, read_source
 from app.extensions import db
-from app.services.definitions import deploy
 from app.web import bp, current_user, roles_required
 
 NODE_MODULES = PROJECT_ROOT / "node_modules"
@@ -144,13 +144,13 @@ def designer_deploy_xml(key: str):
 def _validate_only(src):
     """The checks of a deployment (compiler and policy linter, with the latest versions of everything else),
     storing nothing."""
-    from app.designer.linter import lint
-    from app.services.definitions import (
+    from app.definitions.service import (
         _invalid,
         _source_of,
         latest_versions,
         major_process_keys,
     )
+    from app.designer.linter import lint
     candidate = {k: _source_of(v) for k, v in latest_versions().items()}
     candidate[src.key] = src
     problems = lint(candidate.values(), changed={src.key}, major_processes=major_process_keys())

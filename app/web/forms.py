@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.engine.forms import FormSpec
 from app.extensions import db
-from app.models import User
+from app.users.models import User
 
 
 def form_values(form: FormSpec, posted: MultiDict) -> dict[str, Any]:

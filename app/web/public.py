@@ -14,9 +14,11 @@ from markupsafe import Markup
 from app.core.clock import china_today
 from app.core.exports import csv_bytes
 from app.core.i18n import current_language, t
+from app.core.vocabulary import status_label
 from app.deadlines.clock import statutory_workdays
 from app.publicity import service as ps
-from app.services.cases import status_label
+from app.users import officers as officer_list
+from app.users.officers import certificate_valid_on
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 PAGE_SIZE = 20
@@ -88,7 +90,7 @@ def guide_item(code: str):
 @bp.get("/officers")
 def officers():
     today = china_today()
-    rows = [(u, ps.certificate_valid_on(u, today)) for u in ps.officers()]
+    rows = [(u, certificate_valid_on(u, today)) for u in officer_list.officers()]
     return render_template("public/officers.html", section="officers", rows=rows, today=today, unit=ps.bureau()[0])
 
 

@@ -23,13 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import ValidationError
 
+from app.cases import service as case_service
+from app.catalogue.models import ServiceItem
 from app.core.errors import ServiceError
 from app.core.i18n import current_language, t
 from app.extensions import db
-from app.models import ServiceItem, User
-from app.models.users import UserRole
 from app.publicity.service import RateLimiter
-from app.services import cases as case_service
+from app.users.models import User, UserRole
 from app.web.public import bp
 
 ITEM_CODE = "ZX-TS"

@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 
 from app.core.clock import china_today
 from app.core.errors import ServiceError
+from app.evidence.models import Evidence
+from app.evidence.service import CLASS_LABELS
 from app.extensions import db
-from app.models import Evidence, User, UserRole
 from app.publicity import service as ps
 from app.publicity.models import LIVE_STATES, PENDING_REVIEW, STATES, WITHHOLD_CLASSES
-from app.services.evidence import CLASS_LABELS
+from app.users.models import User, UserRole
 from app.web import bp, current_user, roles_required
 
 STAFF = ("clerk", "leader")

@@ -10,13 +10,16 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from app.cases import access as case_access
+from app.cases.models import Case, TaskItem
+from app.catalogue.models import ServiceItem
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
 from app.core.exports import csv_bytes
+from app.core.vocabulary import TERMINAL_STATUSES, status_label
 from app.extensions import db
-from app.models import Case, ExecutionRecord, ServiceItem, TaskItem
-from app.services import cases as case_service
-from app.services import supervision as sv
+from app.records.models import ExecutionRecord
+from app.supervision import service as sv
 from app.web import bp, current_user, roles_required
 
 PAGE_SIZE = 50
@@ -72,11 +75,11 @@ def supervision():
         page=page, pages=pages, cut=len(rows) >= sv.MAX_ROWS, filters=filters,
         filter_args={"item": filters.item or "", "step": filters.step or "", "major": request.args.get("major", "")},
         steps=sv.step_choices(), items=db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all(),
-        status_label=case_service.status_label, problem_label=_problem_label, wait_text=wait_text, now=utcnow())
+        status_label=status_label, problem_label=_problem_label, wait_text=wait_text, now=utcnow())
 
 
 def _steps_context() -> dict:
-    from app.web.diagram import render_svg
+    from app.bpmn.svg import render_svg
     groups = sv.step_stats()
     diagrams = []
     for d in sv.diagram_counts():
@@ -104,7 +107,7 @@ def _csv_columns(view: str) -> list[tuple[str, object]]:
         (_("事项编码"), lambda r: r.item),
         (_("事项"), lambda r: r.item_name),
         (_("重大"), lambda r: _yes_no(r.is_major)),
-        (_("状态"), lambda r: case_service.status_label(r.status) + (f"（{_('已中止')}）" if r.suspended else "")),
+        (_("状态"), lambda r: status_label(r.status) + (f"（{_('已中止')}）" if r.suspended else "")),
         (_("环节"), lambda r: r.step_title or ""),
         (_("办理人"), lambda r: r.assignee or ""),
         (_("到期日"), lambda r: r.due.isoformat() if r.due else ""),
@@ -196,17 +199,17 @@ def _render_case(case_no: str, status: int = 200, errors: dict | None = None, va
     case = db.session.scalar(select(Case).where(Case.case_no == case_no))
     if case is None:
         abort(404)
-    tasks = case_service.open_tasks(case)
+    tasks = case_access.open_tasks(case)
     records = db.session.scalars(select(ExecutionRecord).where(
         ExecutionRecord.case_id == case.id, ExecutionRecord.action.in_(sv.SUPERVISION_ACTIONS))
         .order_by(ExecutionRecord.seq.desc())).all()
-    stalled = case.status not in sv.TERMINAL and case.next_timer_at is None and not tasks
+    stalled = case.status not in TERMINAL_STATUSES and case.next_timer_at is None and not tasks
     return render_template(
         "supervision_case.html", case=case, tasks=tasks, errors=errors or {}, values=values or {},
         users={task.role: sv.assignable_users(task.role) for task in tasks}, today=sv.china_today(),
         records=[(r, json.loads(r.payload)) for r in records], may_retry=bool(case.engine_error) or stalled,
-        stalled=stalled, status_label=case_service.status_label, days_between=_days_between,
-        terminal=sv.TERMINAL), status
+        stalled=stalled, status_label=status_label, days_between=_days_between,
+        terminal=TERMINAL_STATUSES), status
 
 
 def _days_between(a: dt.date | None, b: dt.date | None) -> int | None:

@@ -8,15 +8,18 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import func, or_, select
 
+from app.cases import access as case_access
+from app.cases import service as case_service
+from app.cases.models import Case, TaskItem
+from app.cases.timeline import facts_for_display
+from app.catalogue.models import ServiceItem
 from app.core.clock import utcnow
 from app.core.errors import InvalidData, ServiceError
+from app.core.vocabulary import status_label
+from app.definitions.service import bundle_key, get_bundle, latest_versions
 from app.extensions import db
-from app.models import Case, ServiceItem, TaskItem
-from app.services import cases as case_service
-from app.services.definitions import bundle_key, get_bundle, latest_versions
 from app.web import bp, current_user, login_required, safe_next
 from app.web.forms import form_values, user_choices
-from app.web.timeline import facts_for_display
 
 PAGE_SIZE = 25
 SORTS = {  # each order is total (no ties), and the default one is read straight from the index
@@ -98,20 +101,20 @@ def _task_or_404(task_id: str) -> TaskItem:
     task = db.session.get(TaskItem, task_id)
     if task is None:
         abort(404)
-    if not case_service.may_view_case(current_user(), task.case):
+    if not case_access.may_view_case(current_user(), task.case):
         abort(403)
     return task
 
 
 def _render_task(task: TaskItem, values: dict, errors: dict | None = None, status: int = 200):
-    meta = case_service.task_meta(task)
-    from app.services.evidence import case_evidence
+    meta = case_access.task_meta(task)
+    from app.evidence.service import case_evidence
     return render_template(
         "task.html", task=task, case=task.case, meta=meta, form=meta.form, values=values, errors=errors or {},
         users=user_choices(meta.form), may_act=current_user().has_role(task.role),
         files=[e for e in case_evidence(task.case) if e.task_id == task.id],
         facts=facts_for_display(task.case.facts, get_bundle(task.case.bundle)),
-        status_label=case_service.status_label), status
+        status_label=status_label), status
 
 
 @bp.get("/tasks/<task_id>")
@@ -121,7 +124,7 @@ def task_page(task_id: str):
     if task.state != "READY":
         flash(_("该任务已办结"), "info")
         return redirect(url_for("web.case_page", case_no=task.case.case_no))
-    meta = case_service.task_meta(task)
+    meta = case_access.task_meta(task)
     values = task.draft or {k: v for k, v in task.case.facts.items() if k in meta.form.by_name}
     for f in meta.form.fields:
         if f.default is not None and f.name not in values:
@@ -133,7 +136,7 @@ def task_page(task_id: str):
 @login_required
 def submit_task(task_id: str):
     task = _task_or_404(task_id)
-    meta = case_service.task_meta(task)
+    meta = case_access.task_meta(task)
     values = form_values(meta.form, request.form)
     user = current_user()
     try:

@@ -10,6 +10,7 @@ from typing import Iterable
 from sqlalchemy import func, select
 
 from app.core.errors import InvalidData
+from app.definitions.models import DefinitionVersion
 from app.engine.definitions import (
     Bundle,
     DefinitionError,
@@ -18,7 +19,6 @@ from app.engine.definitions import (
     read_source,
 )
 from app.extensions import db
-from app.models import DefinitionVersion
 
 _BUNDLE_CACHE: "OrderedDict[str, Bundle]" = OrderedDict()
 _BUNDLE_CACHE_SIZE = 64
@@ -95,7 +95,7 @@ def deploy(files: Iterable[tuple[str, bytes]], actor: str, note: str | None = No
 
 def major_process_keys() -> set[str]:
     """Processes that serve a service item the catalogue lists as major (checked from their start)."""
-    from app.models import ServiceItem
+    from app.catalogue.models import ServiceItem
     return set(db.session.scalars(select(ServiceItem.process_key).where(ServiceItem.major.is_(True))))
 
 

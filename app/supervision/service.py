@@ -16,19 +16,24 @@ from sqlalchemy import Integer, cast, exists, func, select
 from sqlalchemy import case as sql_case
 
 from app.calendar.service import calendar
+from app.cases import access as case_access
+from app.cases import actions as case_actions
+from app.cases import service as case_service
+from app.cases.actions import action, lock_task
+from app.cases.models import Case, TaskItem
+from app.catalogue.models import ServiceItem
 from app.core.clock import CHINA, china_date, china_today, utcnow
 from app.core.errors import Conflict, Forbidden, InvalidData
 from app.core.i18n import t
 from app.core.roles import role_label
+from app.core.vocabulary import TERMINAL_STATUSES, status_label
+from app.definitions.models import DefinitionVersion
+from app.definitions.service import bundle_key, get_bundle, latest_versions
 from app.extensions import db
-from app.models import Case, DefinitionVersion, ServiceItem, TaskItem, User, UserRole
+from app.legal_review.guard import separation_refusal
 from app.records import RecordDraft, append_records
-from app.services import cases as case_service
-from app.services.cases import _task_for_action, action
-from app.services.definitions import bundle_key, get_bundle, latest_versions
-from app.services.guard import separation_refusal
+from app.users.models import User, UserRole
 
-TERMINAL = ("completed", "rejected_at_intake")
 ROLE = "supervisor"
 DUE_SOON_WORKDAYS = 2
 MAX_ROWS = 5000  # a list longer than this is a different problem; the page says when it is cut
@@ -156,7 +161,7 @@ def overdue(filters: Filters | None = None, today: dt.date | None = None) -> lis
     rows = [_task_row(task, case, item) for task, case, item in _task_rows(
         [TaskItem.due_at.is_not(None), TaskItem.due_at < today], filters, (TaskItem.due_at, TaskItem.case_id))]
     cases = _case_rows([Case.decision_due.is_not(None), Case.decision_due < today, Case.decided_on.is_(None),
-                        Case.status.not_in(TERMINAL)], filters)
+                        Case.status.not_in(TERMINAL_STATUSES)], filters)
     tasks = _open_tasks_by_case(c.id for c, _ in cases)
     rows += [_case_row(c, item, tasks.get(c.id, []), due=c.decision_due, due_confirmed=c.decision_due_confirmed)
              for c, item in cases]
@@ -174,7 +179,7 @@ def due_soon(filters: Filters | None = None, today: dt.date | None = None) -> li
     rows = [_task_row(task, case, item) for task, case, item in _task_rows(
         [TaskItem.due_at >= today, TaskItem.due_at <= until], filters, (TaskItem.due_at, TaskItem.case_id))]
     cases = _case_rows([Case.decision_due >= today, Case.decision_due <= until, Case.decided_on.is_(None),
-                        Case.status.not_in(TERMINAL)], filters)
+                        Case.status.not_in(TERMINAL_STATUSES)], filters)
     tasks = _open_tasks_by_case(c.id for c, _ in cases)
     rows += [_case_row(c, item, tasks.get(c.id, []), due=c.decision_due, due_confirmed=c.decision_due_confirmed)
              for c, item in cases]
@@ -193,7 +198,7 @@ def stuck(filters: Filters | None = None, today: dt.date | None = None, workdays
     # before China midnight of today - n + 1, i.e. 16:00 UTC the day before.
     latest = dt.datetime.combine(today - dt.timedelta(days=workdays - 1), dt.time(), CHINA) \
         .astimezone(dt.timezone.utc).replace(tzinfo=None)
-    cases = _case_rows([Case.status.not_in(TERMINAL), Case.suspended.is_(False), Case.updated_at < latest], filters)
+    cases = _case_rows([Case.status.not_in(TERMINAL_STATUSES), Case.suspended.is_(False), Case.updated_at < latest], filters)
     tasks = _open_tasks_by_case(c.id for c, _ in cases)
     rows = []
     for c, item in cases:
@@ -209,7 +214,7 @@ def broken(filters: Filters | None = None, today: dt.date | None = None) -> list
     """Cases with an engine error, and running cases that wait for nothing: no open task, no timer."""
     filters = filters or Filters()
     no_task = ~exists().where(TaskItem.case_id == Case.id, TaskItem.state == "READY")
-    waiting_for_nothing = Case.status.not_in(TERMINAL) & Case.next_timer_at.is_(None) & no_task
+    waiting_for_nothing = Case.status.not_in(TERMINAL_STATUSES) & Case.next_timer_at.is_(None) & no_task
     cases = _case_rows([Case.engine_error.is_not(None) | waiting_for_nothing], filters)
     tasks = _open_tasks_by_case(c.id for c, _ in cases)
     rows = [_case_row(c, item, tasks.get(c.id, []), problem="engine_error" if c.engine_error else "no_open_task",
@@ -247,7 +252,7 @@ def counts(today: dt.date | None = None) -> dict[str, int]:
     def cases(*conditions) -> int:
         return db.session.scalar(select(func.count(Case.id)).where(*conditions))
 
-    undecided = (Case.decided_on.is_(None), Case.status.not_in(TERMINAL))
+    undecided = (Case.decided_on.is_(None), Case.status.not_in(TERMINAL_STATUSES))
     no_task = ~exists().where(TaskItem.case_id == Case.id, TaskItem.state == "READY")
     return {
         "overdue": tasks(TaskItem.due_at < today) + cases(Case.decision_due < today, *undecided),
@@ -255,7 +260,7 @@ def counts(today: dt.date | None = None) -> dict[str, int]:
         + cases(Case.decision_due >= today, Case.decision_due <= until, *undecided),
         "stuck": len(stuck(Filters(), today)),
         "broken": cases(Case.engine_error.is_not(None)
-                        | (Case.status.not_in(TERMINAL) & Case.next_timer_at.is_(None) & no_task)),
+                        | (Case.status.not_in(TERMINAL_STATUSES) & Case.next_timer_at.is_(None) & no_task)),
         "open": tasks(),
     }
 
@@ -466,7 +471,7 @@ def reassign_task(user: User, task_id: str, to: str, reason: str) -> TaskItem:
     """Give an open task to another active user who holds its role (separation of duties respected)."""
     _require_supervisor(user)
     reason = _clean_reason(reason)
-    task = _task_for_action(task_id)
+    task = lock_task(task_id)
     if task.state != "READY":
         raise Conflict.of("task_not_open", state=task.state)
     target = db.session.scalar(select(User).where(User.username == (to or "").strip(), User.active.is_(True)))
@@ -496,7 +501,7 @@ def add_note(user: User, case_no: str, text: str) -> Case:
     """A supervisory note (督办意见) on the case's record."""
     _require_supervisor(user)
     text = _clean_reason(text)
-    case = case_service.lock_case_by_no(case_no)
+    case = case_actions.lock_case_by_no(case_no)
     append_records(case, [RecordDraft(actor=user.username, role=ROLE, action="supervisory_note",
                                       payload={"text": text})])
     db.session.commit()
@@ -508,11 +513,11 @@ def suspend_case(user: User, case_no: str, reason: str) -> Case:
     """Stop all work on the case (staff actions are refused with 'case_suspended') until resumed."""
     _require_supervisor(user)
     reason = _clean_reason(reason)
-    case = case_service.lock_case_by_no(case_no)
+    case = case_actions.lock_case_by_no(case_no)
     if case.suspended:
         raise Conflict.of("case_already_suspended")
-    if case.status in TERMINAL:
-        raise Conflict.of("case_not_running", status=case_service.status_label(case.status))
+    if case.status in TERMINAL_STATUSES:
+        raise Conflict.of("case_not_running", status=status_label(case.status))
     case.suspended = True
     case.updated_at = utcnow()
     append_records(case, [RecordDraft(actor=user.username, role=ROLE, action="case_suspended",
@@ -525,7 +530,7 @@ def suspend_case(user: User, case_no: str, reason: str) -> Case:
 def resume_case(user: User, case_no: str, reason: str) -> Case:
     _require_supervisor(user)
     reason = _clean_reason(reason)
-    case = case_service.lock_case_by_no(case_no)
+    case = case_actions.lock_case_by_no(case_no)
     if not case.suspended:
         raise Conflict.of("case_not_suspended")
     case.suspended = False
@@ -541,10 +546,10 @@ def retry_case(user: User, case_no: str, reason: str) -> dict:
     'engine_woken' or 'engine_error' with the supervisor as actor). Returns {transitions, error}."""
     _require_supervisor(user)
     reason = _clean_reason(reason)
-    case = case_service.get_case(case_no)
+    case = case_access.get_case(case_no)
     has_open_task = db.session.scalar(select(func.count(TaskItem.id)).where(
         TaskItem.case_id == case.id, TaskItem.state == "READY")) > 0
-    stalled = case.status not in TERMINAL and case.next_timer_at is None and not has_open_task
+    stalled = case.status not in TERMINAL_STATUSES and case.next_timer_at is None and not has_open_task
     if not case.engine_error and not stalled:
         raise Conflict.of("nothing_to_retry")
     case_id = case.id

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.core.errors import Unauthorized
 from app.extensions import db
-from app.models import User
+from app.users.models import User
 
 _SALT = "api-token"
 

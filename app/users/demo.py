@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import User, UserRole
+from app.users.models import User, UserRole
 
 DEMO_USERS = (
     ("clerk", "王窗口", ["clerk"]),

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.cases.models import Case, TaskItem
 from app.extensions import db
-from app.models import Case, CommitteeMeeting, LegalReviewRound, TaskItem
+from app.legal_review.models import CommitteeMeeting, LegalReviewRound
 
 REVIEW_KINDS = ("review", "amend")
 # Task kind -> message key when the actor also reviewed the case.

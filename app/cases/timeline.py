@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from app.core.i18n import current_language, pick
 from app.engine.definitions import Bundle
-from app.models import ExecutionRecord
+from app.records.models import ExecutionRecord
 
 
 @dataclass
@@ -127,7 +127,7 @@ def describe(record: ExecutionRecord, bundle: Bundle) -> Entry:
     if action == "refused":
         return Entry(_("%(who)s 的操作被拒绝：%(why)s", who=who, why=payload.get("message") or payload.get("reason")))
     if action == "status_changed":
-        from app.services.cases import status_label
+        from app.core.vocabulary import status_label
         return Entry(_("案件状态：%(old)s → %(new)s", old=status_label(record.from_state or ""),
                        new=status_label(record.to_state or "")))
     if action == "facts_changed":

@@ -16,13 +16,14 @@ from typing import BinaryIO
 from flask import current_app
 from sqlalchemy import select
 
+from app.cases.actions import lock_case, lock_case_by_no
+from app.cases.models import Case
 from app.core.errors import Conflict, Forbidden, InvalidData, NotFound
 from app.core.i18n import t
+from app.evidence.models import CONFIDENTIALITY_CLASSES, Evidence
 from app.extensions import db
-from app.models import Case, Evidence, User
-from app.models.evidence import CONFIDENTIALITY_CLASSES
 from app.records import RecordDraft, append_records
-from app.services.cases import _lock_case, lock_case_by_no
+from app.users.models import User
 
 # extension -> (kind, content type, leading magic bytes or None when the format has none to check)
 ALLOWED_TYPES: dict[str, tuple[str, str, tuple[bytes, ...] | None]] = {
@@ -128,6 +129,15 @@ def _check_upload(case: Case, upload: Upload) -> tuple[str, str, tuple | None]:
 def add_evidence(case: Case, uploads: list[Upload], user: User, task_id: str | None = None,
                  supersedes: Evidence | None = None, reason: str | None = None) -> list[Evidence]:
     """Store files and their rows and records in the caller's transaction (the caller commits)."""
+    rows, drafts = store_evidence(case, uploads, user, task_id, supersedes, reason)
+    append_records(case, drafts)
+    return rows
+
+
+def store_evidence(case: Case, uploads: list[Upload], user: User, task_id: str | None = None,
+                   supersedes: Evidence | None = None,
+                   reason: str | None = None) -> tuple[list[Evidence], list[RecordDraft]]:
+    """Store files and their rows; return the rows and the records the caller must write."""
     if case.archived_at is not None:  # sealed case file (app.archive): read-only
         raise Conflict.of("case_archived_read_only")
     rows, drafts = [], []
@@ -152,8 +162,7 @@ def add_evidence(case: Case, uploads: list[Upload], user: User, task_id: str | N
             task_id=task_id, payload={"evidence_id": row.id, "sha256": row.sha256, "filename": row.filename,
                                       "kind": row.kind, "size": row.size, "confidentiality": row.confidentiality,
                                       **({"supersedes": supersedes.id, "reason": reason} if supersedes else {})}))
-    append_records(case, drafts)
-    return rows
+    return rows, drafts
 
 
 def attach(user: User, case_no: str, uploads: list[Upload], task_id: str | None = None) -> list[Evidence]:
@@ -174,7 +183,7 @@ def supersede(user: User, evidence_id: int, upload: Upload, reason: str) -> Evid
         raise InvalidData(t("required"), fields={"reason": [t("required")]})
     if old.superseded:
         raise InvalidData(t("already_superseded"), fields={"reason": [t("already_superseded")]})
-    case = _lock_case(old.case_id)
+    case = lock_case(old.case_id)
     _require_viewer(user, case)
     (new,) = add_evidence(case, [upload], user, task_id=old.task_id, supersedes=old, reason=reason.strip())
     old.superseded = True  # a flag for lists; the old row and its bytes stay
@@ -194,7 +203,7 @@ def open_for_download(user: User, evidence_id: int) -> tuple[Evidence, Path]:
         raise NotFound.of("not_found", what=str(evidence_id))
     _require_viewer(user, evidence.case)
     if not may_read(user, evidence):
-        case = _lock_case(evidence.case_id)
+        case = lock_case(evidence.case_id)
         append_records(case, [RecordDraft(actor=user.username, action="refused", payload={
             "attempted": "download", "evidence_id": evidence.id, "reason": "confidential",
             "confidentiality": evidence.confidentiality})])
@@ -202,7 +211,7 @@ def open_for_download(user: User, evidence_id: int) -> tuple[Evidence, Path]:
         raise Forbidden(t("confidential_file"), code="confidential_file")
     path = blob_path(evidence.sha256)
     if evidence.confidentiality != "public":
-        case = _lock_case(evidence.case_id)
+        case = lock_case(evidence.case_id)
         append_records(case, [RecordDraft(actor=user.username, action="evidence_downloaded", payload={
             "evidence_id": evidence.id, "sha256": evidence.sha256, "confidentiality": evidence.confidentiality})])
         db.session.commit()
@@ -226,6 +235,6 @@ def case_evidence(case: Case) -> list[Evidence]:
 
 
 def _require_viewer(user: User, case: Case) -> None:
-    from app.services.cases import may_view_case
+    from app.cases.access import may_view_case
     if not may_view_case(user, case):
         raise Forbidden.of("permission_denied")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from app.catalogue.models import ServiceItem
 from app.extensions import db
-from app.models import ServiceItem
 
 _FIELDS = ("name", "name_en", "category", "major", "process_key", "authority", "legal_basis", "conditions",
            "materials", "statutory_days", "promised_days", "fees", "joint_handling", "where_when",

@@ -1,0 +1,19 @@
+"""The decision (作出准予/不予行政许可决定) and its delivery (送达)."""
+from __future__ import annotations
+
+from app.cases import hooks
+from app.cases.hooks import Step
+from app.core.vocabulary import declare_task_kind
+
+
+def _decided(step: Step) -> None:
+    step.record("decision_made", {"decision": step.data.get("decision"),
+                                  "document_no": step.data.get("document_no"), "is_major": step.case.is_major})
+
+
+def register() -> None:
+    declare_task_kind("decide", "作出决定", "Decision", status="deciding", status_zh="待决定",
+                      status_en="Awaiting decision")
+    declare_task_kind("deliver", "送达", "Delivery", status="delivering", status_zh="待送达",
+                      status_en="Awaiting delivery")
+    hooks.register_task_kind("decide", apply=_decided)

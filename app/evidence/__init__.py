@@ -1,0 +1,7 @@
+"""Evidence files (documents, photos, audio/video) of a case: content-addressed, never replaced, read by
+confidentiality class, every non-public download recorded."""
+
+
+def init_app(app) -> None:
+    from app.evidence import steps
+    steps.register()

@@ -1,0 +1,23 @@
+"""What publicity (公示) adds to a case's steps: the receipt's query code at registration, the 双公示 draft
+at the decision, and the 公示 step."""
+from __future__ import annotations
+
+from app.cases import hooks
+from app.cases.hooks import Step
+from app.core.vocabulary import declare_task_kind
+from app.publicity.service import create_draft, new_query_code
+
+
+def _query_code(case, user, context, drafts) -> None:
+    case.query_code = new_query_code()  # printed on the receipt: the public progress query needs it
+
+
+def _draft_publication(step: Step) -> None:
+    create_draft(step.case, step.data, step.drafts)  # to review and publish within 7 working days
+
+
+def register() -> None:
+    declare_task_kind("publish", "公示", "Publication", status="publishing", status_zh="待公示",
+                      status_en="Awaiting publication")
+    hooks.on_case_created(_query_code)
+    hooks.register_task_kind("decide", apply=_draft_publication)
