@@ -16,6 +16,9 @@ __all__ = sorted(_EXPORTS) + ["init_app"]
 
 
 def init_app(app) -> None:
+    from app.archive.messages import MESSAGES
+    from app.core.i18n import register_messages
+    register_messages(MESSAGES)
     from app.archive import steps
     steps.register()
 

@@ -28,19 +28,18 @@ import re
 import unicodedata
 import uuid
 import zipfile
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from flask import current_app, g, has_request_context
+from flask import current_app
 from sqlalchemy import select
 
 from app.archive.verify import FORMAT, MANIFEST
 from app.cases.models import Case, TaskItem
 from app.core.clock import china_time_text, utcnow
 from app.core.errors import Conflict, Forbidden, NotFound
-from app.core.i18n import t
+from app.core.i18n import in_language, t
 from app.core.vocabulary import TERMINAL_STATUSES
 from app.definitions.models import DefinitionVersion
 from app.evidence.models import Evidence
@@ -307,7 +306,7 @@ def _record_row(rec: ExecutionRecord) -> dict:
 def _case_json(case: Case, definitions, def_members, evidence, file_members) -> dict:
     from app.core.vocabulary import status_label
     row = _row(case, CASE_EXCLUDED)
-    with in_chinese():
+    with in_language("zh"):
         label = status_label(case.status)
     return {
         "format": FORMAT, "case_no": case.case_no, "id": case.id,
@@ -334,24 +333,6 @@ def _case_json(case: Case, definitions, def_members, evidence, file_members) -> 
 
 
 # ------------------------------------------------------------------------------------------ summary.html
-
-@contextmanager
-def in_chinese():
-    """Plain-language lines in Chinese whatever the current request's language (the file is the bureau's)."""
-    from flask_babel import force_locale
-    saved = g.get("lang") if has_request_context() else None
-    if has_request_context():
-        g.lang = "zh"
-    try:
-        with force_locale("zh"):
-            yield
-    finally:
-        if has_request_context():
-            if saved is None:
-                g.pop("lang", None)
-            else:
-                g.lang = saved
-
 
 def _china_time(value: dt.datetime | None) -> str:
     return china_time_text(value, seconds=True) or "—"
@@ -398,7 +379,7 @@ def _summary_html(case: Case, records, evidence, file_members, definitions, expo
     from app.core.roles import role_label
     from app.core.vocabulary import status_label
     from app.evidence.service import CLASS_LABELS
-    with in_chinese():
+    with in_language("zh"):
         try:
             from app.cases.timeline import facts_for_display
             from app.definitions.service import get_bundle

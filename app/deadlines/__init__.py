@@ -3,6 +3,9 @@ tasks, the clock actions (pause, resume, extension) and the scans that keep them
 
 
 def init_app(app) -> None:
+    from app.core.i18n import register_messages
+    from app.deadlines.messages import MESSAGES
+    register_messages(MESSAGES)
     from app.calendar.service import calendar_changed
     from app.deadlines import steps
     steps.register()

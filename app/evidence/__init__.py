@@ -3,5 +3,8 @@ confidentiality class, every non-public download recorded."""
 
 
 def init_app(app) -> None:
+    from app.core.i18n import register_messages
+    from app.evidence.messages import MESSAGES
+    register_messages(MESSAGES)
     from app.evidence import steps
     steps.register()

@@ -3,5 +3,8 @@ professional committee (专业审查委员会), the decision guard and separatio
 
 
 def init_app(app) -> None:
+    from app.core.i18n import register_messages
+    from app.legal_review.messages import MESSAGES
+    register_messages(MESSAGES)
     from app.legal_review import steps
     steps.register()

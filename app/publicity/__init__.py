@@ -4,5 +4,8 @@ from app.publicity import models  # noqa: F401  (registers the publication table
 
 
 def init_app(app) -> None:
+    from app.core.i18n import register_messages
+    from app.publicity.messages import MESSAGES
+    register_messages(MESSAGES)
     from app.publicity import steps
     steps.register()

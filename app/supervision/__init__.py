@@ -1,0 +1,9 @@
+"""The supervisor's desk (督办): overdue, due-soon, stuck and broken cases, step statistics, on-time rates, and
+the supervisory actions (reassign, note, suspend/resume, retry), each recorded."""
+
+
+
+def init_app(app) -> None:
+    from app.core.i18n import register_messages
+    from app.supervision.messages import MESSAGES
+    register_messages(MESSAGES)
