@@ -28,6 +28,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=current_language, default_locale="zh")
     csrf.init_app(app)
 
+    # Each feature adds its routes to the shared blueprints, its templates, commands, jobs and messages,
+    # and its task-kind handlers to the case kernel.
+    for feature in FEATURES:
+        import_module(f"app.{feature}").init_app(app)
+
     from app.api import bp as api_bp
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(api_bp)
@@ -39,9 +44,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from app.cli import register_commands
     register_commands(app)
-
-    for feature in FEATURES:
-        import_module(f"app.{feature}").init_app(app)
     return app
 
 

@@ -62,6 +62,16 @@ _ERRORS = {400: "malformed request", 401: "not signed in", 403: "the role may no
            "mandatory-review guard", 422: "invalid data, with per-field messages"}
 
 
+# Each feature adds its operations: ``register_openapi(parts)`` with ``parts(op, component, path_param)``
+# returning (paths, component schemas), built with the helpers of this module.
+_PARTS: list = []
+
+
+def register_openapi(parts) -> None:
+    if parts not in _PARTS:
+        _PARTS.append(parts)
+
+
 def _path_param(name: str) -> dict:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
 
@@ -102,6 +112,10 @@ def openapi_document():
         "/api/cases/{case_no}/clock/extend": {"post": _op("Extend the decision period once (leader)", None,
                                                           body=s.ExtensionSchema, params=case)},
     }
+    for parts in _PARTS:
+        more_paths, more_schemas = parts(_op, _component, _path_param)
+        paths.update(more_paths)
+        components.update(more_schemas)
     from app.api.supervision import openapi_parts
     more_paths, more_schemas = openapi_parts(_op, _component, _path_param)
     paths.update(more_paths)

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    abort,
+    flash,
     g,
     redirect,
     render_template,
@@ -16,6 +16,8 @@ from flask import (
     url_for,
 )
 
+from app.core.access import roles_required as core_roles_required
+from app.core.errors import ServiceError
 from app.extensions import db
 from app.users.models import User
 
@@ -40,15 +42,16 @@ def login_required(view):
 
 
 def roles_required(*roles: str):
+    """Signed in (else the sign-in page) and holding one of ``roles`` (else the 403 page)."""
     def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if not set(roles) & current_user().roles:
-                abort(403)
-            return view(*args, **kwargs)
-        return wrapped
+        return login_required(core_roles_required(*roles)(view))
     return decorator
+
+
+def register_templates(app, import_name: str) -> None:
+    """Let a feature keep its page templates in its own ``templates/`` folder (a blueprint with no routes)."""
+    app.register_blueprint(Blueprint(import_name.replace(".", "_") + "_templates", import_name,
+                                     template_folder="templates"))
 
 
 def safe_next(target: str | None) -> str:
@@ -80,6 +83,19 @@ def _not_found(exc):
         from app.core.i18n import t
         return jsonify({"error": "not_found", "message": t("not_found", what=request.path)}), 404
     return render_template("error.html", code=404, description=None), 404
+
+
+@bp.app_errorhandler(ServiceError)
+def _service_error(exc: ServiceError):
+    """The one adapter from a refused action to a page: after a form post, back where the user came from with
+    the reason shown; otherwise the error page with the reason and the status."""
+    db.session.rollback()
+    if request.method == "POST" and request.referrer:
+        back = urlsplit(request.referrer)
+        if back.netloc == request.host:
+            flash(exc.message, "error")
+            return redirect(safe_next(back.path + (f"?{back.query}" if back.query else "")))
+    return render_template("error.html", code=exc.status, description=exc.message), exc.status
 
 
 @bp.app_errorhandler(400)
