@@ -121,8 +121,7 @@ def test_verifier_record_hash_equals_the_apps(archived, app):
     """The offline verifier's copy of the record hash gives exactly app.records.chain.record_hash."""
     from app.archive import archive_path, verify
     from app.archive.bundle import _record_row
-    from app.records import record_hash
-    from app.records.chain import _columns
+    from app.records.chain import EXECUTION_CHAIN
     from app.records.models import ExecutionRecord
     with app.app_context():
         case = _case(archived)
@@ -130,8 +129,9 @@ def test_verifier_record_hash_equals_the_apps(archived, app):
                                      .order_by(ExecutionRecord.seq)).all()
         assert len(records) > 20
         for rec in records:
-            assert verify.record_hash(_record_row(rec)) == record_hash(**_columns(rec)) == rec.hash
-            assert verify.record_hash({**_columns(rec)}) == rec.hash  # a datetime ts as well
+            columns = {name: getattr(rec, name) for name in EXECUTION_CHAIN.fields}
+            assert verify.record_hash(_record_row(rec)) == EXECUTION_CHAIN.hash(rec) == rec.hash
+            assert verify.record_hash(columns) == rec.hash  # a datetime ts as well
         with zipfile.ZipFile(archive_path(archived)) as zf:
             exported = [json.loads(line) for line in zf.read("records.jsonl").decode().splitlines()]
         assert [verify.record_hash(row) for row in exported] == [r.hash for r in records]

@@ -297,9 +297,9 @@ def _dumps(data) -> bytes:
 
 def _record_row(rec: ExecutionRecord) -> dict:
     """Every column as stored; ``ts`` formatted exactly as the record hash formats it."""
-    from app.records.chain import _timestamp
+    from app.records.chain import canonical_timestamp
     row = {c.key: getattr(rec, c.key) for c in ExecutionRecord.__table__.columns}
-    row["ts"] = _timestamp(rec.ts)
+    row["ts"] = canonical_timestamp(rec.ts)
     return row
 
 

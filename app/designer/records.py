@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import utcnow
 from app.extensions import db
-from app.records.chain import GENESIS_HASH, _timestamp, canonical_json
+from app.records.chain import GENESIS_HASH, HashChain
 from app.records.triggers import AppendOnly
 
 TABLE = "deployment_record"
@@ -42,11 +42,7 @@ class DeploymentRecord(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-def deployment_hash(*, seq: int, ts: dt.datetime, actor: str, action: str, key: str, version: int, sha256: str,
-                    note: str | None, prev_hash: str, **_ignored) -> str:
-    body = canonical_json({"seq": seq, "ts": _timestamp(ts), "actor": actor, "action": action, "key": key,
-                           "version": version, "sha256": sha256, "note": note, "prev_hash": prev_hash})
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+DEPLOYMENT_CHAIN = HashChain(HASHED_FIELDS)
 
 
 def append_deployments(versions, actor: str, note: str | None, action: str = "deploy") -> None:
@@ -59,15 +55,10 @@ def append_deployments(versions, actor: str, note: str | None, action: str = "de
         session.execute(text(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE"))
     last = session.execute(select(DeploymentRecord.seq, DeploymentRecord.hash)
                            .order_by(DeploymentRecord.seq.desc()).limit(1)).first()
-    seq, prev = (last.seq, last.hash) if last else (0, GENESIS_HASH)
     now = utcnow()
-    rows = []
-    for v in versions:
-        seq += 1
-        row = {"seq": seq, "ts": now, "actor": actor, "action": action, "key": v.key, "version": v.version,
-               "sha256": v.sha256, "note": note, "prev_hash": prev}
-        row["hash"] = prev = deployment_hash(**row)
-        rows.append(row)
+    rows = [{"ts": now, "actor": actor, "action": action, "key": v.key, "version": v.version, "sha256": v.sha256,
+             "note": note} for v in versions]
+    DEPLOYMENT_CHAIN.link(rows, *((last.seq, last.hash) if last else (0, GENESIS_HASH)))
     session.connection().execute(insert(DeploymentRecord.__table__), rows)
 
 
@@ -86,22 +77,12 @@ class DeployVerifyResult:
 def verify_deployments() -> DeployVerifyResult:
     """Recompute the chain; name the first record that does not match, then check the stored versions."""
     from app.definitions.models import DefinitionVersion
-    prev, count = GENESIS_HASH, 0
-    by_version: dict[tuple[str, int], DeploymentRecord] = {}
-    for expected, rec in enumerate(db.session.scalars(select(DeploymentRecord).order_by(DeploymentRecord.seq)),
-                                   start=1):
-        count += 1
-        problem = None
-        if rec.seq != expected:
-            problem = f"sequence gap: expected {expected}, found {rec.seq}"
-        elif rec.prev_hash != prev:
-            problem = "previous-hash link broken (a record before it was removed, inserted or changed)"
-        elif deployment_hash(**{c: getattr(rec, c) for c in HASHED_FIELDS}) != rec.hash:
-            problem = "content does not match its hash (the record was altered)"
-        if problem:
-            return DeployVerifyResult(False, count, min(rec.seq, expected), problem)
-        prev = rec.hash
-        by_version[(rec.key, rec.version)] = rec
+    records = db.session.scalars(select(DeploymentRecord).order_by(DeploymentRecord.seq)).all()
+    check = DEPLOYMENT_CHAIN.check(records)
+    if not check.valid:
+        return DeployVerifyResult(False, check.count, check.first_invalid_seq, check.reason)
+    count = check.count
+    by_version = {(rec.key, rec.version): rec for rec in records}
     versions = db.session.execute(select(DefinitionVersion.key, DefinitionVersion.version, DefinitionVersion.sha256,
                                          DefinitionVersion.content).order_by(DefinitionVersion.id))
     for key, version, sha256, content in versions:

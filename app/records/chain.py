@@ -25,21 +25,71 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _timestamp(ts: dt.datetime) -> str:
+def canonical_timestamp(ts: dt.datetime) -> str:
     if ts.tzinfo is not None:
         ts = ts.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return ts.isoformat(timespec="microseconds")
 
 
-def record_hash(*, case_id: int, seq: int, ts: dt.datetime, actor: str, role: str | None, action: str,
-                task_id: str | None, task_name: str | None, from_state: str | None, to_state: str | None,
-                payload: str, prev_hash: str, **_ignored) -> str:
-    body = canonical_json({
-        "case_id": case_id, "seq": seq, "ts": _timestamp(ts), "actor": actor, "role": role, "action": action,
-        "task_id": task_id, "task_name": task_name, "from_state": from_state, "to_state": to_state,
-        "payload": payload, "prev_hash": prev_hash,
-    })
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+@dataclass(frozen=True)
+class HashChain:
+    """A hash chain over rows numbered 1, 2, 3…: each row's hash is SHA-256 over the canonical JSON of its
+    ``fields`` (``prev_hash`` among them), so changing, removing or reordering a row breaks every hash
+    after it. The execution records of each case and the deployment log are both such chains."""
+    fields: tuple[str, ...]
+
+    def hash(self, row) -> str:
+        """``row`` is a mapping or an object with the fields as attributes."""
+        get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
+        body = {name: get(name) for name in self.fields}
+        if isinstance(body.get("ts"), dt.datetime):
+            body["ts"] = canonical_timestamp(body["ts"])
+        return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+    def link(self, rows: list[dict], seq: int, prev: str) -> tuple[int, str]:
+        """Number and hash ``rows`` after the row ``seq`` whose hash is ``prev``; returns the new head."""
+        for row in rows:
+            seq += 1
+            row["seq"], row["prev_hash"] = seq, prev
+            row["hash"] = prev = self.hash(row)
+        return seq, prev
+
+    def check(self, rows) -> "ChainCheck":
+        """Walk ``rows`` (ordered by seq) and name the first one that does not fit, and why."""
+        prev, count = GENESIS_HASH, 0
+        for expected, row in enumerate(rows, start=1):
+            count += 1
+            problem = None
+            if row.seq != expected:
+                problem = f"sequence gap: expected {expected}, found {row.seq}"
+            elif row.prev_hash != prev:
+                problem = "previous-hash link broken (a record before it was removed, inserted or changed)"
+            elif self.hash(row) != row.hash:
+                problem = "content does not match its hash (the record was altered)"
+            if problem:
+                return ChainCheck(count, prev, min(row.seq, expected), problem)
+            prev = row.hash
+        return ChainCheck(count, prev)
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    count: int  # rows read (up to and including the first bad one)
+    head: str  # the hash of the last good row
+    first_invalid_seq: int | None = None
+    reason: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.first_invalid_seq is None
+
+
+EXECUTION_CHAIN = HashChain(("case_id", "seq", "ts", "actor", "role", "action", "task_id", "task_name",
+                             "from_state", "to_state", "payload", "prev_hash"))
+
+
+def record_hash(**row) -> str:
+    return EXECUTION_CHAIN.hash(row)
 
 
 @dataclass
@@ -62,20 +112,14 @@ def append_records(case, drafts: list[RecordDraft]) -> None:
     """
     if not drafts:
         return
-    seq, prev = case.records_count or 0, case.records_head or GENESIS_HASH
     now = utcnow()
-    rows = []
-    for draft in drafts:
-        seq += 1
-        row = {"case_id": case.id, "seq": seq, "ts": now, "actor": draft.actor, "role": draft.role,
-               "action": draft.action, "task_id": draft.task_id, "task_name": draft.task_name,
-               "from_state": draft.from_state, "to_state": draft.to_state,
-               "payload": canonical_json(draft.payload), "prev_hash": prev}
-        row["hash"] = prev = record_hash(**row)
-        rows.append(row)
+    rows = [{"case_id": case.id, "ts": now, "actor": draft.actor, "role": draft.role, "action": draft.action,
+             "task_id": draft.task_id, "task_name": draft.task_name, "from_state": draft.from_state,
+             "to_state": draft.to_state, "payload": canonical_json(draft.payload)} for draft in drafts]
+    seq, head = EXECUTION_CHAIN.link(rows, case.records_count or 0, case.records_head or GENESIS_HASH)
     # Core insert on the session's connection: same transaction, without the ORM's per-row bookkeeping.
     db.session.connection().execute(insert(ExecutionRecord.__table__), rows)
-    case.records_count, case.records_head = seq, prev
+    case.records_count, case.records_head = seq, head
 
 
 @dataclass
@@ -96,34 +140,19 @@ def verify_case(case) -> VerifyResult:
     """Recompute the case's chain; name the first record that does not match and why."""
     records = db.session.scalars(
         select(ExecutionRecord).where(ExecutionRecord.case_id == case.id).order_by(ExecutionRecord.seq))
-    prev, count = GENESIS_HASH, 0
-    for expected_seq, rec in enumerate(records, start=1):
-        count += 1
-        problem = None
-        if rec.seq != expected_seq:
-            problem = f"sequence gap: expected {expected_seq}, found {rec.seq}"
-        elif rec.prev_hash != prev:
-            problem = "previous-hash link broken (a record before it was removed, inserted or changed)"
-        elif record_hash(**_columns(rec)) != rec.hash:
-            problem = "content does not match its hash (the record was altered)"
-        if problem:
-            return VerifyResult(case.id, case.case_no, False, _count(case), min(rec.seq, expected_seq), problem)
-        prev = rec.hash
-    if count != (case.records_count or 0) or prev != (case.records_head or GENESIS_HASH):
-        return VerifyResult(case.id, case.case_no, False, count, count + 1,
+    check = EXECUTION_CHAIN.check(records)
+    if not check.valid:
+        return VerifyResult(case.id, case.case_no, False, _count(case), check.first_invalid_seq, check.reason)
+    if check.count != (case.records_count or 0) or check.head != (case.records_head or GENESIS_HASH):
+        return VerifyResult(case.id, case.case_no, False, check.count, check.count + 1,
                             f"chain head mismatch: the case expects {case.records_count} records ending in "
-                            f"{(case.records_head or '')[:12]}…, found {count} (records removed from the end?)")
-    return VerifyResult(case.id, case.case_no, True, count)
+                            f"{(case.records_head or '')[:12]}…, found {check.count} (records removed from the end?)")
+    return VerifyResult(case.id, case.case_no, True, check.count)
 
 
 def _count(case) -> int:
     return db.session.scalar(select(db.func.count()).select_from(ExecutionRecord)
                              .where(ExecutionRecord.case_id == case.id))
-
-
-def _columns(rec: ExecutionRecord) -> dict:
-    return {c: getattr(rec, c) for c in ("case_id", "seq", "ts", "actor", "role", "action", "task_id",
-                                         "task_name", "from_state", "to_state", "payload", "prev_hash")}
 
 
 def verify_all() -> Iterator[VerifyResult]:

@@ -12,7 +12,13 @@ import datetime as dt
 import sqlalchemy as sa
 from alembic import op
 
-from app.designer.records import create_statements, deployment_hash, drop_statements
+from app.records.chain import HashChain
+from app.records.triggers import AppendOnly
+
+# As app.designer.records defines them at this revision (kept here so the migration never follows the code).
+_APPEND_ONLY = AppendOnly("deployment_record", "deployment records are append-only")
+create_statements, drop_statements = _APPEND_ONLY.create_statements, _APPEND_ONLY.drop_statements
+_CHAIN = HashChain(("seq", "ts", "actor", "action", "key", "version", "sha256", "note", "prev_hash"))
 
 revision = '0007'
 down_revision = '0006'
@@ -53,7 +59,7 @@ def upgrade():
             deployed_at = dt.datetime.fromisoformat(deployed_at)
         row = {"seq": seq, "ts": deployed_at, "actor": deployed_by, "action": "import", "key": key,
                "version": version, "sha256": sha256, "note": note, "prev_hash": prev}
-        row["hash"] = prev = deployment_hash(**row)
+        row["hash"] = prev = _CHAIN.hash(row)
         rows.append(row)
     if rows:
         op.bulk_insert(table, rows)
