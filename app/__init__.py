@@ -49,7 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 # The features, in the order their task-kind handlers run at a shared step (e.g. at the decision: the
 # deadlines are set, the legal guard has checked, the decision is recorded, then the publication drafted).
-FEATURES = ("evidence", "deadlines", "intake", "review", "legal_review", "decisions", "publicity", "archive",
+FEATURES = ("cases", "evidence", "deadlines", "intake", "review", "legal_review", "decisions", "publicity", "archive",
             "complaints", "supervision", "designer")
 
 

@@ -10,8 +10,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app.core.cli import run_action
 from app.extensions import db
-from app.users.models import User
+from app.users.lookup import user_by_name
 
 definitions_cli = AppGroup("definitions", help="Deploy and list BPMN processes and DMN decision tables.")
 records_cli = AppGroup("records", help="Execution records: verify the hash chains.")
@@ -19,28 +20,6 @@ cases_cli = AppGroup("cases", help="Register and inspect cases.")
 tasks_cli = AppGroup("tasks", help="List, claim, release and complete tasks.")
 demo_cli = AppGroup("demo", help="Demo data (never in production).")
 catalogue_cli = AppGroup("catalogue", help="The service-item catalogue (rules/service_items.json).")
-
-
-def _user(username: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise click.ClickException(f"用户不存在 / no such user: {username}")
-    return user
-
-
-def _run(action):
-    """Run a service action; print its error (with the reason) instead of a traceback."""
-    from app.core.errors import ServiceError
-    try:
-        return action()
-    except ServiceError as exc:
-        click.echo(f"错误 / error [{exc.status} {exc.code}]: {exc.message}", err=True)
-        for field, messages in (exc.fields or {}).items():
-            click.echo(f"  {field}: {'; '.join(map(str, messages))}", err=True)
-        for problem in exc.problems or []:
-            click.echo(f"  {problem.get('file') or ''}#{problem.get('element_id') or ''}: {problem['message']}",
-                       err=True)
-        sys.exit(1)
 
 
 @definitions_cli.command("deploy")
@@ -52,13 +31,13 @@ def deploy_command(files, username, note):
     from pathlib import Path
 
     from app.definitions.service import deploy, deploy_directories
-    if not _user(username).has_role("designer"):
+    if not user_by_name(username).has_role("designer"):
         raise click.ClickException(f"只有流程设计人员可以部署 / only a process designer may deploy: {username} "
                                    "does not hold the designer role")
     if files:
-        result = _run(lambda: deploy([(Path(f).name, Path(f).read_bytes()) for f in files], username, note))
+        result = run_action(lambda: deploy([(Path(f).name, Path(f).read_bytes()) for f in files], username, note))
     else:
-        result = _run(lambda: deploy_directories(current_app.config["DEFINITION_DIRS"], username, note))
+        result = run_action(lambda: deploy_directories(current_app.config["DEFINITION_DIRS"], username, note))
     for v in result.created:
         click.echo(f"deployed  {v.kind:4} {v.key} v{v.version}  sha256 {v.sha256[:12]}…")
     for v in result.unchanged:
@@ -143,13 +122,13 @@ def migrate_command(key, version, case_no, all_cases, dry_run, username):
     """Move running cases on older versions of KEY to the latest versions of every definition (see
     app.designer.migration). Exit 1 when a named case cannot move."""
     from app.designer import migration
-    user = _user(username)
+    user = user_by_name(username)
     if not user.has_role(migration.ROLE):
         raise click.ClickException(f"只有监督人员可以迁移运行中案件 / only a supervisor may move running cases: "
                                    f"{username} does not hold the supervisor role")
     if not dry_run and not case_no and not all_cases:
         raise click.ClickException("--case CASE_NO, --all or --dry-run")
-    current = _run(lambda: migration.plan(key, version))
+    current = run_action(lambda: migration.plan(key, version))
     checks = [c for c in current.cases if not case_no or c.case_no == case_no]
     if dry_run:
         for c in checks:
@@ -159,10 +138,10 @@ def migrate_command(key, version, case_no, all_cases, dry_run, username):
                    f"{key} v{current.to_version}")
         return
     if case_no:
-        moved = _run(lambda: migration.migrate_case(user, case_no, key, version))
+        moved = run_action(lambda: migration.migrate_case(user, case_no, key, version))
         click.echo(f"moved {moved.case_no} to {key} v{current.to_version}; open: {', '.join(moved.current_steps) or '-'}")
         return
-    moved, refused = _run(lambda: migration.migrate_all(user, key, version))
+    moved, refused = run_action(lambda: migration.migrate_all(user, key, version))
     for c in moved:
         click.echo(f"moved {c.case_no}")
     for c in refused:
@@ -176,7 +155,7 @@ def verify_records(case_no):
     """Recompute every hash chain; name the first record that does not match. Exit 1 on any break."""
     from app.cases.access import get_case
     from app.records import verify_all, verify_case
-    results = [verify_case(_run(lambda: get_case(case_no)))] if case_no else verify_all()
+    results = [verify_case(run_action(lambda: get_case(case_no)))] if case_no else verify_all()
     broken = checked = 0
     for result in results:
         checked += 1
@@ -205,7 +184,7 @@ def load_demo():
     click.echo(f"demo users created: {load_demo_users()}")
     created, updated = load_catalogue(current_app.config["SERVICE_ITEMS_FILE"])
     click.echo(f"service items: {created} created, {updated} updated")
-    result = _run(lambda: deploy_directories(current_app.config["DEFINITION_DIRS"], "designer", "demo load"))
+    result = run_action(lambda: deploy_directories(current_app.config["DEFINITION_DIRS"], "designer", "demo load"))
     click.echo(f"definitions: {len(result.created)} deployed, {len(result.unchanged)} unchanged")
 
 
@@ -227,7 +206,7 @@ def new_case(username, item, applicant_name, applicant_type, code, facts):
                                         "applicant": {"name": applicant_name, "type": applicant_type, "code": code}})
     except (ValidationError, json.JSONDecodeError) as exc:
         raise click.ClickException(str(getattr(exc, "messages", exc)))
-    case = _run(lambda: create_case(_user(username), body["item"], body["applicant"], body["facts"]))
+    case = run_action(lambda: create_case(user_by_name(username), body["item"], body["applicant"], body["facts"]))
     click.echo(f"{case.case_no} {case.status}")
 
 
@@ -235,7 +214,7 @@ def new_case(username, item, applicant_name, applicant_type, code, facts):
 @click.argument("case_no")
 def show_case(case_no):
     from app.cases.access import get_case, open_tasks
-    case = _run(lambda: get_case(case_no))
+    case = run_action(lambda: get_case(case_no))
     click.echo(f"{case.case_no}  {case.item.name}  {case.applicant_name}  status={case.status}  "
                f"major={case.is_major} {case.major_reason or ''}")
     for task in open_tasks(case):
@@ -248,7 +227,7 @@ def show_case(case_no):
 @click.option("--mine", is_flag=True, help="only tasks I have claimed")
 def list_tasks(username, mine):
     from app.cases.models import TaskItem
-    user = _user(username)
+    user = user_by_name(username)
     stmt = select(TaskItem).options(joinedload(TaskItem.case)).where(TaskItem.state == "READY")
     stmt = stmt.where(TaskItem.claimed_by == username) if mine else stmt.where(TaskItem.role.in_(user.roles))
     for task in db.session.scalars(stmt.order_by(TaskItem.created_at)):
@@ -260,7 +239,7 @@ def list_tasks(username, mine):
 @click.option("--as", "username", required=True)
 def claim(task_id, username):
     from app.cases.service import claim_task
-    task = _run(lambda: claim_task(_user(username), task_id))
+    task = run_action(lambda: claim_task(user_by_name(username), task_id))
     click.echo(f"claimed {task.id} by {task.claimed_by}")
 
 
@@ -269,7 +248,7 @@ def claim(task_id, username):
 @click.option("--as", "username", required=True)
 def release(task_id, username):
     from app.cases.service import release_task
-    task = _run(lambda: release_task(_user(username), task_id))
+    task = run_action(lambda: release_task(user_by_name(username), task_id))
     click.echo(f"released {task.id}")
 
 
@@ -283,7 +262,7 @@ def complete(task_id, username, data):
         values = json.loads(data)
     except json.JSONDecodeError as exc:
         raise click.ClickException(f"--data is not JSON: {exc}")
-    result = _run(lambda: complete_task(_user(username), task_id, values))
+    result = run_action(lambda: complete_task(user_by_name(username), task_id, values))
     nxt = ", ".join(f"{t.name} ({t.role})" for t in result.next_tasks) or result.case.status
     click.echo(f"completed {result.task.name}; case {result.case.case_no} now: {nxt}")
 

@@ -16,9 +16,9 @@ archive_cli = AppGroup("archive", help="Sealed case files (执法案卷): export
 def export_command(case_no, bundle, username):
     """Write CASE_NO's bundle (ZIP) to BUNDLE and print its manifest summary."""
     from app.archive.bundle import ArchiveError, export_case
-    from app.cli import _run
+    from app.core.cli import run_action
     try:
-        manifest = _run(lambda: export_case(case_no, bundle, username))
+        manifest = run_action(lambda: export_case(case_no, bundle, username))
     except ArchiveError as exc:
         raise click.ClickException(f"案卷导出失败 / export failed: {exc}")
     for line in manifest.lines():
@@ -32,8 +32,9 @@ def seal_command(case_no, username):
     """Archive a finished case that its own archive step did not seal: the case_archived record, the bundle
     in instance/archive/CASE_NO.zip, and the manifest's SHA-256 on the case. The case is read-only after."""
     from app.archive.bundle import archive_case
-    from app.cli import _run, _user
-    manifest = _run(lambda: archive_case(case_no, _user(username)))
+    from app.core.cli import run_action
+    from app.users.lookup import user_by_name
+    manifest = run_action(lambda: archive_case(case_no, user_by_name(username)))
     for line in manifest.lines():
         click.echo(line)
 

@@ -20,12 +20,12 @@ def _date(value: str) -> dt.date:
         raise click.BadParameter(f"不是日期 / not a date (YYYY-MM-DD): {value}")
 
 
-def _user(username: str):
-    from app.cli import _user as user_by_name
+def user_by_name(username: str):
+    from app.users.lookup import user_by_name
     return user_by_name(username)
 
 
-def _run(action):
+def run_action(action):
     from app.calendar.service import flatten_errors
     from app.core.errors import ServiceError
     try:
@@ -60,8 +60,8 @@ def load_command(file, username):
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         click.echo(f"错误 / error: {file} 不是有效的 JSON / is not valid JSON: {exc}", err=True)
         sys.exit(1)
-    user = _user(username)
-    summary = _run(lambda: calendar().load_notice(data, user))
+    user = user_by_name(username)
+    summary = run_action(lambda: calendar().load_notice(data, user))
     click.echo(f"{summary['year']} {summary['source']}: {summary['holiday_days']} holiday day(s), "
                f"{summary['adjusted_workdays']} adjusted workday(s); version {summary['version']}; "
                f"calendar {summary['calendar_version']}")
@@ -77,8 +77,8 @@ def close_command(day, note, username):
     """Add a local closure: DAY is not a working day."""
     from app.calendar.service import calendar
     d = _date(day)
-    user = _user(username)
-    _run(lambda: calendar().add_closure(d, note, user))
+    user = user_by_name(username)
+    run_action(lambda: calendar().add_closure(d, note, user))
     click.echo(f"closed {d.isoformat()}: {note}; calendar {calendar().version}")
 
 

@@ -1,0 +1,8 @@
+"""The case kernel: who may see and act on a case, the one-transaction action frame, claims, completion,
+the engine->projection sync and the task-kind hooks the features register (see docs/architecture.md)."""
+
+
+def init_app(app) -> None:
+    from app.scheduler.jobs import Job, register
+    register(Job("timers", "app.cases.timers:fire_due_timers", 30,
+                 "fire BPMN timers that have fallen due (wake_case)", "now"))

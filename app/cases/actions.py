@@ -112,3 +112,24 @@ def check_may_act(user: User, task: TaskItem, attempted: str) -> None:
         raise refuse(Forbidden, refusal, user, task.case_id, attempted, task)
     if task.claimed_by and task.claimed_by != user.username:
         raise Conflict.of("task_claimed_by_other", user=task.claimed_by)
+
+
+def for_each_case(case_ids, apply) -> int:
+    """Lock each case, let ``apply`` change it (returning whether it did), commit; count the changes."""
+    changed = 0
+
+    @action
+    def one(case_id):
+        case = lock_case(case_id)
+        if apply(case):
+            db.session.commit()
+            return True
+        db.session.rollback()
+        return False
+
+    for case_id in list(case_ids):
+        try:
+            changed += bool(one(case_id))
+        except ServiceError:  # changed meanwhile by a user; the next run sees it again
+            continue
+    return changed

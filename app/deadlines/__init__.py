@@ -9,6 +9,7 @@ def init_app(app) -> None:
     from app.calendar.service import calendar_changed
     from app.deadlines import steps
     steps.register()
+    _register_jobs()
     # A newly loaded holiday notice or closure changes open deadlines: recompute them, recorded.
     calendar_changed.connect(_recompute_on_calendar_change, app, weak=False)
 
@@ -16,3 +17,11 @@ def init_app(app) -> None:
 def _recompute_on_calendar_change(sender, **kwargs) -> None:
     from app.deadlines.service import recompute_open_cases
     recompute_open_cases()
+
+
+def _register_jobs() -> None:
+    from app.scheduler.jobs import Job, register
+    scans = "app.deadlines.scans"
+    register(Job("deemed_acceptance", f"{scans}:scan_deemed_acceptance", 600,
+                 "applications without a correction notice within 5 working days are deemed accepted"))
+    register(Job("overdue", f"{scans}:scan_overdue", 600, "record cases and tasks past their legal time limit"))

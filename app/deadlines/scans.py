@@ -12,11 +12,9 @@ from flask import current_app
 from sqlalchemy import exists, select
 
 from app.calendar.service import calendar
-from app.cases.actions import action, lock_case
+from app.cases.actions import for_each_case
 from app.cases.models import Case, TaskItem
-from app.cases.service import wake_case
 from app.core.clock import china_date
-from app.core.errors import ServiceError
 from app.core.i18n import t
 from app.core.vocabulary import TERMINAL_STATUSES
 from app.deadlines.clock import correction_notice_due
@@ -25,42 +23,6 @@ from app.extensions import db
 from app.records import RecordDraft, append_records
 
 SCHEDULER = "scheduler"
-
-
-def _each_case(case_ids, apply) -> int:
-    """Lock each case, let ``apply`` change it (returning whether it did), commit; count the changes."""
-    changed = 0
-
-    @action
-    def one(case_id):
-        case = lock_case(case_id)
-        if apply(case):
-            db.session.commit()
-            return True
-        db.session.rollback()
-        return False
-
-    for case_id in list(case_ids):
-        try:
-            changed += bool(one(case_id))
-        except ServiceError:  # changed meanwhile by a user; the next run sees it again
-            continue
-    return changed
-
-
-def fire_due_timers(now: dt.datetime) -> dict:
-    """BPMN timer events whose time has come: wake their cases."""
-    due = db.session.scalars(select(Case.id).where(Case.next_timer_at <= now, Case.suspended.is_(False),
-                                                   Case.status.not_in(TERMINAL_STATUSES))).all()
-    fired = errors = 0
-    for case_id in due:
-        try:
-            result = wake_case(case_id, SCHEDULER, "timer due")
-        except ServiceError:
-            continue
-        fired += result["error"] is None
-        errors += result["error"] is not None
-    return {"due": len(due), "fired": fired, "errors": errors}
 
 
 def scan_deemed_acceptance(today: dt.date) -> dict:
@@ -84,7 +46,7 @@ def scan_deemed_acceptance(today: dt.date) -> dict:
         append_records(case, drafts)
         return True
 
-    return {"candidates": len(candidates), "deemed_accepted": _each_case(candidates, apply)}
+    return {"candidates": len(candidates), "deemed_accepted": for_each_case(candidates, apply)}
 
 
 def scan_overdue(today: dt.date) -> dict:
@@ -117,7 +79,7 @@ def scan_overdue(today: dt.date) -> dict:
             "decision_due": case.decision_due.isoformat()})])
         return True
 
-    return {"tasks_overdue": _each_case(by_case, apply_tasks), "cases_overdue": _each_case(cases, apply_case)}
+    return {"tasks_overdue": for_each_case(by_case, apply_tasks), "cases_overdue": for_each_case(cases, apply_case)}
 
 
 def scan_publication(today: dt.date) -> dict:
@@ -140,7 +102,7 @@ def scan_publication(today: dt.date) -> dict:
             "publication_due": case.publication_due.isoformat()})])
         return True
 
-    return {"publication_overdue": _each_case(late, apply)}
+    return {"publication_overdue": for_each_case(late, apply)}
 
 
 def scan_stuck(today: dt.date) -> dict:
@@ -166,8 +128,8 @@ def scan_stuck(today: dt.date) -> dict:
             return True
         return apply
 
-    return {"broken": _each_case(broken, mark("broken")),
-            "stuck": _each_case([c for c in stuck if c not in broken], mark("stuck"))}
+    return {"broken": for_each_case(broken, mark("broken")),
+            "stuck": for_each_case([c for c in stuck if c not in broken], mark("stuck"))}
 
 
 def annual_report_reminder(today: dt.date) -> dict:

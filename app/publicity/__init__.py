@@ -9,3 +9,8 @@ def init_app(app) -> None:
     register_messages(MESSAGES)
     from app.publicity import steps
     steps.register()
+    from app.scheduler.jobs import Job, register
+    register(Job("publication", "app.deadlines.scans:scan_publication", 600,
+                 "record decisions not published in time"))
+    register(Job("annual_report", "app.deadlines.scans:annual_report_reminder", 6 * 3600,
+                 "remind of the annual report"))

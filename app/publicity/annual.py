@@ -464,18 +464,19 @@ def _print_view(view: View, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
 def generate_command(year, do_publish, username, reason, narrative, fmt):
     """Generate YEAR's figures from the case data (a preview), or publish them with --publish."""
-    from app.cli import _run, _user
-    _run(lambda: check_year(year))
+    from app.core.cli import run_action
+    from app.users.lookup import user_by_name
+    run_action(lambda: check_year(year))
     if not do_publish:
         draft = get_draft(year)
         _print_view(View.preview(year, narrative if narrative is not None else (draft.narrative if draft else "")),
                     fmt)
         return
-    user = _user(username)
+    user = user_by_name(username)
     if narrative is None:
         draft = get_draft(year)
         narrative = draft.narrative if draft else ""
-    report = _run(lambda: publish(user, year, narrative, reason))
+    report = run_action(lambda: publish(user, year, narrative, reason))
     click.echo(f"published {year} version {report.version} sha256={report.sha256}")
 
 
@@ -485,6 +486,6 @@ def generate_command(year, do_publish, username, reason, narrative, fmt):
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
 def show_command(year, version, fmt):
     """Show a published version of YEAR's report."""
-    from app.cli import _run
-    report = _run(lambda: get_version(check_year(year), version))
+    from app.core.cli import run_action
+    report = run_action(lambda: get_version(check_year(year), version))
     _print_view(View.of(report), fmt)

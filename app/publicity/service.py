@@ -185,7 +185,7 @@ def _history(pub: Publication, by: str, action: str, **details) -> None:
 
 def validate_fields(fields: Mapping[str, str]) -> dict[str, list[str]]:
     """Errors by field name; empty when the record may be published (domain.md §4B, scenario 16)."""
-    from app.schemas.api import uscc_is_valid
+    from app.core.schemas import uscc_is_valid
     errors: dict[str, list[str]] = {}
 
     def err(name: str, key: str, **params) -> None:

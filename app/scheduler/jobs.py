@@ -48,7 +48,7 @@ JOBS: dict[str, Job] = {}
 
 
 def register(job: Job) -> Job:
-    """Add (or replace) a job in the registry."""
+    """Add (or replace) a job in the registry. Each feature registers its jobs from its ``init_app``."""
     JOBS[job.name] = job
     return job
 
@@ -68,18 +68,6 @@ def override_jobs(*jobs: Job) -> Iterator[dict[str, Job]]:
         JOBS.update(saved)
 
 
-_SCANS = "app.deadlines.scans"
-for _job in (
-    Job("timers", f"{_SCANS}:fire_due_timers", 30, "fire BPMN timers that have fallen due (wake_case)", "now"),
-    Job("deemed_acceptance", f"{_SCANS}:scan_deemed_acceptance", 600,
-        "applications without a correction notice within 5 working days are deemed accepted"),
-    Job("overdue", f"{_SCANS}:scan_overdue", 600, "record cases and tasks past their legal time limit"),
-    Job("publication", f"{_SCANS}:scan_publication", 600, "record decisions not published in time"),
-    Job("stuck", f"{_SCANS}:scan_stuck", 1800, "flag cases that have not moved for too long"),
-    Job("annual_report", f"{_SCANS}:annual_report_reminder", 6 * 3600, "remind of the annual report"),
-):
-    register(_job)
-del _job
 
 
 def lease_seconds() -> float:

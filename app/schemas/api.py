@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 
 from marshmallow import (
-    RAISE,
     Schema,
     ValidationError,
     fields,
@@ -11,29 +10,13 @@ from marshmallow import (
     validates_schema,
 )
 
+from app.core.schemas import ErrorSchema, StrictSchema, uscc_is_valid  # noqa: F401  (re-exported until moved)
 from app.deadlines.models import EXCLUDED_PROCEDURES
 from app.evidence.models import CONFIDENTIALITY_CLASSES
 
 APPLICANT_TYPES = ("legal_person", "natural_person", "individual_business", "other_organization")
 CATEGORIES = ("resource_allocation", "major_construction", "public_service", "general")
-_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def uscc_is_valid(code: str) -> bool:
-    """统一社会信用代码 (GB 32100-2015): 18 characters, the last a check character over the first 17."""
-    if len(code) != 18 or any(c not in _USCC_ALPHABET for c in code):
-        return False
-    total = sum(_USCC_ALPHABET.index(c) * w for c, w in zip(code[:17], _USCC_WEIGHTS))
-    return _USCC_ALPHABET[(31 - total % 31) % 31] == code[17]
-
-
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class TokenRequestSchema(_Strict):
+class TokenRequestSchema(StrictSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
 
@@ -44,7 +27,7 @@ class TokenSchema(Schema):
     roles = fields.List(fields.String())
 
 
-class ApplicantSchema(_Strict):
+class ApplicantSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     type = fields.String(required=True, validate=validate.OneOf(APPLICANT_TYPES))
     code = fields.String(load_default=None, validate=validate.Length(max=64))
@@ -59,7 +42,7 @@ class ApplicantSchema(_Strict):
             data["code"] = code
 
 
-class FactsSchema(_Strict):
+class FactsSchema(StrictSchema):
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     investment = fields.Float(allow_nan=False, validate=validate.Range(min=0))
     public_concern = fields.Boolean()
@@ -70,7 +53,7 @@ class FactsSchema(_Strict):
     description = fields.String(validate=validate.Length(max=5000))
 
 
-class CaseCreateSchema(_Strict):
+class CaseCreateSchema(StrictSchema):
     item = fields.String(required=True, validate=validate.Length(min=1, max=64))
     applicant = fields.Nested(ApplicantSchema, required=True)
     facts = fields.Nested(FactsSchema, load_default=dict)
@@ -148,24 +131,24 @@ class CaseSchema(Schema):
     tasks = fields.List(fields.Nested(TaskSchema), attribute="open_tasks")
 
 
-class PauseSchema(_Strict):
+class PauseSchema(StrictSchema):
     procedure = fields.String(required=True, validate=validate.OneOf(EXCLUDED_PROCEDURES))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     notice_ref = fields.String(required=True, validate=validate.Length(min=1, max=200))
     start_on = fields.Date(load_default=None)
 
 
-class ResumeSchema(_Strict):
+class ResumeSchema(StrictSchema):
     end_on = fields.Date(load_default=None)
 
 
-class ExtensionSchema(_Strict):
+class ExtensionSchema(StrictSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     notice_ref = fields.String(required=True, validate=validate.Length(min=1, max=200))
     government_approval_ref = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
-class ReasonSchema(_Strict):
+class ReasonSchema(StrictSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
@@ -179,7 +162,7 @@ class PauseOutSchema(Schema):
     created_by = fields.String()
 
 
-class CompleteSchema(_Strict):
+class CompleteSchema(StrictSchema):
     data = fields.Dict(required=True)
 
 
@@ -213,14 +196,7 @@ class VerifySchema(Schema):
     reason = fields.String(allow_none=True)
 
 
-class ErrorSchema(Schema):
-    error = fields.String()
-    message = fields.String()
-    fields_ = fields.Dict(data_key="fields")
-    errors = fields.List(fields.Dict())
-
-
-class TaskListQuerySchema(_Strict):
+class TaskListQuerySchema(StrictSchema):
     scope = fields.String(load_default="available", validate=validate.OneOf(("mine", "available")))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))

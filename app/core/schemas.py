@@ -1,0 +1,28 @@
+"""What every API schema shares: unknown fields are refused, and the unified social credit code check."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields
+
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_is_valid(code: str) -> bool:
+    """统一社会信用代码 (GB 32100-2015): 18 characters, the last a check character over the first 17."""
+    if len(code) != 18 or any(c not in _USCC_ALPHABET for c in code):
+        return False
+    total = sum(_USCC_ALPHABET.index(c) * w for c, w in zip(code[:17], _USCC_WEIGHTS))
+    return _USCC_ALPHABET[(31 - total % 31) % 31] == code[17]
+
+
+class StrictSchema(Schema):
+    """Input schemas refuse fields they do not know (a typo is an error, not silently ignored)."""
+    class Meta:
+        unknown = RAISE
+
+
+class ErrorSchema(Schema):
+    error = fields.String()
+    message = fields.String()
+    fields_ = fields.Dict(data_key="fields")
+    errors = fields.List(fields.Dict())
