@@ -38,9 +38,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     from app.web import bp as web_bp
     app.register_blueprint(web_bp)
-    from app.web.public import bp as public_bp
-    csrf.exempt(public_bp)  # the public portal: no sign-in, no session, nothing it does changes data
-    app.register_blueprint(public_bp)
 
     from app.cli import register_commands
     register_commands(app)

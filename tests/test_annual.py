@@ -63,14 +63,14 @@ def set_case(app, case_no, **values):
 
 def publication_action(app, case_no, fn, username, **kwargs):
     from app.cases.models import Case
-    from app.publicity import service
+    from app.publicity import publications
     from app.publicity.models import Publication
     from app.users.models import User
     with app.app_context():
         pub_id = db.session.scalar(select(Publication.id).join(Case, Case.id == Publication.case_id)
                                    .where(Case.case_no == case_no))
         user = db.session.scalar(select(User).where(User.username == username))
-        getattr(service, fn)(user, pub_id, **kwargs)
+        getattr(publications, fn)(user, pub_id, **kwargs)
         db.session.remove()
 
 

@@ -11,7 +11,6 @@ from app.api import (  # noqa: E402,F401  (routes register on import)
     definitions,
     errors,
     openapi,
-    public,
     supervision,
     tasks,
 )

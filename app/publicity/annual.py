@@ -50,6 +50,7 @@ from app.core.i18n import current_language, t
 from app.deadlines.models import ClockPause
 from app.extensions import db
 from app.legal_review.models import LegalReviewRound
+from app.publicity.fields import bureau
 from app.publicity.models import WITHDRAWN, WITHHELD, Publication
 from app.records.chain import canonical_json
 from app.records.models import ExecutionRecord
@@ -253,7 +254,6 @@ def generate(year: int, as_of: dt.date | None = None) -> dict:
     item_rows = [{"code": i.code, "name": i.name, "name_en": i.name_en or i.name,
                   **{k: per_item[i.id][k] if i.id in per_item else 0 for k in ITEM_KEYS}} for i in items]
     licensing = {k: sum(r[k] for r in item_rows) for k in LICENSING_KEYS}
-    from app.publicity.service import bureau
     return {
         "definition": DEFINITION, "year": year, "as_of": as_of.isoformat(), "bureau": bureau()[0],
         "licensing": licensing,

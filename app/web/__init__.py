@@ -113,7 +113,8 @@ from app.web import (
     deadlines,
     designer,
     designer_editor,
-    publications,
+    public_annual,
+    public_contact,
     supervision,  # noqa: E402,F401  (routes register on import)
     tasks,
 )

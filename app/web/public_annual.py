@@ -6,8 +6,8 @@ from flask import abort, render_template, request
 
 from app.core.errors import NotFound
 from app.publicity import annual
+from app.publicity.web_public import bp
 from app.web.annual import _charts
-from app.web.public import bp
 
 
 @bp.get("/annual")

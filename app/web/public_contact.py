@@ -28,9 +28,9 @@ from app.catalogue.models import ServiceItem
 from app.core.errors import ServiceError
 from app.core.i18n import current_language, t
 from app.extensions import db
-from app.publicity.service import RateLimiter
+from app.publicity.progress import RateLimiter
+from app.publicity.web_public import bp
 from app.users.models import User, UserRole
-from app.web.public import bp
 
 ITEM_CODE = "ZX-TS"
 INTAKE_USERNAME = "public-intake"
