@@ -107,17 +107,3 @@ def scan_stuck(today: dt.date) -> dict:
 
     return {"broken": for_each_case(broken, mark("broken")),
             "stuck": for_each_case([c for c in stuck if c not in broken], mark("stuck"))}
-
-
-def annual_report_reminder(today: dt.date) -> dict:
-    """统计年报: last year's report is due before 31 January. In January, while it is not published, remind
-    (log) every run; ``published`` says whether a version of last year's report is published."""
-    from app.publicity.annual import is_published
-    due = dt.date(today.year, 1, 31)
-    in_season = today.month == 1
-    published = is_published(today.year - 1)
-    if in_season and not published:
-        current_app.logger.warning("统计年报：%s 年度报告须于 %s 前公布并报送（剩 %d 天）", today.year - 1, due,
-                                   (due - today).days)
-    return {"in_season": int(in_season), "published": published,
-            "days_left": (due - today).days if in_season else None}
