@@ -112,7 +112,6 @@ from app.web import (
     deadlines,
     designer,
     designer_editor,
-    public_contact,
     supervision,  # noqa: E402,F401  (routes register on import)
     tasks,
 )
