@@ -40,6 +40,7 @@ from app.archive.verify import FORMAT, MANIFEST
 from app.cases.access import may_view_case
 from app.cases.actions import action, lock_case_by_no
 from app.cases.models import Case, TaskItem
+from app.core.access import require_roles
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.i18n import in_language, t
@@ -177,7 +178,8 @@ def archive_case(case_no: str, user: User) -> Manifest:
     @action
     def run() -> Manifest:
         case = lock_case_by_no(case_no)
-        if not (user.has_role("clerk") or user.has_role("supervisor")) or not may_view_case(user, case):
+        require_roles(user, "clerk", "supervisor")
+        if not may_view_case(user, case):
             raise Forbidden.of("permission_denied")
         try:
             pending = seal_case(case, user, role="clerk" if user.has_role("clerk") else "supervisor")
