@@ -38,9 +38,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     from app.web import bp as web_bp
     app.register_blueprint(web_bp)
-    from app.web.public import bp as public_bp
-    csrf.exempt(public_bp)  # the public portal: no sign-in, no session, nothing it does changes data
-    app.register_blueprint(public_bp)
 
     from app.cli import register_commands
     register_commands(app)
@@ -49,8 +46,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 # The features, in the order their task-kind handlers run at a shared step (e.g. at the decision: the
 # deadlines are set, the legal guard has checked, the decision is recorded, then the publication drafted).
-FEATURES = ("cases", "evidence", "deadlines", "intake", "review", "legal_review", "decisions", "publicity", "archive",
-            "complaints", "supervision", "designer")
+# Features with pages on the public portal (annual, complaints) come before publicity, which registers it.
+FEATURES = ("cases", "evidence", "deadlines", "intake", "review", "legal_review", "decisions", "annual", "complaints",
+            "publicity", "archive", "supervision", "designer")
 
 
 @event.listens_for(Engine, "connect")

@@ -39,6 +39,7 @@ def default_config(instance_path: str) -> dict:
         "SERVICE_ITEMS_FILE": str(PROJECT_ROOT / "rules" / "service_items.json"),
         "MAX_CONTENT_LENGTH": 512 * 1024 * 1024,  # video evidence; per-kind limits in services.evidence
         "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR") or str(Path(instance_path) / "evidence"),
+        "ARCHIVE_DIR": os.environ.get("ARCHIVE_DIR") or str(Path(instance_path) / "archive"),  # sealed case files
         # Behind HTTPS set SESSION_COOKIE_SECURE=1; plain-http development on localhost cannot use it.
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,

@@ -27,7 +27,7 @@ def at(day: str, hour: int = 10):
 def clean_annual(app):
     """Published versions are locked by triggers: remove them (and drafts) behind the triggers."""
     def wipe():
-        from app.publicity.annual import behind_the_triggers
+        from app.annual.models import behind_the_triggers
         with app.app_context():
             behind_the_triggers(["DELETE FROM annual_report", "DELETE FROM annual_report_draft",
                                  "DELETE FROM publication"])
@@ -63,14 +63,14 @@ def set_case(app, case_no, **values):
 
 def publication_action(app, case_no, fn, username, **kwargs):
     from app.cases.models import Case
-    from app.publicity import service
+    from app.publicity import publications
     from app.publicity.models import Publication
     from app.users.models import User
     with app.app_context():
         pub_id = db.session.scalar(select(Publication.id).join(Case, Case.id == Publication.case_id)
                                    .where(Case.case_no == case_no))
         user = db.session.scalar(select(User).where(User.username == username))
-        getattr(service, fn)(user, pub_id, **kwargs)
+        getattr(publications, fn)(user, pub_id, **kwargs)
         db.session.remove()
 
 
@@ -222,7 +222,7 @@ def test_publish_locks_and_a_correction_is_a_new_version_with_a_reason(app, api,
     # the content and its hash: SHA-256 over the canonical JSON stored once
     import hashlib
 
-    from app.publicity.annual import AnnualReport
+    from app.annual.models import AnnualReport
     from app.records.chain import canonical_json
     with app.app_context():
         row = db.session.scalar(select(AnnualReport).where(AnnualReport.version == 1))
@@ -338,7 +338,7 @@ def test_cli_generate_publish_show(app, year_2026):
 
 
 def test_reminder_reports_whether_last_years_report_is_published(app, api):
-    from app.deadlines.scans import annual_report_reminder
+    from app.annual.scans import annual_report_reminder
     with app.app_context():
         assert annual_report_reminder(dt.date(2027, 1, 10)) == {"in_season": 1, "published": False,
                                                                "days_left": 21}
@@ -351,7 +351,7 @@ def test_reminder_reports_whether_last_years_report_is_published(app, api):
 
 
 def test_the_public_sees_only_published_versions_with_charts(app, api, year_2026):
-    from app.publicity import annual
+    from app.annual import service as annual
     from app.users.models import User
     client = app.test_client()
     assert client.get("/public/annual/2026").status_code == 404  # nothing published: no preview leaks out

@@ -387,7 +387,7 @@ def test_progress_query_wrong_code_and_unknown_case_get_the_same_answer_then_429
 
 
 def test_rate_limiter_window_and_memory_bound():
-    from app.publicity.service import RateLimiter
+    from app.publicity.progress import RateLimiter
     limiter = RateLimiter(limit=2, window=60, max_keys=3)
     assert limiter.hit("a", 0)[0] and limiter.hit("a", 1)[0]
     assert limiter.hit("a", 2) == (False, 59)

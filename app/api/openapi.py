@@ -124,14 +124,6 @@ def openapi_document():
     more_paths, more_schemas = definitions_parts(_op, _component, _path_param)
     paths.update(more_paths)
     components.update(more_schemas)
-    from app.api.public import openapi_parts as public_parts
-    more_paths, more_schemas = public_parts(_op, _component, _path_param)
-    paths.update(more_paths)
-    components.update(more_schemas)
-    from app.api.annual import openapi_parts as annual_parts
-    more_paths, more_schemas = annual_parts(_op, _component, _path_param)
-    paths.update(more_paths)
-    components.update(more_schemas)
     return jsonify({
         "openapi": "3.0.3",
         "info": {"title": "行政审批系统 API / Approval system API", "version": "1.0",

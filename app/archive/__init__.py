@@ -21,6 +21,8 @@ def init_app(app) -> None:
     register_messages(MESSAGES)
     from app.archive import steps
     steps.register()
+    from app.archive.cli import archive_cli
+    app.cli.add_command(archive_cli)
 
 
 def __getattr__(name: str):

@@ -7,7 +7,7 @@ A bundle is a ZIP file:
     records.jsonl                   every execution record, every column exactly as stored
     definitions/<key>_v<n>.<bpmn|dmn>  the definition versions the case ran on
     files/<sha256>__<name>          every evidence file, superseded versions too
-    summary.html                    a printable summary in Chinese
+    summary.html                    a printable summary in Chinese (app.archive.summary)
     verify.py                       the offline checker (standard library only), for convenience
     manifest.json                   SHA-256 and size of every other member, chain head, case_no, exporter
 
@@ -16,7 +16,7 @@ its payload names the number of records it seals (its own seq), the evidence fil
 SHA-256 -- then the bundle is written with that record as its last one and as the manifest's chain head;
 the SHA-256 of manifest.json goes on the case row (``archive_sha256``), never into the records (the
 manifest covers the records, so it cannot be inside them). The ZIP is written to a temporary name and moved
-to ``instance/archive/<case_no>.zip`` only after the commit.
+to ``ARCHIVE_DIR/<case_no>.zip`` (by default ``instance/archive/``) only after the commit.
 """
 from __future__ import annotations
 
@@ -35,17 +35,23 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from app.archive.summary import render_summary
 from app.archive.verify import FORMAT, MANIFEST
+from app.cases.access import may_view_case
+from app.cases.actions import action, lock_case_by_no
 from app.cases.models import Case, TaskItem
-from app.core.clock import china_time_text, utcnow
+from app.core.access import require_roles
+from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.i18n import in_language, t
-from app.core.vocabulary import TERMINAL_STATUSES
+from app.core.vocabulary import TERMINAL_STATUSES, status_label
 from app.definitions.models import DefinitionVersion
 from app.evidence.models import Evidence
+from app.evidence.service import blob_path
 from app.extensions import db
 from app.legal_review.models import CommitteeMeeting, LegalReviewRound
 from app.records import RecordDraft, append_records, verify_case
+from app.records.chain import canonical_timestamp
 from app.records.models import ExecutionRecord
 from app.users.models import User
 
@@ -109,8 +115,7 @@ class PendingBundle:
 
 
 def archive_dir() -> Path:
-    return Path(current_app.config.get("ARCHIVE_DIR") or os.environ.get("ARCHIVE_DIR")
-                or Path(current_app.instance_path) / "archive")
+    return Path(current_app.config["ARCHIVE_DIR"])
 
 
 def archive_path(case_no: str) -> Path:
@@ -169,14 +174,12 @@ def seal_case(case: Case, user: User, role: str | None = None, archive_no: str |
 
 def archive_case(case_no: str, user: User) -> Manifest:
     """Seal a finished case that was not sealed by its own archive step (e.g. rejected at intake, or a
-    process without one). One transaction; the bundle lands in instance/archive/<case_no>.zip."""
-    from app.cases.access import may_view_case
-    from app.cases.actions import action, lock_case_by_no
-
+    process without one). One transaction; the bundle lands in ARCHIVE_DIR/<case_no>.zip."""
     @action
     def run() -> Manifest:
         case = lock_case_by_no(case_no)
-        if not (user.has_role("clerk") or user.has_role("supervisor")) or not may_view_case(user, case):
+        require_roles(user, "clerk", "supervisor")
+        if not may_view_case(user, case):
             raise Forbidden.of("permission_denied")
         try:
             pending = seal_case(case, user, role="clerk" if user.has_role("clerk") else "supervisor")
@@ -220,8 +223,8 @@ def _write_bundle(case: Case, target: Path, exporter: str, sealed: bool) -> Mani
             if any(m["name"] == name for m in members):
                 continue  # the same bytes under the same name (uploaded twice): one member
             members.append(_add_blob(zf, name, e))
-        add("summary.html", _summary_html(case, records, evidence, file_members, definitions, exported_at,
-                                          exporter, sealed).encode("utf-8"))
+        add("summary.html", render_summary(case, records, evidence, file_members, definitions, exported_at,
+                                           exporter, sealed, NOTE).encode("utf-8"))
         add("verify.py", Path(__file__).with_name("verify.py").read_bytes())
         data = {"format": FORMAT, "format_version": FORMAT_VERSION, "case_no": case.case_no, "case_id": case.id,
                 "sealed": sealed, "exported_at": _iso(exported_at), "exported_by": exporter,
@@ -237,7 +240,6 @@ def _write_bundle(case: Case, target: Path, exporter: str, sealed: bool) -> Mani
 
 def _add_blob(zf: zipfile.ZipFile, name: str, evidence: Evidence) -> dict:
     """Copy an evidence file into the bundle, checking on the way that its bytes still have their hash."""
-    from app.evidence.service import blob_path
     path = blob_path(evidence.sha256)
     if not path.is_file():
         raise ArchiveError(f"file #{evidence.id} {evidence.filename}: missing from the evidence store ({path})")
@@ -297,14 +299,12 @@ def _dumps(data) -> bytes:
 
 def _record_row(rec: ExecutionRecord) -> dict:
     """Every column as stored; ``ts`` formatted exactly as the record hash formats it."""
-    from app.records.chain import canonical_timestamp
     row = {c.key: getattr(rec, c.key) for c in ExecutionRecord.__table__.columns}
     row["ts"] = canonical_timestamp(rec.ts)
     return row
 
 
 def _case_json(case: Case, definitions, def_members, evidence, file_members) -> dict:
-    from app.core.vocabulary import status_label
     row = _row(case, CASE_EXCLUDED)
     with in_language("zh"):
         label = status_label(case.status)
@@ -330,169 +330,3 @@ def _case_json(case: Case, definitions, def_members, evidence, file_members) -> 
             select(CommitteeMeeting).where(CommitteeMeeting.case_id == case.id)
             .order_by(CommitteeMeeting.meeting_no))],
     }
-
-
-# ------------------------------------------------------------------------------------------ summary.html
-
-def _china_time(value: dt.datetime | None) -> str:
-    return china_time_text(value, seconds=True) or "—"
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
-
-
-def _describe_all(case: Case, records: list[ExecutionRecord]) -> list[dict]:
-    """Each record in plain words (app.web.timeline), falling back to its action name."""
-    try:
-        from app.cases.timeline import describe
-        from app.definitions.service import get_bundle
-        bundle = get_bundle(case.bundle)
-    except Exception:  # noqa: BLE001  (an unreadable definition must not stop the export)
-        describe = bundle = None
-    rows = []
-    for rec in records:
-        text, details, engine = f"{rec.actor}: {rec.action}", [], False
-        if rec.action == "case_archived":
-            payload = json.loads(rec.payload)
-            text = (f"{rec.actor} 封存了电子案卷（档案号 {payload.get('archive_no') or '—'}，封存记录 "
-                    f"{payload.get('records_sealed')} 条，文件 {len(payload.get('files') or [])} 个）")
-        elif describe is not None:
-            try:
-                entry = describe(rec, bundle)
-                text, details, engine = entry.text, entry.details, entry.engine
-            except Exception:  # noqa: BLE001
-                pass
-        rows.append({"seq": rec.seq, "ts": _china_time(rec.ts), "actor": rec.actor, "role": rec.role,
-                     "text": text, "details": details, "engine": engine, "hash": rec.hash})
-    return rows
-
-
-def _summary_html(case: Case, records, evidence, file_members, definitions, exported_at, exporter,
-                  sealed: bool) -> str:
-    from jinja2 import Environment
-
-    from app.core.roles import role_label
-    from app.core.vocabulary import status_label
-    from app.evidence.service import CLASS_LABELS
-    with in_language("zh"):
-        try:
-            from app.cases.timeline import facts_for_display
-            from app.definitions.service import get_bundle
-            facts = facts_for_display(case.facts or {}, get_bundle(case.bundle))
-        except Exception:  # noqa: BLE001
-            facts = [(k, str(v)) for k, v in (case.facts or {}).items()]
-        context = {
-            "case": case, "note": NOTE, "sealed": sealed, "facts": facts, "status": status_label(case.status),
-            "records": _describe_all(case, records), "role_label": role_label,
-            "applicant_type": {"legal_person": "法人", "natural_person": "自然人", "individual_business": "个体工商户",
-                               "other_organization": "其他组织"}.get(case.applicant_type, case.applicant_type),
-            "files": [{"e": e, "member": file_members[e.id], "size": _size(e.size),
-                       "class": CLASS_LABELS.get(e.confidentiality, (e.confidentiality,))[0]} for e in evidence],
-            "definitions": definitions, "exported_at": _china_time(exported_at), "exporter": exporter,
-            "china_time": _china_time, "head_count": case.records_count or 0,
-            "head_hash": case.records_head or "0" * 64,
-        }
-        env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
-        return env.from_string(SUMMARY_TEMPLATE).render(**context)
-
-
-SUMMARY_TEMPLATE = """<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<title>电子案卷 {{ case.case_no }}</title>
-<style>
-  @page { size: A4; margin: 18mm 15mm; }
-  body { font-family: "SimSun", "Songti SC", "Noto Serif CJK SC", "Source Han Serif SC", serif;
-         font-size: 10.5pt; color: #000; margin: 0 auto; max-width: 190mm; line-height: 1.5; }
-  h1 { font-size: 18pt; text-align: center; margin: 0.4em 0 0.2em; letter-spacing: 0.2em; }
-  h2 { font-size: 12.5pt; border-bottom: 1.5px solid #000; margin: 1.4em 0 0.5em; padding-bottom: 2px; }
-  .sub { text-align: center; margin-bottom: 1em; }
-  .note { border: 1px solid #000; padding: 6px 10px; margin: 0.8em 0; font-weight: bold; }
-  table { border-collapse: collapse; width: 100%; margin: 0.3em 0; page-break-inside: auto; }
-  tr { page-break-inside: avoid; }
-  th, td { border: 1px solid #555; padding: 3px 5px; vertical-align: top; text-align: left; }
-  th { background: #eee; font-weight: bold; white-space: nowrap; }
-  table.kv th { width: 22%; }
-  .hash, code { font-family: "Consolas", "DejaVu Sans Mono", monospace; font-size: 8pt; word-break: break-all; }
-  .engine td { color: #666; font-size: 8.5pt; }
-  .details { margin: 2px 0 0 1em; padding: 0; list-style: none; font-size: 9pt; }
-  .num { text-align: right; white-space: nowrap; }
-  .foot { margin-top: 2em; font-size: 9pt; }
-  @media print { .engine { display: table-row; } a { color: #000; text-decoration: none; } }
-</style>
-</head>
-<body>
-<h1>行政许可执法案卷</h1>
-<div class="sub">案件编号 {{ case.case_no }}{% if sealed %}　（已归档封存）{% endif %}</div>
-<div class="note">{{ note }}。本文件仅供阅读打印；离线校验：python3 verify.py 本案卷.zip</div>
-
-<h2>一、案件基本情况</h2>
-<table class="kv">
-  <tr><th>案件编号</th><td>{{ case.case_no }}</td></tr>
-  <tr><th>许可事项</th><td>{{ case.item.name }}（{{ case.item.code }}）</td></tr>
-  <tr><th>申请人</th><td>{{ case.applicant_name }}（{{ applicant_type }}{% if case.applicant_code %}，{{ case.applicant_code }}{% endif %}）</td></tr>
-  {% for label, value in facts %}
-  <tr><th>{{ label }}</th><td>{{ value }}</td></tr>
-  {% endfor %}
-  <tr><th>重大执法决定</th><td>{% if case.is_major %}是：{{ case.major_reason or "" }}{% else %}否{% endif %}</td></tr>
-  <tr><th>案件状态</th><td>{{ status }}</td></tr>
-  <tr><th>收件日期</th><td>{{ case.received_on or "—" }}</td></tr>
-  <tr><th>受理日期</th><td>{{ case.accepted_on or "—" }}{% if case.deemed_accepted %}（视为受理）{% endif %}</td></tr>
-  <tr><th>决定期限</th><td>{{ case.decision_due or "—" }}{% if case.extension_days %}（已延长 {{ case.extension_days }} 日）{% endif %}</td></tr>
-  <tr><th>决定日期</th><td>{{ case.decided_on or "—" }}</td></tr>
-  <tr><th>公示日期</th><td>{{ case.published_on or "—" }}</td></tr>
-  <tr><th>登记时间</th><td>{{ china_time(case.created_at) }}（{{ case.created_by }}）</td></tr>
-  <tr><th>办结时间</th><td>{{ china_time(case.completed_at) }}</td></tr>
-  <tr><th>归档时间</th><td>{{ china_time(case.archived_at) }}</td></tr>
-</table>
-
-<h2>二、流程及规则版本</h2>
-<table>
-  <tr><th>类型</th><th>标识</th><th>名称</th><th>版本</th><th>SHA-256</th></tr>
-  {% for v in definitions %}
-  <tr><td>{{ v.kind | upper }}</td><td>{{ v.key }}</td><td>{{ v.name }}</td><td class="num">v{{ v.version }}</td><td class="hash">{{ v.sha256 }}</td></tr>
-  {% endfor %}
-</table>
-
-<h2>三、办理过程记录（共 {{ records | length }} 条）</h2>
-<table>
-  <tr><th>序号</th><th>时间（北京时间）</th><th>操作人</th><th>内容</th><th>记录哈希</th></tr>
-  {% for r in records %}
-  <tr{% if r.engine %} class="engine"{% endif %}>
-    <td class="num">{{ r.seq }}</td><td>{{ r.ts }}</td>
-    <td>{{ r.actor }}{% if r.role %}<br>（{{ role_label(r.role) }}）{% endif %}</td>
-    <td>{{ r.text }}{% if r.details %}<ul class="details">{% for label, value in r.details %}<li>{{ label }}：{{ value }}</li>{% endfor %}</ul>{% endif %}</td>
-    <td class="hash">{{ r.hash[:16] }}…</td>
-  </tr>
-  {% endfor %}
-</table>
-
-<h2>四、证据材料（共 {{ files | length }} 个，含被替代的旧版本）</h2>
-<table>
-  <tr><th>编号</th><th>文件名</th><th>大小</th><th>密级</th><th>上传</th><th>SHA-256</th></tr>
-  {% for f in files %}
-  <tr><td class="num">{{ f.e.id }}</td>
-    <td>{{ f.e.filename }}{% if f.e.superseded %}（已被新版本替代）{% endif %}{% if f.e.supersedes_id %}<br>替代 #{{ f.e.supersedes_id }}：{{ f.e.supersede_reason or "" }}{% endif %}<br><code>{{ f.member }}</code></td>
-    <td class="num">{{ f.size }}</td><td>{{ f.class }}</td>
-    <td>{{ f.e.uploaded_by }}<br>{{ china_time(f.e.uploaded_at) }}</td><td class="hash">{{ f.e.sha256 }}</td></tr>
-  {% else %}
-  <tr><td colspan="6">无</td></tr>
-  {% endfor %}
-</table>
-
-<h2>五、记录链校验信息</h2>
-<table class="kv">
-  <tr><th>记录条数</th><td>{{ head_count }}</td></tr>
-  <tr><th>末条记录哈希</th><td class="hash">{{ head_hash }}</td></tr>
-  <tr><th>导出时间</th><td>{{ exported_at }}（{{ exporter }}）</td></tr>
-</table>
-<p class="foot">{{ note }}。每条记录的哈希覆盖其全部内容及前一条记录的哈希；各文件的 SHA-256 及大小列于 manifest.json。</p>
-</body>
-</html>
-"""

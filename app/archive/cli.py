@@ -17,10 +17,11 @@ def export_command(case_no, bundle, username):
     """Write CASE_NO's bundle (ZIP) to BUNDLE and print its manifest summary."""
     from app.archive.bundle import ArchiveError, export_case
     from app.core.cli import run_action
+    from app.core.i18n import t
     try:
         manifest = run_action(lambda: export_case(case_no, bundle, username))
     except ArchiveError as exc:
-        raise click.ClickException(f"案卷导出失败 / export failed: {exc}")
+        raise click.ClickException(t("archive_export_failed", detail=str(exc)))
     for line in manifest.lines():
         click.echo(line)
 

@@ -6,4 +6,5 @@ MESSAGES = {
     "case_already_archived": _l("案件 {case_no} 已归档封存"),
     "case_not_finished": _l("案件尚未办结，不能归档（状态：{status}）"),
     "archive_failed": _l("案卷封存失败：{detail}"),
+    "archive_export_failed": _l("案卷导出失败：{detail}"),
 }

@@ -11,3 +11,5 @@ def init_app(app) -> None:
                       status_zh="答复审核中", status_en="Reply under approval")
     declare_task_kind("complaint_reply", "答复", "Reply", status="complaint_replying",
                       status_zh="待答复", status_en="Awaiting reply")
+    from app.complaints import web_public  # noqa: F401  (routes register on import)
+    web_public.register_pages(app)

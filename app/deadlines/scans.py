@@ -82,29 +82,6 @@ def scan_overdue(today: dt.date) -> dict:
     return {"tasks_overdue": for_each_case(by_case, apply_tasks), "cases_overdue": for_each_case(cases, apply_case)}
 
 
-def scan_publication(today: dt.date) -> dict:
-    """Decisions not published within 7 working days of the decision date. A decision withheld from
-    publication (a secret, with a reason and an approver; app.publicity) is not late."""
-    from app.publicity.models import WITHHELD, Publication
-    withheld = exists().where(Publication.case_id == Case.id, Publication.state == WITHHELD)
-    late = db.session.scalars(select(Case.id).where(
-        Case.publication_due < today, Case.published_on.is_(None), Case.publication_overdue_recorded.is_(False),
-        ~withheld)).all()
-
-    def apply(case: Case) -> bool:
-        if case.publication_overdue_recorded or case.published_on is not None:
-            return False
-        if db.session.scalar(select(exists().where(Publication.case_id == case.id,
-                                                   Publication.state == WITHHELD))):  # withheld meanwhile
-            return False
-        case.publication_overdue_recorded = True
-        append_records(case, [RecordDraft(actor=SCHEDULER, action="publication_overdue", payload={
-            "publication_due": case.publication_due.isoformat()})])
-        return True
-
-    return {"publication_overdue": for_each_case(late, apply)}
-
-
 def scan_stuck(today: dt.date) -> dict:
     """Cases with no transition for N working days, and cases the engine can no longer move (no open
     task, no timer, not finished) — each recorded once until the case moves again."""
@@ -130,17 +107,3 @@ def scan_stuck(today: dt.date) -> dict:
 
     return {"broken": for_each_case(broken, mark("broken")),
             "stuck": for_each_case([c for c in stuck if c not in broken], mark("stuck"))}
-
-
-def annual_report_reminder(today: dt.date) -> dict:
-    """统计年报: last year's report is due before 31 January. In January, while it is not published, remind
-    (log) every run; ``published`` says whether a version of last year's report is published."""
-    from app.publicity.annual import is_published
-    due = dt.date(today.year, 1, 31)
-    in_season = today.month == 1
-    published = is_published(today.year - 1)
-    if in_season and not published:
-        current_app.logger.warning("统计年报：%s 年度报告须于 %s 前公布并报送（剩 %d 天）", today.year - 1, due,
-                                   (due - today).days)
-    return {"in_season": int(in_season), "published": published,
-            "days_left": (due - today).days if in_season else None}

@@ -10,7 +10,10 @@ def init_app(app) -> None:
     from app.publicity import steps
     steps.register()
     from app.scheduler.jobs import Job, register
-    register(Job("publication", "app.deadlines.scans:scan_publication", 600,
+    register(Job("publication", "app.publicity.scans:scan_publication", 600,
                  "record decisions not published in time"))
-    register(Job("annual_report", "app.deadlines.scans:annual_report_reminder", 6 * 3600,
-                 "remind of the annual report"))
+    from app.publicity import api, web, web_public  # noqa: F401  (routes register on import)
+    web.register_pages(app)
+    # The portal also carries other features' public pages (annual report, contact form): those features
+    # add their routes first, which is why they come before publicity in app.FEATURES.
+    web_public.register_portal(app)

@@ -17,8 +17,4 @@ MESSAGES = {
     "natural_person_id_required": _l("自然人须填写证件类型和证件号码"),
     "progress_not_found": _l("未查询到办件信息，请核对受理编号和查询码（见受理回执）"),
     "too_many_queries": _l("查询过于频繁，请 {seconds} 秒后再试"),
-    "annual_bad_year": _l("年度须为 2000–2100 之间的整数"),
-    "annual_not_found": _l("{year} 年度统计年报尚未发布（或无此版本）"),
-    "annual_narrative_required": _l("发布前须填写行政执法情况说明"),
-    "annual_reason_required": _l("已发布第 {version} 版，再次发布（更正）须填写原因"),
 }

@@ -5,7 +5,8 @@ from __future__ import annotations
 from app.cases import hooks
 from app.cases.hooks import Step
 from app.core.vocabulary import declare_task_kind
-from app.publicity.service import create_draft, new_query_code
+from app.publicity.progress import new_query_code
+from app.publicity.publications import create_draft
 
 
 def _query_code(case, user, context, drafts) -> None:

@@ -12,7 +12,7 @@ from alembic import op
 
 from app.records.triggers import AppendOnly
 
-# As app.publicity.annual defines it at this revision (kept here so the migration never follows the code).
+# As app.annual.models defines it at this revision (kept here so the migration never follows the code).
 _LOCKED = AppendOnly("annual_report", "published annual reports are locked")
 create_statements, drop_statements = _LOCKED.create_statements, _LOCKED.drop_statements
 

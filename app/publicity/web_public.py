@@ -6,6 +6,7 @@ an applicant, the facts or anything of a case that is not published.
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,10 +14,13 @@ from markupsafe import Markup
 
 from app.core.clock import china_today
 from app.core.exports import csv_bytes
-from app.core.i18n import current_language, t
+from app.core.i18n import current_language, pick, t
 from app.core.vocabulary import status_label
 from app.deadlines.clock import statutory_workdays
-from app.publicity import service as ps
+from app.extensions import csrf
+from app.publicity import portal
+from app.publicity.fields import FIELD_NAMES, bureau, field_label
+from app.publicity.progress import find_progress, query_limiter
 from app.users import officers as officer_list
 from app.users.officers import certificate_valid_on
 
@@ -45,8 +49,8 @@ def switch_language_url(lang: str) -> str:
 def _public_globals():
     lang = current_language()
     return {"purl": purl, "switch_language_url": switch_language_url, "lang": lang,
-            "bureau_name": ps.bureau()[0], "field_label": lambda name: ps.field_label(name, lang),
-            "pick_en": lambda zh, en: en if lang == "en" and en else zh}
+            "bureau_name": bureau()[0], "field_label": field_label,
+            "pick_en": pick}
 
 
 @bp.after_request
@@ -67,22 +71,22 @@ def _not_found(exc):
 
 @bp.get("/")
 def index():
-    return render_template("public/index.html", section="home", public_fields=ps.public_fields,
-                           latest=ps.public_decisions(ps.DecisionFilters(), limit=5)[0])
+    return render_template("public/index.html", section="home", public_fields=portal.public_fields,
+                           latest=portal.public_decisions(portal.DecisionFilters(), limit=5)[0])
 
 
 @bp.get("/guide")
 def guide():
-    return render_template("public/guide.html", section="guide", items=ps.guide_items(),
+    return render_template("public/guide.html", section="guide", items=portal.guide_items(),
                            statutory_days=statutory_workdays)
 
 
 @bp.get("/guide/<code>")
 def guide_item(code: str):
-    item = next((i for i in ps.guide_items() if i.code == code), None)
+    item = next((i for i in portal.guide_items() if i.code == code), None)
     if item is None:
         abort(404)
-    svg, steps = ps.process_diagram(item)
+    svg, steps = portal.process_diagram(item)
     return render_template("public/guide_item.html", section="guide", item=item,
                            statutory_days=statutory_workdays(item), diagram=Markup(svg) if svg else None, steps=steps)
 
@@ -91,7 +95,7 @@ def guide_item(code: str):
 def officers():
     today = china_today()
     rows = [(u, certificate_valid_on(u, today)) for u in officer_list.officers()]
-    return render_template("public/officers.html", section="officers", rows=rows, today=today, unit=ps.bureau()[0])
+    return render_template("public/officers.html", section="officers", rows=rows, today=today, unit=bureau()[0])
 
 
 @bp.route("/progress", methods=["GET", "POST"])
@@ -100,13 +104,13 @@ def progress():
     the very same page; more than the limit per minute from one address gets 429."""
     if request.method == "GET":
         return render_template("public/progress.html", section="progress", result=None, message=None)
-    allowed, wait = ps.query_limiter().hit(request.remote_addr or "unknown")
+    allowed, wait = query_limiter().hit(request.remote_addr or "unknown")
     if not allowed:
         response = Response(render_template("public/progress.html", section="progress", result=None,
                                             message=t("too_many_queries", seconds=wait)), 429)
         response.headers["Retry-After"] = str(wait)
         return response
-    found = ps.find_progress(request.form.get("case_no"), request.form.get("code"))
+    found = find_progress(request.form.get("case_no"), request.form.get("code"))
     if found is None:
         return render_template("public/progress.html", section="progress", result=None,
                                message=t("progress_not_found"))
@@ -116,28 +120,28 @@ def progress():
 
 @bp.get("/decisions")
 def decisions():
-    filters = ps.DecisionFilters.from_args(request.args)
+    filters = portal.DecisionFilters.from_args(request.args)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows, total = ps.public_decisions(filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    rows, total = portal.public_decisions(filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template("public/decisions.html", section="decisions", rows=rows, total=total, page=page,
-                           pages=pages, filters=filters, args=filters.as_args(), items=ps.guide_items(),
-                           public_fields=ps.public_fields)
+                           pages=pages, filters=filters, args=filters.as_args(), items=portal.guide_items(),
+                           public_fields=portal.public_fields)
 
 
 @bp.get("/decisions/<int:pub_id>")
 def decision(pub_id: int):
-    pub = ps.public_decision(pub_id)
+    pub = portal.public_decision(pub_id)
     if pub is None:
         abort(404)
-    return render_template("public/decision.html", section="decisions", pub=pub, fields=ps.public_fields(pub),
-                           published_on=ps.public_published_on(pub))
+    return render_template("public/decision.html", section="decisions", pub=pub, fields=portal.public_fields(pub),
+                           published_on=portal.public_published_on(pub))
 
 
 @bp.get("/decisions.csv")
 def decisions_csv():
-    rows, _total = ps.public_decisions(ps.DecisionFilters.from_args(request.args), limit=DOWNLOAD_LIMIT)
-    body = csv_bytes([ps.FIELD_NAMES] + [[ps.public_fields(pub)[name] for name in ps.FIELD_NAMES] for pub in rows])
+    rows, _total = portal.public_decisions(portal.DecisionFilters.from_args(request.args), limit=DOWNLOAD_LIMIT)
+    body = csv_bytes([FIELD_NAMES] + [[portal.public_fields(pub)[name] for name in FIELD_NAMES] for pub in rows])
     return Response(body, mimetype="text/csv", headers={
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": _attachment(f"行政许可双公示_{china_today():%Y%m%d}.csv")})
@@ -145,20 +149,18 @@ def decisions_csv():
 
 @bp.get("/decisions.json")
 def decisions_json():
-    from app.api.public import decision_records
-    rows, _total = ps.public_decisions(ps.DecisionFilters.from_args(request.args), limit=DOWNLOAD_LIMIT)
-    body = json.dumps(decision_records(rows, with_id=False), ensure_ascii=False, indent=1)
+    rows, _total = portal.public_decisions(portal.DecisionFilters.from_args(request.args), limit=DOWNLOAD_LIMIT)
+    body = json.dumps(portal.decision_records(rows, with_id=False), ensure_ascii=False, indent=1)
     return Response(body.encode("utf-8"), mimetype="application/json", headers={
         "Content-Disposition": _attachment(f"行政许可双公示_{china_today():%Y%m%d}.json")})
 
 
 def _attachment(filename: str) -> str:
-    from urllib.parse import quote
     ascii_name = "decisions." + filename.rsplit(".", 1)[-1]
     return f"attachment; filename={ascii_name}; filename*=UTF-8''{quote(filename)}"
 
 
-from app.web import (
-    public_annual,  # noqa: E402,F401  (统计年报: /public/annual)
-    public_contact,  # noqa: E402,F401  (咨询 / 投诉举报: /public/contact)
-)
+def register_portal(app) -> None:
+    """Register the portal once every feature has added its public pages to it."""
+    csrf.exempt(bp)  # no sign-in, no session; the one form that changes data checks its token itself
+    app.register_blueprint(bp)

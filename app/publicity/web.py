@@ -1,6 +1,6 @@
 """公示管理: clerks and leaders review the publication drafts of decisions (edit, redact), publish them or
 withhold them (with a reason and a leader's approval), and later update or withdraw a published record.
-Every action goes through app.publicity.service and is an execution record on the case."""
+Every action goes through app.publicity.publications and is an execution record on the case."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,29 +9,31 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app.calendar.service import calendar
 from app.core.clock import china_today
 from app.core.errors import ServiceError
 from app.evidence.models import Evidence
 from app.evidence.service import CLASS_LABELS
 from app.extensions import db
-from app.publicity import service as ps
+from app.publicity import fields as pf
+from app.publicity import publications as ps
 from app.publicity.models import LIVE_STATES, PENDING_REVIEW, STATES, WITHHOLD_CLASSES
+from app.publicity.portal import public_published_on
 from app.users.models import User, UserRole
-from app.web import bp, current_user, roles_required
+from app.web import bp, current_user, register_templates, roles_required
 
 STAFF = ("clerk", "leader")
+
+
+def register_pages(app) -> None:
+    """This package's templates (publications, publication, public/…) for the staff web and the portal."""
+    register_templates(app, __package__)
 
 
 def _workdays_left(due: dt.date | None) -> int | None:
     if due is None:
         return None
-    from app.calendar.service import calendar
     return calendar().workdays_between(china_today(), due)
-
-
-def _label(pair: tuple[str, str]) -> str:
-    from app.core.i18n import current_language
-    return pair[1] if current_language() == "en" else pair[0]
 
 
 @bp.get("/publications")
@@ -55,14 +57,14 @@ def _detail(pub, errors: dict | None = None, values: dict | None = None, form: s
     leaders = db.session.scalars(select(User).join(UserRole).where(UserRole.role == "leader", User.active.is_(True))
                                  .order_by(User.username)).all()
     return render_template(
-        "publication.html", pub=pub, case=case, fields=ps.FIELD_NAMES, editable=ps.EDITABLE,
-        masked=ps.MASKED, errors=errors or {}, values=values or {}, form=form, state_label=ps.state_label,
+        "publication.html", pub=pub, case=case, fields=pf.FIELD_NAMES, editable=pf.EDITABLE,
+        masked=pf.MASKED, errors=errors or {}, values=values or {}, form=form, state_label=ps.state_label,
         pending=pub.state == PENDING_REVIEW, live=pub.state in LIVE_STATES, withhold_classes=WITHHOLD_CLASSES,
-        withhold_label=lambda c: _label(ps.WITHHOLD_LABELS.get(c, (c, c))), class_labels=CLASS_LABELS,
+        withhold_label=ps.withhold_label, class_labels=CLASS_LABELS,
         secret_files=secret_files, leaders=leaders, today=china_today(), workdays_left=_workdays_left,
-        is_overdue=ps.is_overdue, field_label=lambda name: ps.field_label(name, _lang()),
-        subject_types=ps.SUBJECT_TYPES, id_types=ps.ID_TYPES, permit_categories=ps.PERMIT_CATEGORIES,
-        published_on=ps.public_published_on(pub), me=current_user(), mask=ps.mask_id,
+        is_overdue=ps.is_overdue, field_label=pf.field_label,
+        subject_types=pf.SUBJECT_TYPES, id_types=pf.ID_TYPES, permit_categories=pf.PERMIT_CATEGORIES,
+        published_on=public_published_on(pub), me=current_user(), mask=pf.mask_id,
         history_label=_history_label), status
 
 
@@ -70,11 +72,6 @@ def _history_label(action: str) -> str:
     return {"drafted": _("决定作出，生成公示草稿"), "redrafted": _("重新作出决定，更新公示草稿"),
             "edited": _("修改公示信息"), "redacted": _("去除涉密或隐私内容"), "published": _("审核通过并公开"),
             "withheld": _("不予公开"), "updated": _("更新公示"), "withdrawn": _("撤回公示")}.get(action, action)
-
-
-def _lang() -> str:
-    from app.core.i18n import current_language
-    return current_language()
 
 
 def _pub_or_404(pub_id: int):
@@ -92,8 +89,8 @@ def publication(pub_id: int):
 
 
 def _field_values() -> dict[str, str]:
-    return {name: request.form.get(f"f_{i}", "") for i, name in enumerate(ps.FIELD_NAMES)
-            if name in ps.EDITABLE and f"f_{i}" in request.form}
+    return {name: request.form.get(f"f_{i}", "") for i, name in enumerate(pf.FIELD_NAMES)
+            if name in pf.EDITABLE and f"f_{i}" in request.form}
 
 
 def _version() -> int | None:
