@@ -11,6 +11,7 @@ from lxml import etree
 from markupsafe import Markup
 from sqlalchemy import select
 
+from app.bpmn.xml import parse_untrusted_xml
 from app.core.errors import InvalidData
 from app.definitions.service import deploy
 from app.designer import registry
@@ -166,7 +167,8 @@ def _overdue_badges(svg: str, overdue: dict[str, int]) -> str:
     """A second, dark badge with the overdue count left of the open-count badge of each step."""
     if not any(overdue.values()):
         return svg
-    root = etree.fromstring(svg.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
+    content = svg.encode("utf-8")
+    root = parse_untrusted_xml(content, max_bytes=len(content))  # our own output: no size limit
     svg_ns = "http://www.w3.org/2000/svg"
     for group in root.iter(f"{{{svg_ns}}}g"):
         element_id = group.get("data-element-id")
