@@ -30,7 +30,7 @@ def deploy_command(files, username, note):
     """Deploy FILES (default: everything in bpmn/ and rules/). Unchanged content makes no new version."""
     from pathlib import Path
 
-    from app.definitions.service import deploy, deploy_directories
+    from app.designer.deploy import deploy, deploy_directories
     if not user_by_name(username).has_role("designer"):
         raise click.ClickException(f"只有流程设计人员可以部署 / only a process designer may deploy: {username} "
                                    "does not hold the designer role")
@@ -179,7 +179,7 @@ def load_catalogue_command():
 def load_demo():
     """Demo users (password 'demo'), the catalogue and the diagrams: everything `make run` needs."""
     from app.catalogue.service import load_catalogue
-    from app.definitions.service import deploy_directories
+    from app.designer.deploy import deploy_directories
     from app.users.demo import load_demo_users
     click.echo(f"demo users created: {load_demo_users()}")
     created, updated = load_catalogue(current_app.config["SERVICE_ITEMS_FILE"])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.core.errors import InvalidData
-from app.definitions.service import deploy
+from app.designer.deploy import deploy
 from app.designer.linter import lint_files
 
 ROOT = Path(__file__).resolve().parents[1]

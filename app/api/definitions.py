@@ -17,8 +17,8 @@ from app.api import bp
 from app.api.helpers import login_required
 from app.core.errors import Forbidden, InvalidData, NotFound
 from app.core.i18n import t
-from app.definitions.service import deploy
 from app.designer import registry
+from app.designer.deploy import deploy
 from app.designer.records import verify_deployments
 from app.engine.definitions import MAX_DEFINITION_BYTES
 

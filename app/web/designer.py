@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from app.bpmn.xml import parse_untrusted_xml
 from app.core.errors import InvalidData
-from app.definitions.service import deploy
 from app.designer import registry
+from app.designer.deploy import deploy
 from app.designer.diffing import diff_versions
 from app.designer.records import DeploymentRecord, verify_deployments
 from app.engine.definitions import MAX_DEFINITION_BYTES, DefinitionError, read_source

@@ -21,8 +21,8 @@ from flask_babel import gettext as _
 
 from app.config import PROJECT_ROOT
 from app.core.errors import InvalidData
-from app.definitions.service import deploy
 from app.designer import registry
+from app.designer.deploy import definition_refused, deploy, lint_with_latest
 from app.engine.definitions import MAX_DEFINITION_BYTES, DefinitionError, read_source
 from app.extensions import db
 from app.web import bp, current_user, roles_required
@@ -144,18 +144,9 @@ def designer_deploy_xml(key: str):
 def _validate_only(src):
     """The checks of a deployment (compiler and policy linter, with the latest versions of everything else),
     storing nothing."""
-    from app.definitions.service import (
-        _invalid,
-        _source_of,
-        latest_versions,
-        major_process_keys,
-    )
-    from app.designer.linter import lint
-    candidate = {k: _source_of(v) for k, v in latest_versions().items()}
-    candidate[src.key] = src
-    problems = lint(candidate.values(), changed={src.key}, major_processes=major_process_keys())
+    problems = lint_with_latest([src], changed={src.key})
     if problems:
-        return _problems(_invalid(problems), src)
+        return _problems(definition_refused(problems), src)
     return jsonify({"valid": True, "errors": []}), 200
 
 
