@@ -135,6 +135,15 @@ def test_a_user_task_without_a_form_is_named():
     assert [(p.rule, p.element_id) for p in problems if p.rule == "form"] == [("form", "check")]
 
 
+def test_an_unknown_task_kind_is_refused(app):
+    # Task kinds are declared by the features (app.core.vocabulary); a misspelt kind would run no step rule.
+    bad = variant(PERMIT, 'kind="review"', 'kind="reveiw"')
+    problems = lint_files(with_shipped("standard_permit.bpmn", bad))
+    assert [(p.rule, p.element_id, p.element_name) for p in problems] == [("kind", "review", "审查")]
+    assert "reveiw" in problems[0].message
+    assert lint_files(with_shipped("standard_permit.bpmn", PERMIT)) == []
+
+
 # ------------------------------------------------------------------------------- 3. gateways, dead ends, reachability
 
 def test_a_gateway_without_default_whose_conditions_miss_an_option_is_refused():
