@@ -8,7 +8,6 @@ from app.api import (  # noqa: E402,F401  (routes register on import)
     auth,
     cases,
     deadlines,
-    definitions,
     errors,
     openapi,
     public,

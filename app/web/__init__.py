@@ -111,8 +111,6 @@ from app.web import (
     calendar_admin,
     cases,
     deadlines,
-    designer,
-    designer_editor,
     publications,
     supervision,  # noqa: E402,F401  (routes register on import)
     tasks,

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 
 from app.config import PROJECT_ROOT
 from app.core.errors import InvalidData
+from app.core.vocabulary import task_kinds
 from app.designer import registry
 from app.designer.deploy import definition_refused, deploy, lint_with_latest
 from app.engine.definitions import MAX_DEFINITION_BYTES, DefinitionError, read_source
@@ -90,8 +91,14 @@ def designer_edit(key: str):
         abort(404)
     template = "designer_dmn_editor.html" if v.kind == "dmn" else "designer_editor.html"
     return render_template(template, v=v, latest=latest, xml=v.content.decode("utf-8"),
-                           installed=vendor_installed(v.kind),
+                           installed=vendor_installed(v.kind), kinds=kind_choices(),
                            deploy_url=url_for("web.designer_deploy_xml", key=key))
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """The editor's choice of task kind (appr:task kind): every kind the features declared, so a new step
+    kind needs no change to the editor's script."""
+    return [("", _("普通步骤"))] + [(code, str(kind.label)) for code, kind in task_kinds().items()]
 
 
 @bp.post("/designer/<key>/deploy-xml")
