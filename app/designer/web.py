@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from app.bpmn.model import read_decision_tables, read_process
 from app.bpmn.svg import render_svg
+from app.bpmn.svg_geometry import SVG_NS
 from app.bpmn.xml import parse_untrusted_xml
 from app.core.clock import china_today
 from app.core.errors import InvalidData
@@ -176,26 +177,25 @@ def _overdue_badges(svg: str, overdue: dict[str, int]) -> str:
         return svg
     content = svg.encode("utf-8")
     root = parse_untrusted_xml(content, max_bytes=len(content))  # our own output: no size limit
-    svg_ns = "http://www.w3.org/2000/svg"
-    for group in root.iter(f"{{{svg_ns}}}g"):
+    for group in root.iter(f"{{{SVG_NS}}}g"):
         element_id = group.get("data-element-id")
         n = overdue.get(element_id or "", 0)
         if not n or "bpmn-node" not in (group.get("class") or ""):
             continue
-        existing = next((g for g in group.iter(f"{{{svg_ns}}}g") if g.get("class") == "bpmn-badge"), None)
+        existing = next((g for g in group.iter(f"{{{SVG_NS}}}g") if g.get("class") == "bpmn-badge"), None)
         if existing is None:
             continue
-        rect = existing.find(f"{{{svg_ns}}}rect")
+        rect = existing.find(f"{{{SVG_NS}}}rect")
         x, y, h = float(rect.get("x")), float(rect.get("y")), float(rect.get("height"))
         text = str(n)
         w = max(20.0, 7.2 * len(text) + 10)
-        g = etree.SubElement(existing.getparent(), f"{{{svg_ns}}}g", {"class": "bpmn-badge overdue",
+        g = etree.SubElement(existing.getparent(), f"{{{SVG_NS}}}g", {"class": "bpmn-badge overdue",
                                                                     "data-overdue": text})
-        etree.SubElement(g, f"{{{svg_ns}}}title").text = _("超期 %(n)d 件", n=n)
-        etree.SubElement(g, f"{{{svg_ns}}}rect", {"x": f"{x - w - 2:.1f}", "y": f"{y:.1f}", "width": f"{w:.1f}",
+        etree.SubElement(g, f"{{{SVG_NS}}}title").text = _("超期 %(n)d 件", n=n)
+        etree.SubElement(g, f"{{{SVG_NS}}}rect", {"x": f"{x - w - 2:.1f}", "y": f"{y:.1f}", "width": f"{w:.1f}",
                                                   "height": f"{h:.1f}", "rx": f"{h / 2:.1f}", "fill": "#3b2800",
                                                   "stroke": "#ffffff", "stroke-width": "1.5"})
-        label = etree.SubElement(g, f"{{{svg_ns}}}text", {"x": f"{x - w / 2 - 2:.1f}", "y": f"{y + h / 2 + 4:.1f}",
+        label = etree.SubElement(g, f"{{{SVG_NS}}}text", {"x": f"{x - w / 2 - 2:.1f}", "y": f"{y + h / 2 + 4:.1f}",
                                                           "font-size": "11.5", "font-weight": "bold",
                                                           "fill": "#ffffff", "text-anchor": "middle"})
         label.text = text

@@ -19,6 +19,7 @@ from pathlib import Path
 from flask import abort, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
+from app.bpmn.model import bpmn, read_process
 from app.config import PROJECT_ROOT
 from app.core.errors import InvalidData
 from app.core.vocabulary import task_kinds
@@ -162,22 +163,17 @@ def _problems(exc: InvalidData, src=None):
     return jsonify({"error": exc.code, "message": exc.message, "errors": errors}), 422
 
 
-BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
-
-
 def _locate_condition(problem: dict, src) -> dict:
     """The compiler reports a bad condition on its gateway, quoting the expression; the editor points at the
     sequence flow that carries it (``reported_element_id`` keeps the gateway)."""
     gateway, message = problem.get("element_id"), problem.get("message") or ""
     if src is None or src.kind != "bpmn" or not gateway or problem.get("file") not in (None, src.filename):
         return problem
-    flows = [f for f in src.root.iter(f"{BPMN}sequenceFlow") if f.get("sourceRef") == gateway]
-    hits = [f for f in flows if (f.findtext(f"{BPMN}conditionExpression") or "").strip()
-            and any(repr(t) in message for t in {f.findtext(f"{BPMN}conditionExpression"),
-                                                 f.findtext(f"{BPMN}conditionExpression").strip()})]
+    proc = read_process(src.root, src.key)
+    hits = [f for f in (proc.outgoing(gateway) if proc is not None else []) if f.condition and any(
+        repr(text) in message for text in {f.condition, f.element.findtext(bpmn("conditionExpression"))})]
     if len(hits) == 1:
-        problem.update(reported_element_id=gateway, element_id=hits[0].get("id"),
-                       element_name=hits[0].get("name") or "")
+        problem.update(reported_element_id=gateway, element_id=hits[0].id, element_name=hits[0].name)
     return problem
 
 
