@@ -18,6 +18,7 @@ UNKNOWN = _Unknown()
 
 
 def parse_condition(text: str | None):
+    """The condition's expression tree; None when there is no condition or it is not an expression."""
     if not text:
         return None
     try:
