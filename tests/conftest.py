@@ -40,7 +40,7 @@ def app():
     with app.app_context():
         _reset_schema(app)
         from app.catalogue.service import load_catalogue
-        from app.definitions.service import deploy_directories
+        from app.designer.deploy import deploy_directories
         from app.users.demo import load_demo_users
         load_demo_users()
         load_catalogue(app.config["SERVICE_ITEMS_FILE"])

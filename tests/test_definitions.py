@@ -14,7 +14,8 @@ from app.core.roles import ROLE_CODES
 from app.core.vocabulary import task_kinds
 from app.definitions import service as definition_service
 from app.definitions.models import DefinitionVersion
-from app.definitions.service import deploy, latest_versions
+from app.definitions.service import latest_versions
+from app.designer.deploy import deploy
 from app.engine.definitions import (
     BPMN_NS,
     MAX_DEFINITION_BYTES,

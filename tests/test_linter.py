@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.core.errors import InvalidData
-from app.definitions.service import deploy
+from app.designer.deploy import deploy
 from app.designer.linter import lint_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,6 +133,15 @@ def test_a_user_task_without_a_form_is_named():
         fixture("lint_ok.bpmn").decode().split("</appr:form></bpmn:extensionElements>")[1]
     problems = lint_files([("lint_ok.bpmn", bad.encode())])
     assert [(p.rule, p.element_id) for p in problems if p.rule == "form"] == [("form", "check")]
+
+
+def test_an_unknown_task_kind_is_refused(app):
+    # Task kinds are declared by the features (app.core.vocabulary); a misspelt kind would run no step rule.
+    bad = variant(PERMIT, 'kind="review"', 'kind="reveiw"')
+    problems = lint_files(with_shipped("standard_permit.bpmn", bad))
+    assert [(p.rule, p.element_id, p.element_name) for p in problems] == [("kind", "review", "审查")]
+    assert "reveiw" in problems[0].message
+    assert lint_files(with_shipped("standard_permit.bpmn", PERMIT)) == []
 
 
 # ------------------------------------------------------------------------------- 3. gateways, dead ends, reachability

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.cases.models import Case, TaskItem
 from app.definitions.models import DefinitionVersion
-from app.definitions.service import deploy
+from app.designer.deploy import deploy
 from app.extensions import db
 from app.records import verify_case
 from tests import forms_data as f

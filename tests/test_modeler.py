@@ -19,8 +19,8 @@ from werkzeug.serving import make_server
 
 from app.definitions.service import latest_versions
 from app.designer import registry
+from app.designer.web_editor import VENDOR_FILES, vendor_installed
 from app.engine.definitions import compile_bundle, read_source
-from app.web.designer_editor import VENDOR_FILES, vendor_installed
 
 
 def latest(app, key="standard_permit"):

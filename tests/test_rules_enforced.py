@@ -300,7 +300,7 @@ def test_engine_error_at_run_time_changes_nothing_and_is_recorded(api, app):
     """A condition naming a variable nobody sets passes deployment but fails when it runs."""
     from pathlib import Path
 
-    from app.definitions.service import deploy
+    from app.designer.deploy import deploy
     source = (Path(app.root_path).parent / "bpmn" / "standard_permit.bpmn").read_bytes()
     # On the gateway with a default flow, so that the policy linter's coverage rule has nothing to say.
     broken = source.replace(b"onsite_needed == True", b"intake_result == True")

@@ -10,19 +10,20 @@ from flask import g
 from app.core.errors import Forbidden, Unauthorized
 
 
-def require_roles(user, *roles: str) -> None:
+def require_roles(user, *roles: str, code: str = "permission_denied") -> None:
     if user is None:
         raise Unauthorized.of("auth_required")
     if not set(roles) & user.roles:
-        raise Forbidden.of("permission_denied")
+        raise Forbidden.of(code)
 
 
-def roles_required(*roles: str):
-    """Put below the blueprint's sign-in decorator: ``@login_required`` then ``@roles_required("supervisor")``."""
+def roles_required(*roles: str, code: str = "permission_denied"):
+    """Put below the blueprint's sign-in decorator: ``@login_required`` then ``@roles_required("supervisor")``.
+    ``code`` names the message of the refusal when a package has a more telling one (``designer_required``)."""
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            require_roles(g.get("user"), *roles)
+            require_roles(g.get("user"), *roles, code=code)
             return view(*args, **kwargs)
         return wrapped
     return decorator

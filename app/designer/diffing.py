@@ -11,11 +11,18 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from app.designer.linter import _FLOW_NODE_TAGS, SPIFF_NS
-from app.engine.definitions import BPMN_NS, SourceFile, read_source
-from app.engine.forms import APPR_NS
-
-_EXT = f"{{{BPMN_NS}}}extensionElements"
+from app.bpmn.model import (
+    APPR_NS,
+    EXTENSIONS,
+    SPIFF_NS,
+    Flow,
+    Node,
+    Process,
+    bpmn,
+    read_decision_tables,
+    read_process,
+)
+from app.engine.definitions import SourceFile, read_source
 
 
 @dataclass(frozen=True)
@@ -89,14 +96,17 @@ def _shown(value: str | None) -> str:
 
 # ------------------------------------------------------------------------------------------ reading
 
+def _squash(text: str | None) -> str | None:
+    """The text with its whitespace runs as single spaces; None when there is none."""
+    return " ".join((text or "").split()) or None
+
+
 def _text(el) -> str | None:
-    if el is None:
-        return None
-    return " ".join((el.text or "").split()) or None
+    return None if el is None else _squash(el.text)
 
 
-def _form_fields(node) -> dict[str, str]:
-    form = node.find(f"{_EXT}/{{{APPR_NS}}}form")
+def _form_fields(node: Node) -> dict[str, str]:
+    form = node.form_element
     if form is None:
         return {}
     result = {}
@@ -110,78 +120,71 @@ def _form_fields(node) -> dict[str, str]:
     return result
 
 
+def _flow_props(flow: Flow) -> dict[str, str | None]:
+    el = flow.element
+    return {"name": flow.name, "from → to": f"{el.get('sourceRef')} → {el.get('targetRef')}",
+            "condition": _text(el.find(bpmn("conditionExpression")))}
+
+
+def _node_props(proc: Process, node: Node) -> dict[str, str | None]:
+    el = node.element
+    lane = proc.lane_of.get(node.id)
+    props: dict[str, str | None] = {"name": node.name, "lane": (lane.name or lane.id) if lane else None}
+    task = node.task_element
+    if task is not None:
+        props["kind"] = task.get("kind")
+        props["dueWorkdays"] = task.get("dueWorkdays")
+        props["requiresAudioVideo"] = task.get("requiresAudioVideo")
+    props["instructions"] = _text(el.find(f"{EXTENSIONS}/{{{SPIFF_NS}}}instructionsForEndUser"))
+    props["calledElement"] = el.get("calledElement")
+    props["decision"] = _text(el.find(f"{EXTENSIONS}/{{{SPIFF_NS}}}calledDecisionId"))
+    props["default"] = el.get("default")
+    props["attachedTo"] = el.get("attachedToRef")
+    for timer in ("timeDuration", "timeDate", "timeCycle"):
+        found = el.find(f".//{bpmn(timer)}")
+        if found is not None:
+            props[f"timer:{timer}"] = _text(found)
+    props.update(_form_fields(node))
+    return props
+
+
 def _bpmn_elements(src: SourceFile) -> dict[str, Element]:
-    proc = next(p for p in src.root.findall(f"{{{BPMN_NS}}}process") if p.get("id") == src.key)
-    lanes = {}
+    proc = read_process(src.root, src.key, src.name)
     elements: dict[str, Element] = {}
-    for lane in proc.iter(f"{{{BPMN_NS}}}lane"):
-        elements[lane.get("id")] = Element(lane.get("id"), "lane", lane.get("name") or "",
-                                           {"name": lane.get("name") or ""})
-        for ref in lane.findall(f"{{{BPMN_NS}}}flowNodeRef"):
-            if ref.text and ref.text.strip():
-                lanes.setdefault(ref.text.strip(), lane.get("name") or lane.get("id"))
-    elements[src.key] = Element(src.key, "process", src.name, {"name": proc.get("name") or ""})
-    for el in proc.iter():
-        if not isinstance(el.tag, str) or el.get("id") is None or etree.QName(el).namespace != BPMN_NS:
-            continue
-        tag = etree.QName(el).localname
-        props: dict[str, str | None] = {"name": el.get("name") or ""}
-        if tag == "sequenceFlow":
-            props["from → to"] = f"{el.get('sourceRef')} → {el.get('targetRef')}"
-            props["condition"] = _text(el.find(f"{{{BPMN_NS}}}conditionExpression"))
-        elif tag in _FLOW_NODE_TAGS:
-            props["lane"] = lanes.get(el.get("id"))
-            task = el.find(f"{_EXT}/{{{APPR_NS}}}task")
-            if task is not None:
-                props["kind"] = task.get("kind")
-                props["dueWorkdays"] = task.get("dueWorkdays")
-                props["requiresAudioVideo"] = task.get("requiresAudioVideo")
-            props["instructions"] = _text(el.find(f"{_EXT}/{{{SPIFF_NS}}}instructionsForEndUser"))
-            props["calledElement"] = el.get("calledElement")
-            props["decision"] = _text(el.find(f"{_EXT}/{{{SPIFF_NS}}}calledDecisionId"))
-            props["default"] = el.get("default")
-            props["attachedTo"] = el.get("attachedToRef")
-            for timer in ("timeDuration", "timeDate", "timeCycle"):
-                found = el.find(f".//{{{BPMN_NS}}}{timer}")
-                if found is not None:
-                    props[f"timer:{timer}"] = _text(found)
-            props.update(_form_fields(el))
-        else:
-            continue
-        elements[el.get("id")] = Element(el.get("id"), tag, el.get("name") or "",
-                                         {k: v for k, v in props.items() if v is not None})
+    for lane in proc.lanes:
+        elements[lane.id] = Element(lane.id, "lane", lane.name, {"name": lane.name})
+    elements[src.key] = Element(src.key, "process", src.name, {"name": proc.element.get("name") or ""})
+    for element_id in proc.order:
+        flow, node = proc.flows.get(element_id), proc.nodes.get(element_id)
+        tag, name = ("sequenceFlow", flow.name) if flow is not None else (node.tag, node.name)
+        props = _flow_props(flow) if flow is not None else _node_props(proc, node)
+        elements[element_id] = Element(element_id, tag, name, {k: v for k, v in props.items() if v is not None})
     return elements
 
 
 def _dmn_elements(src: SourceFile) -> dict[str, Element]:
     ns = etree.QName(src.root).namespace
-
-    def q(tag):
-        return f"{{{ns}}}{tag}"
-
-    elements: dict[str, Element] = {}
-    decision = next(d for d in src.root.findall(q("decision")) if d.get("id") == src.key)
-    elements[src.key] = Element(src.key, "decision", src.name, {"name": decision.get("name") or ""})
-    for table in decision.iter(q("decisionTable")):
-        elements[table.get("id") or "decisionTable"] = Element(
-            table.get("id") or "decisionTable", "decisionTable", "", {"hitPolicy": table.get("hitPolicy") or "UNIQUE"})
-        inputs = table.findall(q("input"))
-        outputs = table.findall(q("output"))
-        input_names = [i.get("label") or i.get("id") for i in inputs]
-        output_names = [o.get("name") or o.get("label") or o.get("id") for o in outputs]
-        for i in inputs:
-            elements[i.get("id")] = Element(i.get("id"), "input", i.get("label") or "", {
-                "label": i.get("label") or "", "expression": _text(i.find(f"{q('inputExpression')}/{q('text')}"))})
-        for o in outputs:
-            elements[o.get("id")] = Element(o.get("id"), "output", o.get("name") or "", {
-                "name": o.get("name") or "", "label": o.get("label") or "", "typeRef": o.get("typeRef") or ""})
-        for position, rule in enumerate(table.findall(q("rule")), start=1):
-            props = {"position": str(position), "description": _text(rule.find(q("description"))) or ""}
-            for name, entry in zip(input_names, rule.findall(q("inputEntry"))):
-                props[f"input:{name}"] = _text(entry.find(q("text"))) or "-"
-            for name, entry in zip(output_names, rule.findall(q("outputEntry"))):
-                props[f"output:{name}"] = _text(entry.find(q("text"))) or ""
-            elements[rule.get("id")] = Element(rule.get("id"), "rule", props["description"], props)
+    decision = next(d for d in src.root.findall(f"{{{ns}}}decision") if d.get("id") == src.key)
+    elements: dict[str, Element] = {src.key: Element(src.key, "decision", src.name,
+                                                     {"name": decision.get("name") or ""})}
+    for table in read_decision_tables(decision):
+        table_id = table.id or "decisionTable"
+        elements[table_id] = Element(table_id, "decisionTable", "", {"hitPolicy": table.hit_policy or "UNIQUE"})
+        for i in table.inputs:
+            elements[i.id] = Element(i.id, "input", i.label or "", {"label": i.label or "",
+                                                                  "expression": _squash(i.expression)})
+        for o in table.outputs:
+            elements[o.id] = Element(o.id, "output", o.name or "", {
+                "name": o.name or "", "label": o.label or "", "typeRef": o.type_ref or ""})
+        input_names = [i.label or i.id for i in table.inputs]
+        output_names = [o.name or o.label or o.id for o in table.outputs]
+        for position, rule in enumerate(table.rules, start=1):
+            props = {"position": str(position), "description": _squash(rule.description) or ""}
+            for name, cell in zip(input_names, rule.inputs):
+                props[f"input:{name}"] = _squash(cell) or "-"
+            for name, cell in zip(output_names, rule.outputs):
+                props[f"output:{name}"] = _squash(cell) or ""
+            elements[rule.id] = Element(rule.id, "rule", props["description"], props)
     return elements
 
 

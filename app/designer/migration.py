@@ -41,7 +41,7 @@ from app.cases.actions import action, lock_case_by_no
 from app.cases.models import Case, TaskItem
 from app.cases.sync import persist_run, transition_drafts
 from app.core.errors import Conflict, Forbidden, NotFound
-from app.core.i18n import current_language
+from app.core.i18n import t
 from app.core.roles import role_label
 from app.core.vocabulary import TERMINAL_STATUSES
 from app.definitions.models import DefinitionVersion
@@ -56,36 +56,11 @@ from app.users.models import User
 ROLE = "supervisor"
 ACTION = "case_migrated"
 
-MESSAGES: dict[str, tuple[str, str]] = {
-    "open_step_removed": ("案件当前所在的“{step}”在新版本中已删除",
-                          "The step the case is at, “{step}”, was removed in the new version."),
-    "history_step_removed": ("案件已办理的“{step}”在新版本中已删除，办理历史无法对应到新版本",
-                             "The case already went through “{step}”, which the new version removed."),
-    "open_step_type_changed": ("案件当前所在的“{step}”在新版本中改成了另一类元素",
-                               "The step the case is at, “{step}”, became another kind of element."),
-    "called_process_changed": ("案件正在执行的调用活动“{step}”在新版本中改为调用其他流程",
-                               "The call activity the case is in, “{step}”, calls another process now."),
-    "subprocess_removed": ("案件正在执行的子流程 {process} 不在新版本中",
-                           "The case is inside the process {process}, which the new versions do not contain."),
-    "open_step_role_changed": ("待办的“{step}”在新版本中改由{new}办理（原为{old}），请先办结或改派",
-                               "The open step “{step}” moves from {old} to {new}: finish it first."),
-    "process_missing": ("新版本中没有流程 {process}", "The new versions contain no process {process}."),
-    "engine_error": ("案件有未解决的流程错误，请先在督办台重新运行",
-                     "The case has an unresolved engine error: retry it on the supervisor's desk first."),
-    "trial_failed": ("试迁移失败：{detail}", "The trial migration failed: {detail}"),
-    "already_latest": ("案件已在使用最新版本", "The case already runs on the latest versions."),
-    "not_running": ("案件不在办理中", "The case is not running."),
-    "migration_refused": ("案件 {case_no} 不能迁移：{reasons}", "Case {case_no} cannot move: {reasons}"),
-    "not_latest_version": ("只能迁移到最新版本（{key} 最新为第 {latest} 版）",
-                           "Cases move to the latest version only ({key}: version {latest})."),
-    "no_such_definition": ("没有此定义：{key}", "No such definition: {key}"),
-    "supervisor_required": ("只有监督人员可以迁移运行中案件", "Only a supervisor may move running cases."),
-}
-
 
 def msg(message_key: str, lang: str | None = None, **params) -> str:
-    zh, en = MESSAGES[message_key]
-    return (en if (lang or current_language()) == "en" else zh).format(**params)
+    """A migration message (app.designer.messages, keys ``migration_…``) in the user's language or ``lang``."""
+    # Filled in here, not by t(): the params may include ``key``, which is t's own first parameter.
+    return t(f"migration_{message_key}", lang).format(**params)
 
 
 @dataclass
@@ -271,12 +246,12 @@ def _migrate_case(user: User, case_no: str, key: str | None, version: int | None
     if case.status in TERMINAL_STATUSES or case.archived_at is not None or case.bundle == to_key:
         reason = Reason("already_latest" if case.bundle == to_key else "not_running")
         db.session.rollback()
-        raise MigrationRefused(msg("migration_refused", case_no=case_no, reasons=reason.text()), [reason])
+        raise MigrationRefused(msg("refused", case_no=case_no, reasons=reason.text()), [reason])
     old, new = get_bundle(case.bundle), get_bundle(to_key)
     reasons, trial = _trial(case, old, new)
     if reasons:
         db.session.rollback()
-        raise MigrationRefused(msg("migration_refused", case_no=case_no,
+        raise MigrationRefused(msg("refused", case_no=case_no,
                                    reasons="；".join(r.text() for r in reasons)), reasons)
 
     from_bundle = case.bundle

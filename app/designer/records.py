@@ -17,6 +17,7 @@ from sqlalchemy import String, Text, insert, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import utcnow
+from app.definitions.models import DefinitionVersion
 from app.extensions import db
 from app.records.chain import GENESIS_HASH, HashChain
 from app.records.triggers import AppendOnly
@@ -76,7 +77,6 @@ class DeployVerifyResult:
 
 def verify_deployments() -> DeployVerifyResult:
     """Recompute the chain; name the first record that does not match, then check the stored versions."""
-    from app.definitions.models import DefinitionVersion
     records = db.session.scalars(select(DeploymentRecord).order_by(DeploymentRecord.seq)).all()
     check = DEPLOYMENT_CHAIN.check(records)
     if not check.valid:

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from app.bpmn.model import APPR_NS
 from app.core.i18n import pick, t
 from app.engine.expressions import (
     SAFE_FUNCTIONS,
@@ -22,7 +23,6 @@ from app.engine.expressions import (
     is_safe_variable_name,
 )
 
-APPR_NS = "urn:xzsp:approval:1.0"
 FIELD_TYPES = ("text", "longtext", "number", "integer", "date", "boolean", "choice", "multichoice",
                "users", "checklist")
 CHECKLIST_RESULTS = ("pass", "fail", "na")

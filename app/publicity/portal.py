@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from app.bpmn.svg import BPMN_NS, render_svg
+from app.bpmn.model import read_process_steps
+from app.bpmn.svg import render_svg
 from app.catalogue.models import ServiceItem
 from app.core.clock import china_date
 from app.definitions.models import DefinitionVersion
-from app.engine.definitions import DefinitionError, parse_untrusted_xml
 from app.extensions import db
 from app.publicity.fields import (
     CODES,
@@ -122,16 +122,7 @@ def process_diagram(item: ServiceItem) -> tuple[str | None, list[tuple[str, str,
     if version is None:
         return None, []
     try:
-        svg = render_svg(version.content, title=f"{item.name}办理流程")
-        root = parse_untrusted_xml(version.content, version.filename)
-    except (ValueError, DefinitionError):
+        return (render_svg(version.content, title=f"{item.name}办理流程"),
+                read_process_steps(version.content, item.process_key))
+    except ValueError:  # a refused file (app.bpmn.xml): no diagram in the guide
         return None, []
-    lanes = {ref.text.strip(): lane.get("name", "") for lane in root.iter(f"{{{BPMN_NS}}}lane")
-             for ref in lane.iter(f"{{{BPMN_NS}}}flowNodeRef") if ref.text}
-    process = root.find(f"{{{BPMN_NS}}}process[@id='{item.process_key}']")
-    if process is None:
-        process = root.find(f"{{{BPMN_NS}}}process")
-    steps = [(el.get("name") or el.get("id"), lanes.get(el.get("id"), ""), el.tag == f"{{{BPMN_NS}}}callActivity")
-             for el in process if el.tag in (f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}callActivity")] \
-        if process is not None else []
-    return svg, steps

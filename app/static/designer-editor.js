@@ -60,10 +60,9 @@
                      "mustIncludeRole", "help"];
   var FIELD_TYPES = ["text", "longtext", "number", "integer", "date", "boolean", "choice", "multichoice", "users",
                      "checklist"];
-  var KINDS = [["", "普通步骤"], ["receive", "收件"], ["onsite_check", "现场核查"], ["review", "审查"],
-               ["amend", "修改重报"], ["legal_review", "法制审核"], ["counsel", "法律顾问意见"],
-               ["committee", "专业审查委员会"], ["sign_conclusion", "签发审查结论"], ["decide", "决定"],
-               ["deliver", "送达"], ["publish", "公示"], ["archive", "归档"]];
+  // The task kinds come from the server (every kind a feature declared), as [code, label] pairs.
+  var kindsJson = document.getElementById("task-kinds");
+  var KINDS = kindsJson ? JSON.parse(kindsJson.textContent) : [["", "普通步骤"]];
   var ROLES = [["", "—"], ["clerk", "窗口受理人员"], ["reviewer", "审查人员"], ["legal", "法制审核人员"],
                ["counsel", "法律顾问"], ["secretary", "委员会秘书"], ["leader", "局领导"]];
   var TYPE_NAMES = {

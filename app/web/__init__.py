@@ -110,8 +110,6 @@ from app.web import (
     calendar_admin,
     cases,
     deadlines,
-    designer,
-    designer_editor,
     supervision,  # noqa: E402,F401  (routes register on import)
     tasks,
 )

@@ -5,20 +5,34 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from lxml import etree
 from markupsafe import Markup
 from sqlalchemy import select
 
+from app.bpmn.model import read_decision_tables, read_process
+from app.bpmn.svg import render_svg
+from app.bpmn.svg_geometry import SVG_NS
+from app.bpmn.xml import parse_untrusted_xml
+from app.core.clock import china_today
 from app.core.errors import InvalidData
-from app.definitions.service import deploy
-from app.designer import registry
+from app.designer import migration, registry
+from app.designer.deploy import deploy
 from app.designer.diffing import diff_versions
 from app.designer.records import DeploymentRecord, verify_deployments
 from app.engine.definitions import MAX_DEFINITION_BYTES, DefinitionError, read_source
 from app.extensions import db
-from app.web import bp, current_user, login_required, roles_required
+from app.web import bp, current_user, login_required, register_templates, roles_required
 
 MAX_FILES = 20
 
@@ -73,7 +87,6 @@ def designer_version(key: str, version: int):
     v = _version_or_404(key, version)
     svg, table = None, None
     if v.kind == "bpmn":
-        from app.bpmn.svg import render_svg
         try:
             svg = Markup(render_svg(v.content, title=f"{v.name} v{v.version}"))
         except ValueError:
@@ -120,8 +133,6 @@ def designer_log():
 @bp.get("/designer/<key>/cockpit")
 @login_required
 def designer_cockpit(key: str):
-    from app.bpmn.svg import render_svg
-    from app.core.clock import china_today
     v = registry.latest_version(key)
     if v is None or v.kind != "bpmn":
         abort(404)
@@ -151,42 +162,40 @@ def designer_cockpit(key: str):
 # ------------------------------------------------------------------------------------------ helpers
 
 def _endpoints() -> set[str]:
-    from flask import current_app
     return set(current_app.view_functions)
 
 
 def _user_tasks(v) -> list[tuple[str, str]]:
     src = read_source(v.filename, v.content)
-    ns = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-    proc = next(p for p in src.root.findall(f"{{{ns}}}process") if p.get("id") == src.key)
-    return [(t.get("id"), t.get("name") or t.get("id")) for t in proc.iter(f"{{{ns}}}userTask")]
+    proc = read_process(src.root, src.key)
+    return [(n.id, n.name or n.id) for n in proc.nodes.values() if n.tag == "userTask"]
 
 
 def _overdue_badges(svg: str, overdue: dict[str, int]) -> str:
     """A second, dark badge with the overdue count left of the open-count badge of each step."""
     if not any(overdue.values()):
         return svg
-    root = etree.fromstring(svg.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
-    svg_ns = "http://www.w3.org/2000/svg"
-    for group in root.iter(f"{{{svg_ns}}}g"):
+    content = svg.encode("utf-8")
+    root = parse_untrusted_xml(content, max_bytes=len(content))  # our own output: no size limit
+    for group in root.iter(f"{{{SVG_NS}}}g"):
         element_id = group.get("data-element-id")
         n = overdue.get(element_id or "", 0)
         if not n or "bpmn-node" not in (group.get("class") or ""):
             continue
-        existing = next((g for g in group.iter(f"{{{svg_ns}}}g") if g.get("class") == "bpmn-badge"), None)
+        existing = next((g for g in group.iter(f"{{{SVG_NS}}}g") if g.get("class") == "bpmn-badge"), None)
         if existing is None:
             continue
-        rect = existing.find(f"{{{svg_ns}}}rect")
+        rect = existing.find(f"{{{SVG_NS}}}rect")
         x, y, h = float(rect.get("x")), float(rect.get("y")), float(rect.get("height"))
         text = str(n)
         w = max(20.0, 7.2 * len(text) + 10)
-        g = etree.SubElement(existing.getparent(), f"{{{svg_ns}}}g", {"class": "bpmn-badge overdue",
+        g = etree.SubElement(existing.getparent(), f"{{{SVG_NS}}}g", {"class": "bpmn-badge overdue",
                                                                     "data-overdue": text})
-        etree.SubElement(g, f"{{{svg_ns}}}title").text = _("超期 %(n)d 件", n=n)
-        etree.SubElement(g, f"{{{svg_ns}}}rect", {"x": f"{x - w - 2:.1f}", "y": f"{y:.1f}", "width": f"{w:.1f}",
+        etree.SubElement(g, f"{{{SVG_NS}}}title").text = _("超期 %(n)d 件", n=n)
+        etree.SubElement(g, f"{{{SVG_NS}}}rect", {"x": f"{x - w - 2:.1f}", "y": f"{y:.1f}", "width": f"{w:.1f}",
                                                   "height": f"{h:.1f}", "rx": f"{h / 2:.1f}", "fill": "#3b2800",
                                                   "stroke": "#ffffff", "stroke-width": "1.5"})
-        label = etree.SubElement(g, f"{{{svg_ns}}}text", {"x": f"{x - w / 2 - 2:.1f}", "y": f"{y + h / 2 + 4:.1f}",
+        label = etree.SubElement(g, f"{{{SVG_NS}}}text", {"x": f"{x - w / 2 - 2:.1f}", "y": f"{y + h / 2 + 4:.1f}",
                                                           "font-size": "11.5", "font-weight": "bold",
                                                           "fill": "#ffffff", "text-anchor": "middle"})
         label.text = text
@@ -199,22 +208,17 @@ def _decision_table(v) -> dict | None:
         src = read_source(v.filename, v.content)
     except DefinitionError:
         return None
-    ns = etree.QName(src.root).namespace
-
-    def q(tag):
-        return f"{{{ns}}}{tag}"
-
-    table = next(src.root.iter(q("decisionTable")), None)
-    if table is None:
+    tables = read_decision_tables(src.root)
+    if not tables:
         return None
-    inputs = [(i.get("label") or i.get("id"), (i.findtext(f"{q('inputExpression')}/{q('text')}") or "").strip())
-              for i in table.findall(q("input"))]
-    outputs = [o.get("name") or o.get("label") or o.get("id") for o in table.findall(q("output"))]
-    rows = [{"id": r.get("id"), "description": (r.findtext(q("description")) or "").strip(),
-             "inputs": [(e.findtext(q("text")) or "").strip() or "-" for e in r.findall(q("inputEntry"))],
-             "outputs": [(e.findtext(q("text")) or "").strip() for e in r.findall(q("outputEntry"))]}
-            for r in table.findall(q("rule"))]
-    return {"hit_policy": table.get("hitPolicy") or "UNIQUE", "inputs": inputs, "outputs": outputs, "rows": rows}
+    table = tables[0]
+    inputs = [(i.label or i.id, (i.expression or "").strip()) for i in table.inputs]
+    outputs = [o.name or o.label or o.id for o in table.outputs]
+    rows = [{"id": r.id, "description": (r.description or "").strip(),
+             "inputs": [(cell or "").strip() or "-" for cell in r.inputs],
+             "outputs": [(cell or "").strip() for cell in r.outputs]}
+            for r in table.rules]
+    return {"hit_policy": table.hit_policy or "UNIQUE", "inputs": inputs, "outputs": outputs, "rows": rows}
 
 
 # ------------------------------------------------------------------------------------------ moving running cases
@@ -223,12 +227,7 @@ def _decision_table(v) -> dict | None:
 @roles_required("supervisor")
 def designer_migrate(key: str):
     """迁移运行中案件: the dry run for every running case on an older version of ``key`` (supervisors)."""
-    from app.core.errors import NotFound
-    from app.designer import migration
-    try:
-        plan = migration.plan(key)
-    except NotFound:
-        abort(404)
+    plan = migration.plan(key)
     return render_template("designer_migrate.html", plan=plan, key=key, name=registry.latest_version(key).name,
                            reason_text=lambda r: r.text())
 
@@ -236,20 +235,19 @@ def designer_migrate(key: str):
 @bp.post("/designer/<key>/migrate")
 @roles_required("supervisor")
 def designer_migrate_post(key: str):
-    """Move one case (``case_no``) or every case that can move (``all``), one transaction per case."""
-    from app.core.errors import ServiceError
-    from app.designer import migration
+    """Move one case (``case_no``) or every case that can move (``all``), one transaction per case. A refusal
+    goes back to the page with its reason (the web layer's adapter)."""
     version = request.form.get("version", type=int)
     case_no = (request.form.get("case_no") or "").strip()
-    try:
-        if case_no:
-            migration.migrate_case(current_user(), case_no, key, version)
-            flash(_("已迁移案件 %(case_no)s 到最新版本。", case_no=case_no), "success")
-        elif request.form.get("all"):
-            moved, refused = migration.migrate_all(current_user(), key, version)
-            flash(_("已迁移 %(n)d 件案件到最新版本，%(m)d 件不能迁移。", n=len(moved), m=len(refused)),
-                  "success" if moved else "info")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    if case_no:
+        migration.migrate_case(current_user(), case_no, key, version)
+        flash(_("已迁移案件 %(case_no)s 到最新版本。", case_no=case_no), "success")
+    elif request.form.get("all"):
+        moved, refused = migration.migrate_all(current_user(), key, version)
+        flash(_("已迁移 %(n)d 件案件到最新版本，%(m)d 件不能迁移。", n=len(moved), m=len(refused)),
+              "success" if moved else "info")
     return redirect(url_for("web.designer_migrate", key=key))
+
+
+def init_app(app) -> None:
+    register_templates(app, __name__)  # app/designer/templates

@@ -8,74 +8,28 @@
 from __future__ import annotations
 
 import io
-from functools import wraps
 
 from flask import g, jsonify, request, send_file
-from marshmallow import Schema, fields
 
 from app.api import bp
 from app.api.helpers import login_required
-from app.core.errors import Forbidden, InvalidData, NotFound
+from app.api.openapi import register_openapi
+from app.core.access import roles_required
+from app.core.errors import InvalidData, NotFound
 from app.core.i18n import t
-from app.definitions.service import deploy
-from app.designer import registry
+from app.designer import migration, registry
+from app.designer.deploy import deploy
 from app.designer.records import verify_deployments
+from app.designer.schemas import (
+    SCHEMAS,
+    DefinitionListSchema,
+    DefinitionVersionSchema,
+    DeploySchema,
+    DeployVerifySchema,
+)
 from app.engine.definitions import MAX_DEFINITION_BYTES
 
 MAX_FILES = 20
-
-
-def designer_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not g.user.has_role("designer"):
-            raise Forbidden.of("designer_required")
-        return view(*args, **kwargs)
-    return wrapped
-
-
-# ------------------------------------------------------------------------------------------ schemas
-
-class DefinitionVersionSchema(Schema):
-    key = fields.String(metadata={"description": "process id or decision id"})
-    kind = fields.String(metadata={"description": "bpmn or dmn"})
-    name = fields.String()
-    version = fields.Integer()
-    filename = fields.String()
-    sha256 = fields.String()
-    deployed_by = fields.String()
-    deployed_at = fields.DateTime()
-    note = fields.String(allow_none=True)
-    running_cases = fields.Integer(metadata={"description": "running cases on this version"})
-
-
-class DefinitionSchema(Schema):
-    key = fields.String()
-    kind = fields.String()
-    name = fields.String()
-    main_process = fields.Boolean(metadata={"description": "service items start it (else called or a decision)"})
-    versions = fields.List(fields.Nested(DefinitionVersionSchema), metadata={"description": "newest first"})
-
-
-class DefinitionListSchema(Schema):
-    definitions = fields.List(fields.Nested(DefinitionSchema))
-
-
-class DeploySchema(Schema):
-    created = fields.List(fields.Nested(DefinitionVersionSchema), metadata={"description": "new versions"})
-    unchanged = fields.List(fields.Nested(DefinitionVersionSchema),
-                            metadata={"description": "files whose content equals the latest version"})
-
-
-class DeployVerifySchema(Schema):
-    valid = fields.Boolean()
-    count = fields.Integer()
-    first_invalid_seq = fields.Integer(allow_none=True)
-    reason = fields.String(allow_none=True)
-
-
-SCHEMAS = (DefinitionVersionSchema, DefinitionSchema, DefinitionListSchema, DeploySchema, DeployVerifySchema)
 
 
 def _dump_version(v, counts: dict | None = None) -> dict:
@@ -97,7 +51,8 @@ def list_definitions():
 
 
 @bp.post("/definitions")
-@designer_required
+@login_required
+@roles_required("designer", code="designer_required")
 def deploy_definitions():
     uploads = [f for f in request.files.getlist("file") if f and f.filename]
     if not uploads:
@@ -137,7 +92,6 @@ def verify_definition_records():
 def migration_plan(key: str):
     """Dry run (supervisor): every running case on an older version of ``key``, whether it can move to the
     latest versions and why not. ``?version=N`` must name the latest version. Writes nothing."""
-    from app.designer import migration
     migration.require_supervisor(g.user)
     return jsonify(migration.plan(key, request.args.get("version", type=int)).to_dict())
 
@@ -147,7 +101,6 @@ def migration_plan(key: str):
 def migrate_cases(key: str):
     """Move one case (``{"case_no": ...}``) or every case that can move (``{"all": true}``) to the latest
     versions (supervisor). 200 with moved/refused; 409 ``migration_refused`` with the reasons for one case."""
-    from app.designer import migration
     migration.require_supervisor(g.user)
     body = request.get_json(silent=True) or {}
     version = body.get("version") if isinstance(body.get("version"), int) else None
@@ -191,3 +144,6 @@ def openapi_parts(op, component, path_param) -> tuple[dict, dict]:
         "description": "the file", "content": {"application/xml": {"schema": {"type": "string"}}}}
     schemas = {cls.__name__.removesuffix("Schema"): component(cls) for cls in SCHEMAS}
     return paths, schemas
+
+
+register_openapi(openapi_parts)

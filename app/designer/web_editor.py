@@ -19,10 +19,12 @@ from pathlib import Path
 from flask import abort, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
+from app.bpmn.model import bpmn, read_process
 from app.config import PROJECT_ROOT
 from app.core.errors import InvalidData
-from app.definitions.service import deploy
+from app.core.vocabulary import task_kinds
 from app.designer import registry
+from app.designer.deploy import definition_refused, deploy, lint_with_latest
 from app.engine.definitions import MAX_DEFINITION_BYTES, DefinitionError, read_source
 from app.extensions import db
 from app.web import bp, current_user, roles_required
@@ -90,8 +92,14 @@ def designer_edit(key: str):
         abort(404)
     template = "designer_dmn_editor.html" if v.kind == "dmn" else "designer_editor.html"
     return render_template(template, v=v, latest=latest, xml=v.content.decode("utf-8"),
-                           installed=vendor_installed(v.kind),
+                           installed=vendor_installed(v.kind), kinds=kind_choices(),
                            deploy_url=url_for("web.designer_deploy_xml", key=key))
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """The editor's choice of task kind (appr:task kind): every kind the features declared, so a new step
+    kind needs no change to the editor's script."""
+    return [("", _("普通步骤"))] + [(code, str(kind.label)) for code, kind in task_kinds().items()]
 
 
 @bp.post("/designer/<key>/deploy-xml")
@@ -144,18 +152,9 @@ def designer_deploy_xml(key: str):
 def _validate_only(src):
     """The checks of a deployment (compiler and policy linter, with the latest versions of everything else),
     storing nothing."""
-    from app.definitions.service import (
-        _invalid,
-        _source_of,
-        latest_versions,
-        major_process_keys,
-    )
-    from app.designer.linter import lint
-    candidate = {k: _source_of(v) for k, v in latest_versions().items()}
-    candidate[src.key] = src
-    problems = lint(candidate.values(), changed={src.key}, major_processes=major_process_keys())
+    problems = lint_with_latest([src], changed={src.key})
     if problems:
-        return _problems(_invalid(problems), src)
+        return _problems(definition_refused(problems), src)
     return jsonify({"valid": True, "errors": []}), 200
 
 
@@ -164,22 +163,17 @@ def _problems(exc: InvalidData, src=None):
     return jsonify({"error": exc.code, "message": exc.message, "errors": errors}), 422
 
 
-BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
-
-
 def _locate_condition(problem: dict, src) -> dict:
     """The compiler reports a bad condition on its gateway, quoting the expression; the editor points at the
     sequence flow that carries it (``reported_element_id`` keeps the gateway)."""
     gateway, message = problem.get("element_id"), problem.get("message") or ""
     if src is None or src.kind != "bpmn" or not gateway or problem.get("file") not in (None, src.filename):
         return problem
-    flows = [f for f in src.root.iter(f"{BPMN}sequenceFlow") if f.get("sourceRef") == gateway]
-    hits = [f for f in flows if (f.findtext(f"{BPMN}conditionExpression") or "").strip()
-            and any(repr(t) in message for t in {f.findtext(f"{BPMN}conditionExpression"),
-                                                 f.findtext(f"{BPMN}conditionExpression").strip()})]
+    proc = read_process(src.root, src.key)
+    hits = [f for f in (proc.outgoing(gateway) if proc is not None else []) if f.condition and any(
+        repr(text) in message for text in {f.condition, f.element.findtext(bpmn("conditionExpression"))})]
     if len(hits) == 1:
-        problem.update(reported_element_id=gateway, element_id=hits[0].get("id"),
-                       element_name=hits[0].get("name") or "")
+        problem.update(reported_element_id=gateway, element_id=hits[0].id, element_name=hits[0].name)
     return problem
 
 
