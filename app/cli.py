@@ -271,7 +271,6 @@ def register_commands(app: Flask) -> None:
     from app.archive.cli import archive_cli
     from app.calendar.cli import calendar_cli
     from app.publicity.annual import annual_cli
-    from app.scheduler.cli import scheduler_cli
     for group in (definitions_cli, records_cli, cases_cli, tasks_cli, demo_cli, catalogue_cli, calendar_cli,
-                  scheduler_cli, archive_cli, annual_cli):
+                  archive_cli, annual_cli):
         app.cli.add_command(group)
