@@ -49,9 +49,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 # The features, in the order their task-kind handlers run at a shared step (e.g. at the decision: the
 # deadlines are set, the legal guard has checked, the decision is recorded, then the publication drafted).
-# The scheduler comes first: it adds no handlers, only its commands.
-FEATURES = ("scheduler", "cases", "evidence", "deadlines", "intake", "review", "legal_review", "decisions",
-            "publicity", "archive", "complaints", "supervision", "designer")
+# The scheduler and the calendar come first: they serve the others and add no handlers.
+FEATURES = ("scheduler", "calendar", "cases", "evidence", "deadlines", "intake", "review", "legal_review",
+            "decisions", "publicity", "archive", "complaints", "supervision", "designer")
 
 
 @event.listens_for(Engine, "connect")

@@ -269,8 +269,7 @@ def complete(task_id, username, data):
 
 def register_commands(app: Flask) -> None:
     from app.archive.cli import archive_cli
-    from app.calendar.cli import calendar_cli
     from app.publicity.annual import annual_cli
-    for group in (definitions_cli, records_cli, cases_cli, tasks_cli, demo_cli, catalogue_cli, calendar_cli,
+    for group in (definitions_cli, records_cli, cases_cli, tasks_cli, demo_cli, catalogue_cli,
                   archive_cli, annual_cli):
         app.cli.add_command(group)

@@ -108,7 +108,6 @@ def _bad_request(exc):
 from app.web import (
     annual,
     auth,
-    calendar_admin,
     cases,
     deadlines,
     designer,
