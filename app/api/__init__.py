@@ -7,7 +7,6 @@ from app.api import (  # noqa: E402,F401  (routes register on import)
     annual,
     auth,
     cases,
-    deadlines,
     definitions,
     errors,
     openapi,

@@ -109,7 +109,6 @@ from app.web import (
     annual,
     auth,
     cases,
-    deadlines,
     designer,
     designer_editor,
     publications,
