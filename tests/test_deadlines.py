@@ -23,10 +23,10 @@ def actions(api, case_no, user="supervisor"):
     return [r for r in api.get(f"/api/cases/{case_no}/records", user).get_json()["records"]]
 
 
-def run_scan(app, name, day):
-    from app.deadlines import scans
+def run_scan(app, name, day, module="app.deadlines.scans"):
+    from importlib import import_module
     with app.app_context():
-        return getattr(scans, name)(dt.date.fromisoformat(day))
+        return getattr(import_module(module), name)(dt.date.fromisoformat(day))
 
 
 def accepted_case(api, day, item="XK-002"):
@@ -226,9 +226,9 @@ def test_stuck_and_broken_cases_are_found_once(api, app):
         db.session.commit()
     with at("2026-03-06"):
         api.complete(moving, "review", "reviewer", f.review())
-    counts = run_scan(app, "scan_stuck", "2026-03-10")
+    counts = run_scan(app, "scan_stuck", "2026-03-10", "app.supervision.scans")
     assert counts == {"broken": 0, "stuck": 1}
-    assert run_scan(app, "scan_stuck", "2026-03-11") == {"broken": 0, "stuck": 0}
+    assert run_scan(app, "scan_stuck", "2026-03-11", "app.supervision.scans") == {"broken": 0, "stuck": 0}
     assert "case_stuck" in [r["action"] for r in actions(api, idle)]
     assert "case_stuck" not in [r["action"] for r in actions(api, moving)]
 

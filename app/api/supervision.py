@@ -8,8 +8,9 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from app.api import bp
 from app.api.helpers import load_json, login_required
+from app.core.clock import china_today
 from app.core.errors import Forbidden
-from app.supervision import service as sv
+from app.supervision import actions, lists, stats
 
 
 def supervisor_required(view):
@@ -148,8 +149,8 @@ SCHEMAS = (SupervisionQuerySchema, ReasonSchema, ReassignSchema, SupervisionRowS
 
 def _list(name: str, path_name: str):
     query = SupervisionQuerySchema().load(request.args.to_dict())
-    today = sv.china_today()
-    rows = sv.LIST_FUNCTIONS[name](sv.Filters(query["item"], query["step"], query["major"]), today)
+    today = china_today()
+    rows = lists.LIST_FUNCTIONS[name](lists.Filters(query["item"], query["step"], query["major"]), today)
     return jsonify(SupervisionListSchema().dump({"list": path_name, "today": today, "count": len(rows),
                                                  "rows": rows}))
 
@@ -181,13 +182,13 @@ def supervision_broken():
 @bp.get("/supervision/steps")
 @supervisor_required
 def supervision_steps():
-    return jsonify(StepsSchema().dump({"versions": sv.step_stats()}))
+    return jsonify(StepsSchema().dump({"versions": stats.step_stats()}))
 
 
 @bp.get("/supervision/on-time")
 @supervisor_required
 def supervision_on_time():
-    return jsonify(OnTimeSchema().dump({"months": sv.on_time_rates()}))
+    return jsonify(OnTimeSchema().dump({"months": stats.on_time_rates()}))
 
 
 # ------------------------------------------------------------------------------------------ actions
@@ -196,35 +197,35 @@ def supervision_on_time():
 @supervisor_required
 def supervision_reassign(task_id: str):
     body = load_json(ReassignSchema())
-    return jsonify(SupervisedTaskSchema().dump(sv.reassign_task(g.user, task_id, body["to"], body["reason"])))
+    return jsonify(SupervisedTaskSchema().dump(actions.reassign_task(g.user, task_id, body["to"], body["reason"])))
 
 
 @bp.post("/supervision/cases/<case_no>/note")
 @supervisor_required
 def supervision_note(case_no: str):
     body = load_json(ReasonSchema())
-    return jsonify(SupervisedCaseSchema().dump(sv.add_note(g.user, case_no, body["reason"])))
+    return jsonify(SupervisedCaseSchema().dump(actions.add_note(g.user, case_no, body["reason"])))
 
 
 @bp.post("/supervision/cases/<case_no>/suspend")
 @supervisor_required
 def supervision_suspend(case_no: str):
     body = load_json(ReasonSchema())
-    return jsonify(SupervisedCaseSchema().dump(sv.suspend_case(g.user, case_no, body["reason"])))
+    return jsonify(SupervisedCaseSchema().dump(actions.suspend_case(g.user, case_no, body["reason"])))
 
 
 @bp.post("/supervision/cases/<case_no>/resume")
 @supervisor_required
 def supervision_resume(case_no: str):
     body = load_json(ReasonSchema())
-    return jsonify(SupervisedCaseSchema().dump(sv.resume_case(g.user, case_no, body["reason"])))
+    return jsonify(SupervisedCaseSchema().dump(actions.resume_case(g.user, case_no, body["reason"])))
 
 
 @bp.post("/supervision/cases/<case_no>/retry")
 @supervisor_required
 def supervision_retry(case_no: str):
     body = load_json(ReasonSchema())
-    result = sv.retry_case(g.user, case_no, body["reason"])
+    result = actions.retry_case(g.user, case_no, body["reason"])
     from app.cases.access import get_case
     return jsonify(RetryResultSchema().dump({**result, "case": get_case(case_no)}))
 

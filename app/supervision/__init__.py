@@ -8,4 +8,4 @@ def init_app(app) -> None:
     from app.supervision.messages import MESSAGES
     register_messages(MESSAGES)
     from app.scheduler.jobs import Job, register
-    register(Job("stuck", "app.deadlines.scans:scan_stuck", 1800, "flag cases that have not moved for too long"))
+    register(Job("stuck", "app.supervision.scans:scan_stuck", 1800, "flag cases that have not moved for too long"))

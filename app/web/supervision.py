@@ -13,13 +13,13 @@ from sqlalchemy import select
 from app.cases import access as case_access
 from app.cases.models import Case, TaskItem
 from app.catalogue.models import ServiceItem
-from app.core.clock import utcnow
+from app.core.clock import china_today, utcnow
 from app.core.errors import ServiceError
 from app.core.exports import csv_bytes
 from app.core.vocabulary import TERMINAL_STATUSES, status_label
 from app.extensions import db
 from app.records.models import ExecutionRecord
-from app.supervision import service as sv
+from app.supervision import actions, lists, stats
 from app.web import bp, current_user, roles_required
 
 PAGE_SIZE = 50
@@ -54,37 +54,37 @@ def supervision():
     view = request.args.get("view", "overdue")
     if view not in VIEWS and view not in PICTURES:
         view = "overdue"
-    today = sv.china_today()
-    counts = sv.counts(today)
+    today = china_today()
+    counts = lists.counts(today)
     common = {"view": view, "titles": _view_titles(), "counts": {k: counts[v] for k, v in VIEWS.items()},
               "today": today}
     if view == "steps":
         return render_template("supervision.html", **common, **_steps_context())
     if view == "on-time":
-        months = sv.on_time_rates(today)
+        months = stats.on_time_rates(today)
         return render_template("supervision.html", **common, months=months, chart=on_time_chart(months))
 
-    filters = sv.Filters.from_args(request.args)
-    rows = sv.LIST_FUNCTIONS[VIEWS[view]](filters, today)
+    filters = lists.Filters.from_args(request.args)
+    rows = lists.LIST_FUNCTIONS[VIEWS[view]](filters, today)
     if request.args.get("format") == "csv":
         return _csv(view, rows, today)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     pages = max((len(rows) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template(
         "supervision.html", **common, rows=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], total=len(rows),
-        page=page, pages=pages, cut=len(rows) >= sv.MAX_ROWS, filters=filters,
+        page=page, pages=pages, cut=len(rows) >= lists.MAX_ROWS, filters=filters,
         filter_args={"item": filters.item or "", "step": filters.step or "", "major": request.args.get("major", "")},
-        steps=sv.step_choices(), items=db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all(),
+        steps=lists.step_choices(), items=db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all(),
         status_label=status_label, problem_label=_problem_label, wait_text=wait_text, now=utcnow())
 
 
 def _steps_context() -> dict:
     from app.bpmn.svg import render_svg
-    groups = sv.step_stats()
+    groups = stats.step_stats()
     diagrams = []
-    for d in sv.diagram_counts():
+    for d in stats.diagram_counts():
         try:
-            svg = render_svg(sv.diagram_content(d.version_id), counts=d.counts,
+            svg = render_svg(stats.diagram_content(d.version_id), counts=d.counts,
                              link=lambda el, c=d.counts: url_for("web.supervision", view="open", step=el)
                              if el in c else None,
                              title=f"{d.name} v{d.version}")
@@ -125,7 +125,7 @@ def _csv_columns(view: str) -> list[tuple[str, object]]:
     return columns
 
 
-def _csv(view: str, rows: list[sv.Row], today: dt.date) -> Response:
+def _csv(view: str, rows: list[lists.Row], today: dt.date) -> Response:
     columns = _csv_columns(view)
     body = csv_bytes([[title for title, _get in columns]] + [[get(row) for _title, get in columns] for row in rows])
     name = f"supervision-{view}-{today.isoformat()}.csv"
@@ -141,7 +141,7 @@ def _svg(width: int, height: int, label: str, body: list[str]) -> Markup:
                   f'<title>{escape(label)}</title>{"".join(body)}</svg>')
 
 
-def steps_chart(group: sv.VersionSteps) -> Markup:
+def steps_chart(group: stats.VersionSteps) -> Markup:
     """Horizontal bars per step: open tasks (red) and average wait in days (amber), each on its own scale."""
     label_w, bar_w, row_h, top = 190, 420, 40, 26
     width, height = label_w + bar_w + 90, top + row_h * max(len(group.steps), 1) + 6
@@ -167,7 +167,7 @@ def steps_chart(group: sv.VersionSteps) -> Markup:
     return _svg(width, height, _("%(name)s：各环节在办任务与平均等待时间", name=f"{group.name} v{group.version}"), body)
 
 
-def on_time_chart(months: list[sv.MonthRate]) -> Markup:
+def on_time_chart(months: list[stats.MonthRate]) -> Markup:
     """Vertical bars: the share of decisions made on time, per month; a dash where nothing was decided."""
     left, slot, plot_h, top = 44, 58, 150, 24
     width, height = left + slot * len(months) + 10, top + plot_h + 44
@@ -201,12 +201,12 @@ def _render_case(case_no: str, status: int = 200, errors: dict | None = None, va
         abort(404)
     tasks = case_access.open_tasks(case)
     records = db.session.scalars(select(ExecutionRecord).where(
-        ExecutionRecord.case_id == case.id, ExecutionRecord.action.in_(sv.SUPERVISION_ACTIONS))
+        ExecutionRecord.case_id == case.id, ExecutionRecord.action.in_(actions.SUPERVISION_ACTIONS))
         .order_by(ExecutionRecord.seq.desc())).all()
     stalled = case.status not in TERMINAL_STATUSES and case.next_timer_at is None and not tasks
     return render_template(
         "supervision_case.html", case=case, tasks=tasks, errors=errors or {}, values=values or {},
-        users={task.role: sv.assignable_users(task.role) for task in tasks}, today=sv.china_today(),
+        users={task.role: actions.assignable_users(task.role) for task in tasks}, today=china_today(),
         records=[(r, json.loads(r.payload)) for r in records], may_retry=bool(case.engine_error) or stalled,
         stalled=stalled, status_label=status_label, days_between=_days_between,
         terminal=TERMINAL_STATUSES), status
@@ -249,28 +249,28 @@ def supervision_reassign(task_id: str):
     case_no = task.case.case_no
     to = request.form.get("to", "")
     return _act(case_no, f"reassign-{task_id}",
-                lambda: sv.reassign_task(current_user(), task_id, to, request.form.get("reason", "")),
+                lambda: actions.reassign_task(current_user(), task_id, to, request.form.get("reason", "")),
                 lambda t: (_("已将“%(step)s”改派给 %(user)s", step=t.title, user=t.claimed_by), "success"))
 
 
 @bp.post("/supervision/cases/<case_no>/note")
 @roles_required("supervisor")
 def supervision_note(case_no: str):
-    return _act(case_no, "note", lambda: sv.add_note(current_user(), case_no, request.form.get("reason", "")),
+    return _act(case_no, "note", lambda: actions.add_note(current_user(), case_no, request.form.get("reason", "")),
                 lambda c: (_("督办意见已记录"), "success"))
 
 
 @bp.post("/supervision/cases/<case_no>/suspend")
 @roles_required("supervisor")
 def supervision_suspend(case_no: str):
-    return _act(case_no, "suspend", lambda: sv.suspend_case(current_user(), case_no, request.form.get("reason", "")),
+    return _act(case_no, "suspend", lambda: actions.suspend_case(current_user(), case_no, request.form.get("reason", "")),
                 lambda c: (_("案件已中止办理"), "success"))
 
 
 @bp.post("/supervision/cases/<case_no>/resume")
 @roles_required("supervisor")
 def supervision_resume(case_no: str):
-    return _act(case_no, "suspend", lambda: sv.resume_case(current_user(), case_no, request.form.get("reason", "")),
+    return _act(case_no, "suspend", lambda: actions.resume_case(current_user(), case_no, request.form.get("reason", "")),
                 lambda c: (_("案件已恢复办理"), "success"))
 
 
@@ -281,5 +281,5 @@ def supervision_retry(case_no: str):
         if result["error"]:
             return _("重试后流程仍然出错：%(e)s", e=result["error"]), "error"
         return _("已重试，流程推进了 %(n)d 步", n=result["transitions"]), "success"
-    return _act(case_no, "retry", lambda: sv.retry_case(current_user(), case_no, request.form.get("reason", "")),
+    return _act(case_no, "retry", lambda: actions.retry_case(current_user(), case_no, request.form.get("reason", "")),
                 done)
