@@ -11,6 +11,5 @@ from app.api import (  # noqa: E402,F401  (routes register on import)
     errors,
     openapi,
     public,
-    supervision,
     tasks,
 )

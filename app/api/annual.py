@@ -8,8 +8,8 @@ from flask import Response, g, jsonify, request
 from marshmallow import RAISE, Schema, fields, validate
 
 from app.api import bp
-from app.api.helpers import load_json
-from app.api.supervision import supervisor_required
+from app.api.helpers import load_json, login_required
+from app.core.access import roles_required
 from app.core.errors import InvalidData
 from app.publicity import annual
 
@@ -67,7 +67,8 @@ def _draft_json(draft) -> dict | None:
 
 
 @bp.get("/annual/<int:year>")
-@supervisor_required
+@login_required
+@roles_required("supervisor")
 def annual_overview(year: int):
     annual.check_year(year)
     draft = annual.get_draft(year)
@@ -79,20 +80,23 @@ def annual_overview(year: int):
 
 
 @bp.get("/annual/<int:year>/versions/<int:version>")
-@supervisor_required
+@login_required
+@roles_required("supervisor")
 def annual_version(year: int, version: int):
     return jsonify(AnnualReportSchema().dump(annual.View.of(annual.get_version(year, version)).as_json()))
 
 
 @bp.post("/annual/<int:year>/draft")
-@supervisor_required
+@login_required
+@roles_required("supervisor")
 def annual_draft(year: int):
     body = load_json(DraftSchema())
     return jsonify(_draft_json(annual.save_draft(g.user, year, body["narrative"])))
 
 
 @bp.post("/annual/<int:year>/publish")
-@supervisor_required
+@login_required
+@roles_required("supervisor")
 def annual_publish(year: int):
     body = load_json(PublishSchema())
     report = annual.publish(g.user, year, body["narrative"], body.get("reason"))
@@ -100,7 +104,8 @@ def annual_publish(year: int):
 
 
 @bp.get("/annual/<int:year>/export")
-@supervisor_required
+@login_required
+@roles_required("supervisor")
 def annual_export(year: int):
     """?format=json|csv; ?version=N (default: the latest published version, else a live preview)."""
     annual.check_year(year)

@@ -107,10 +107,6 @@ def openapi_document():
         more_paths, more_schemas = parts(_op, _component, _path_param)
         paths.update(more_paths)
         components.update(more_schemas)
-    from app.api.supervision import openapi_parts
-    more_paths, more_schemas = openapi_parts(_op, _component, _path_param)
-    paths.update(more_paths)
-    components.update(more_schemas)
     from app.api.definitions import openapi_parts as definitions_parts
     more_paths, more_schemas = definitions_parts(_op, _component, _path_param)
     paths.update(more_paths)
