@@ -17,6 +17,7 @@ from app.definitions.models import DefinitionVersion
 from app.definitions.service import bundle_key, get_bundle, latest_versions
 from app.extensions import db
 
+# ------------------------------------------------------------------------------------------ steps
 
 @dataclass
 class StepStat:

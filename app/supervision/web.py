@@ -162,7 +162,8 @@ def supervision_case(case_no: str):
 
 
 def _act(case_no: str, form_name: str, run, done):
-    """Run a supervisor action; on success back to the case's desk page, else the page with the error."""
+    """Run a supervisor action; on success back to the case's desk page, else the page with the error.
+    (Not the shared adapter: the form is shown again with its field errors and what was typed.)"""
     try:
         result = run()
     except ServiceError as exc:
@@ -199,14 +200,16 @@ def supervision_note(case_no: str):
 @bp.post("/supervision/cases/<case_no>/suspend")
 @roles_required("supervisor")
 def supervision_suspend(case_no: str):
-    return _act(case_no, "suspend", lambda: actions.suspend_case(current_user(), case_no, request.form.get("reason", "")),
+    reason = request.form.get("reason", "")
+    return _act(case_no, "suspend", lambda: actions.suspend_case(current_user(), case_no, reason),
                 lambda c: (_("案件已中止办理"), "success"))
 
 
 @bp.post("/supervision/cases/<case_no>/resume")
 @roles_required("supervisor")
 def supervision_resume(case_no: str):
-    return _act(case_no, "suspend", lambda: actions.resume_case(current_user(), case_no, request.form.get("reason", "")),
+    reason = request.form.get("reason", "")
+    return _act(case_no, "suspend", lambda: actions.resume_case(current_user(), case_no, reason),
                 lambda c: (_("案件已恢复办理"), "success"))
 
 
