@@ -46,9 +46,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 # The features, in the order their task-kind handlers run at a shared step (e.g. at the decision: the
 # deadlines are set, the legal guard has checked, the decision is recorded, then the publication drafted).
-# Features with pages on the public portal (annual, complaints) come before publicity, which registers it.
-FEATURES = ("cases", "evidence", "deadlines", "intake", "review", "legal_review", "decisions", "annual", "complaints",
-            "publicity", "archive", "supervision", "designer")
+# The scheduler and the calendar come first: they serve the others and add no handlers. Features with pages
+# on the public portal (annual, complaints) come before publicity, which registers the portal's blueprint.
+FEATURES = ("scheduler", "calendar", "cases", "evidence", "deadlines", "intake", "review", "legal_review",
+            "decisions", "annual", "complaints", "publicity", "archive", "supervision", "designer")
 
 
 @event.listens_for(Engine, "connect")

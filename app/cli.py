@@ -140,7 +140,5 @@ def complete(task_id, username, data):
 
 
 def register_commands(app: Flask) -> None:
-    from app.calendar.cli import calendar_cli
-    from app.scheduler.cli import scheduler_cli
-    for group in (records_cli, cases_cli, tasks_cli, demo_cli, catalogue_cli, calendar_cli, scheduler_cli):
+    for group in (records_cli, cases_cli, tasks_cli, demo_cli, catalogue_cli):
         app.cli.add_command(group)

@@ -30,6 +30,10 @@ def secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def _seconds(value: str | None) -> float | None:
+    return float(value) if value else None
+
+
 def default_config(instance_path: str) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
@@ -46,4 +50,6 @@ def default_config(instance_path: str) -> dict:
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # How long the scheduler's lease lasts without renewal; unset: three times the shortest job interval.
+        "SCHEDULER_LEASE_SECONDS": _seconds(os.environ.get("SCHEDULER_LEASE_SECONDS")),
     }

@@ -535,7 +535,7 @@ def test_screenshot_of_the_supervisor_desk(app, api):
     from app.calendar.service import WorkingCalendar
     from tests.test_browser import CHROMIUM_FLAGS
     with app.app_context():
-        from app.supervision.service import china_today
+        from app.core.clock import china_today
         cal = WorkingCalendar.load()
         today = china_today()
         back = lambda n: today - dt.timedelta(days=n)  # noqa: E731

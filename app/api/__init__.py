@@ -6,9 +6,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 from app.api import (  # noqa: E402,F401  (routes register on import)
     auth,
     cases,
-    deadlines,
     errors,
     openapi,
-    supervision,
     tasks,
 )

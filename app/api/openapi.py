@@ -81,8 +81,7 @@ def openapi_document():
     components = {_name(c): _component(c) for c in (
         s.TokenRequestSchema, s.TokenSchema, s.ServiceItemSchema, s.ApplicantSchema, s.CaseCreateSchema,
         s.CaseSchema, s.TaskSchema, s.TaskDetailSchema, s.CompleteSchema, s.CompletionSchema, s.RecordSchema,
-        s.VerifySchema, s.ErrorSchema, s.PauseSchema, s.ResumeSchema, s.ExtensionSchema, s.ReasonSchema,
-        s.PauseOutSchema)}
+        s.VerifySchema, s.ErrorSchema)}
     from app.schemas.api import FactsSchema
     components["Facts"] = _component(FactsSchema)
     task, case = [_path_param("task_id")], [_path_param("case_no")]
@@ -103,23 +102,11 @@ def openapi_document():
         "/api/tasks/{task_id}/release": {"post": _op("Release a claimed task", s.TaskSchema, params=task)},
         "/api/tasks/{task_id}/complete": {"post": _op("Complete a task with its form data", s.CompletionSchema,
                                                       body=s.CompleteSchema, params=task)},
-        "/api/tasks/{task_id}/extend-review": {"post": _op("Legal review +3 working days, once (leader)",
-                                                           s.TaskSchema, body=s.ReasonSchema, params=task)},
-        "/api/cases/{case_no}/clock/pause": {"post": _op("Pause the decision clock for a §45 procedure", None, 201,
-                                                         body=s.PauseSchema, params=case)},
-        "/api/cases/{case_no}/clock/resume": {"post": _op("Resume the decision clock", None, body=s.ResumeSchema,
-                                                          params=case)},
-        "/api/cases/{case_no}/clock/extend": {"post": _op("Extend the decision period once (leader)", None,
-                                                          body=s.ExtensionSchema, params=case)},
     }
     for parts in _PARTS:
         more_paths, more_schemas = parts(_op, _component, _path_param)
         paths.update(more_paths)
         components.update(more_schemas)
-    from app.api.supervision import openapi_parts
-    more_paths, more_schemas = openapi_parts(_op, _component, _path_param)
-    paths.update(more_paths)
-    components.update(more_schemas)
     return jsonify({
         "openapi": "3.0.3",
         "info": {"title": "行政审批系统 API / Approval system API", "version": "1.0",

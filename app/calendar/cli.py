@@ -8,6 +8,10 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from app.calendar.service import calendar, flatten_errors
+from app.core.errors import ServiceError
+from app.users.lookup import user_by_name
+
 calendar_cli = AppGroup("calendar", help="The working-day calendar: deadlines, holiday notices, closures.")
 
 _WEEKDAYS = "一二三四五六日"
@@ -20,14 +24,8 @@ def _date(value: str) -> dt.date:
         raise click.BadParameter(f"不是日期 / not a date (YYYY-MM-DD): {value}")
 
 
-def user_by_name(username: str):
-    from app.users.lookup import user_by_name
-    return user_by_name(username)
-
-
 def run_action(action):
-    from app.calendar.service import flatten_errors
-    from app.core.errors import ServiceError
+    """app.core.cli.run_action, with a notice's nested field errors one per line ('holidays.0.to: …')."""
     try:
         return action()
     except ServiceError as exc:
@@ -43,7 +41,6 @@ def run_action(action):
 def add_workdays_command(start, n):
     """The N-th working day after START (START not counted). Prints the date, plus ' unconfirmed'
     when it rests on a year without holiday data (then it is a conservative, late estimate)."""
-    from app.calendar.service import calendar
     deadline = calendar().add_workdays(_date(start), n)
     click.echo(deadline.date.isoformat() + ("" if deadline.confirmed else " unconfirmed"))
 
@@ -53,7 +50,6 @@ def add_workdays_command(start, n):
 @click.option("--as", "username", default="admin", show_default=True, help="administrator who loads it")
 def load_command(file, username):
     """Load a year's State Council holiday notice from a JSON FILE (see docs/calendar.md)."""
-    from app.calendar.service import calendar
     try:
         with open(file, encoding="utf-8") as fh:
             data = json.load(fh)
@@ -75,7 +71,6 @@ def load_command(file, username):
 @click.option("--as", "username", default="admin", show_default=True)
 def close_command(day, note, username):
     """Add a local closure: DAY is not a working day."""
-    from app.calendar.service import calendar
     d = _date(day)
     user = user_by_name(username)
     run_action(lambda: calendar().add_closure(d, note, user))
@@ -86,7 +81,6 @@ def close_command(day, note, username):
 @click.argument("month")
 def show_command(month):
     """Every day of MONTH (YYYY-MM): 工作日/休息日/调休上班/节假日 and the source."""
-    from app.calendar.service import calendar
     try:
         first = dt.date.fromisoformat(f"{month}-01")
     except ValueError:

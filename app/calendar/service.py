@@ -24,6 +24,7 @@ from typing import Any, Iterable, NamedTuple
 import chinese_calendar as cc
 from blinker import Namespace
 from flask import current_app, g, has_app_context
+from flask_babel import gettext as _
 from marshmallow import (
     RAISE,
     Schema,
@@ -36,6 +37,8 @@ from sqlalchemy import delete, select
 
 from app.calendar.models import LOCAL_SOURCE, CalendarDay, CalendarYear
 from app.core.clock import utcnow
+from app.core.errors import Conflict, Forbidden, InvalidData
+from app.core.i18n import t
 from app.extensions import db
 
 try:
@@ -128,9 +131,8 @@ def _username(user: Any) -> str:
 
 def _require_admin(user: Any) -> None:
     """A User object must hold the admin role; a plain username is a trusted internal caller."""
-    from app.core.errors import Forbidden
     if not isinstance(user, str) and not user.has_role(ADMIN_ROLE):
-        raise Forbidden(f"需要系统管理员角色 / the administrator role is required ({user.username})")
+        raise Forbidden(t("calendar_admin_required", user=user.username))
 
 
 # --- the notice document -----------------------------------------------------------------------------
@@ -160,7 +162,7 @@ class NoticeSchema(Schema):
     def _consistent(self, data, **kwargs):
         year = data["year"]
         errors: dict[str, dict[int, Any]] = {"holidays": {}, "adjusted_workdays": {}}
-        outside = f"不在 {year} 年内 / not inside {year}"
+        outside = t("notice_outside_year", year=year)
         seen: dict[dt.date, int] = {}
         for i, h in enumerate(data["holidays"]):
             item: dict[str, list[str]] = {}
@@ -169,13 +171,12 @@ class NoticeSchema(Schema):
             if h["to"].year != year:
                 item.setdefault("to", []).append(outside)
             if h["from_"] > h["to"]:
-                item.setdefault("to", []).append("结束日早于开始日 / 'to' is before 'from'")
+                item.setdefault("to", []).append(t("notice_to_before_from"))
             if not item:
                 d = h["from_"]
                 while d <= h["to"]:
                     if d in seen:
-                        item.setdefault("from", []).append(
-                            f"{d} 与第 {seen[d]} 项重叠 / {d} overlaps holiday #{seen[d]}")
+                        item.setdefault("from", []).append(t("notice_overlap", day=d, other=seen[d]))
                         break
                     seen[d] = i
                     d += ONE_DAY
@@ -187,11 +188,11 @@ class NoticeSchema(Schema):
             if d.year != year:
                 problems.append(outside)
             if d.weekday() < 5:
-                problems.append(f"{d} 不是周六或周日 / {d} is not a Saturday or Sunday")
+                problems.append(t("notice_not_weekend", day=d))
             if d in seen:
-                problems.append(f"{d} 同时列为节假日 / {d} is also listed as a holiday")
+                problems.append(t("notice_also_holiday", day=d))
             if d in listed:
-                problems.append(f"{d} 重复 / {d} is listed twice")
+                problems.append(t("notice_listed_twice", day=d))
             listed.add(d)
             if problems:
                 errors["adjusted_workdays"][i] = problems
@@ -305,7 +306,7 @@ class WorkingCalendar:
         row = self._days.get(d)
         if row is not None:
             if row.kind == "closure":
-                return DayInfo(d, False, "休息日", row.source, f"本地停止办公 / local closure: {row.note or ''}")
+                return DayInfo(d, False, "休息日", row.source, _("本地停止办公：%(note)s", note=row.note or ""))
             label = {"holiday": "节假日", "adjusted_workday": "调休上班"}.get(
                 row.kind, "工作日" if row.is_workday else "休息日")
             return DayInfo(d, bool(row.is_workday), label, row.source, row.note)
@@ -314,25 +315,23 @@ class WorkingCalendar:
         if _cc_covers(d.year):
             if cc.is_workday(d):
                 return DayInfo(d, True, "调休上班" if weekend else "工作日", CC_SOURCE, None)
-            _, name = cc.get_holiday_detail(d)
+            name = cc.get_holiday_detail(d)[1]
             name = _CC_CHINESE.get(name, name) if name else None
             if name and not weekend and cc.is_in_lieu(d):
                 return DayInfo(d, False, "休息日", CC_SOURCE, f"调休 ({name})")
             return DayInfo(d, False, "节假日" if name else "休息日", CC_SOURCE, name)
         guess = "工作日" if estimated_workday(d) else "休息日"
-        return DayInfo(d, None, "未知", f"无数据 / no data for {d.year}", f"估算 / estimate: {guess}")
+        return DayInfo(d, None, "未知", _("%(year)d 年无数据", year=d.year), _("估算：%(guess)s", guess=guess))
 
     # --- changes -----------------------------------------------------------------------------------
     def load_notice(self, data: dict, user: Any) -> dict:
         """Validate and load one year's State Council notice in one transaction: replace that year's
         non-local rows, keep local closures, upsert the ``calendar_year`` row (version + 1)."""
-        from app.core.errors import InvalidData
         _require_admin(user)
         try:
             notice = NoticeSchema().load(data)
         except ValidationError as exc:
-            raise InvalidData("节假日安排通知格式不正确 / the holiday notice is not valid",
-                              fields=exc.messages_dict, code="invalid_notice") from exc
+            raise InvalidData(t("invalid_notice"), fields=exc.messages_dict, code="invalid_notice") from exc
         year, source, username = notice["year"], notice["source"], _username(user)
         first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
         wanted: dict[dt.date, tuple[bool, str, str | None]] = {}
@@ -378,20 +377,19 @@ class WorkingCalendar:
     def add_closure(self, d: dt.date, note: str, user: Any) -> CalendarDay:
         """A local ad-hoc closure (kind 'closure', not a working day). Refused on a day that is already
         a rest day; on a 调休 working day it replaces that day's notice row."""
-        from app.core.errors import Conflict, InvalidData
         _require_admin(user)
         note = (note or "").strip()
         if not note:
-            raise InvalidData("请说明停止办公的原因 / a note is required", fields={"note": ["required"]})
+            raise InvalidData(t("closure_note_required"), fields={"note": ["required"]})
         if self.is_workday(d) is False:
-            raise Conflict(f"{d} 已是休息日 / {d} is already not a working day", code="not_a_workday")
+            raise Conflict.of("not_a_workday", day=d)
         try:
             row = db.session.scalar(select(CalendarDay).where(CalendarDay.date == d).with_for_update())
             if row is None:
                 row = CalendarDay(date=d)
                 db.session.add(row)
             elif not row.is_workday:  # changed since this calendar was read
-                raise Conflict(f"{d} 已是休息日 / {d} is already not a working day", code="not_a_workday")
+                raise Conflict.of("not_a_workday", day=d)
             row.is_workday, row.kind, row.note, row.source = False, "closure", note[:200], LOCAL_SOURCE
             row.created_by, row.created_at = _username(user), utcnow()
             db.session.commit()

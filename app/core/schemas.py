@@ -1,7 +1,8 @@
-"""What every API schema shares: unknown fields are refused, and the unified social credit code check."""
+"""What every API schema shares: unknown fields are refused, the unified social credit code check, the
+error body and the one-reason body of several actions."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -19,6 +20,11 @@ class StrictSchema(Schema):
     """Input schemas refuse fields they do not know (a typo is an error, not silently ignored)."""
     class Meta:
         unknown = RAISE
+
+
+class ReasonSchema(StrictSchema):
+    """An action that needs only a written reason (a supervisor's note, an extension of the legal review…)."""
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class ErrorSchema(Schema):

@@ -3,13 +3,14 @@ tasks, the clock actions (pause, resume, extension) and the scans that keep them
 
 
 def init_app(app) -> None:
+    from app.calendar.service import calendar_changed
     from app.core.i18n import register_messages
+    from app.deadlines import api, steps, web  # noqa: F401  (routes register on import)
     from app.deadlines.messages import MESSAGES
     register_messages(MESSAGES)
-    from app.calendar.service import calendar_changed
-    from app.deadlines import steps
     steps.register()
     _register_jobs()
+    web.init_app(app)
     # A newly loaded holiday notice or closure changes open deadlines: recompute them, recorded.
     calendar_changed.connect(_recompute_on_calendar_change, app, weak=False)
 

@@ -7,16 +7,14 @@
 - Legal review (辽宁省重大行政执法决定法制审核办法): 7 working days from complete materials, +3 once with
   the head's approval; it does NOT pause the decision clock.
 - Publication of a decision: 7 working days after the decision date.
-Dates are China dates; "today" comes from ``china_today`` so tests can freeze it.
+Dates are China dates; "today" comes from ``app.core.clock.china_today`` so tests can freeze it.
 """
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from app.calendar.service import Deadline, WorkingCalendar, calendar
 
-CHINA = ZoneInfo("Asia/Shanghai")
 CORRECTION_NOTICE_WORKDAYS = 5
 LEGAL_REVIEW_WORKDAYS = 7
 LEGAL_REVIEW_EXTENSION_WORKDAYS = 3
@@ -24,10 +22,6 @@ PUBLICATION_WORKDAYS = 7
 EXTENSION_WORKDAYS = 10
 JOINT_HANDLING_WORKDAYS = 45
 JOINT_EXTENSION_WORKDAYS = 15
-
-
-def china_today() -> dt.date:
-    return dt.datetime.now(CHINA).date()
 
 
 def correction_notice_due(received_on: dt.date, cal: WorkingCalendar | None = None) -> Deadline:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -11,10 +12,9 @@ from app.extensions import db
 # 行政许可法 第45条: the only procedures whose time is not counted in the decision period.
 EXCLUDED_PROCEDURES = ("hearing", "tender", "auction", "inspection", "testing", "quarantine", "appraisal",
                        "expert_review")
-PROCEDURE_LABELS = {"hearing": ("听证", "Hearing"), "tender": ("招标", "Tender"), "auction": ("拍卖", "Auction"),
-                    "inspection": ("检验", "Inspection"), "testing": ("检测", "Testing"),
-                    "quarantine": ("检疫", "Quarantine"), "appraisal": ("鉴定", "Appraisal"),
-                    "expert_review": ("专家评审", "Expert review")}
+PROCEDURE_LABELS = {"hearing": _l("听证"), "tender": _l("招标"), "auction": _l("拍卖"), "inspection": _l("检验"),
+                    "testing": _l("检测"), "quarantine": _l("检疫"), "appraisal": _l("鉴定"),
+                    "expert_review": _l("专家评审")}
 
 
 class ClockPause(db.Model):

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from app.calendar.service import calendar
 from app.cases.actions import for_each_case
 from app.cases.models import Case, TaskItem
-from app.core.clock import china_date
 from app.core.i18n import t
 from app.core.vocabulary import TERMINAL_STATUSES
 from app.deadlines.clock import correction_notice_due
@@ -80,30 +78,3 @@ def scan_overdue(today: dt.date) -> dict:
         return True
 
     return {"tasks_overdue": for_each_case(by_case, apply_tasks), "cases_overdue": for_each_case(cases, apply_case)}
-
-
-def scan_stuck(today: dt.date) -> dict:
-    """Cases with no transition for N working days, and cases the engine can no longer move (no open
-    task, no timer, not finished) — each recorded once until the case moves again."""
-    workdays = current_app.config.get("SUPERVISION_STUCK_WORKDAYS", 5)
-    cal = calendar()
-    open_cases = db.session.execute(select(Case.id, Case.updated_at).where(
-        Case.status.not_in(TERMINAL_STATUSES), Case.suspended.is_(False), Case.stuck_recorded.is_(False))).all()
-    stuck = [case_id for case_id, updated in open_cases if cal.workdays_between(china_date(updated), today) >= workdays]
-    has_open_task = exists().where(TaskItem.case_id == Case.id, TaskItem.state == "READY")
-    broken = db.session.scalars(select(Case.id).where(
-        Case.status.not_in(TERMINAL_STATUSES), Case.stuck_recorded.is_(False), ~has_open_task,
-        Case.next_timer_at.is_(None))).all()
-
-    def mark(kind: str):
-        def apply(case: Case) -> bool:
-            if case.stuck_recorded:
-                return False
-            case.stuck_recorded = True
-            append_records(case, [RecordDraft(actor=SCHEDULER, action=f"case_{kind}", payload={
-                "since": case.updated_at.isoformat(), "workdays": workdays})])
-            return True
-        return apply
-
-    return {"broken": for_each_case(broken, mark("broken")),
-            "stuck": for_each_case([c for c in stuck if c not in broken], mark("stuck"))}

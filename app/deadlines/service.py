@@ -121,6 +121,11 @@ def assign_due_dates(case: Case, created: list[TaskItem], bundle, drafts: list) 
         task.due_at, task.due_confirmed = (due.date, due.confirmed) if due else (None, True)
 
 
+def case_pauses(case: Case) -> list[ClockPause]:
+    """The case's §45 pauses, oldest first."""
+    return list(db.session.scalars(select(ClockPause).where(ClockPause.case_id == case.id).order_by(ClockPause.id)))
+
+
 # --------------------------------------------------------------------------------------------- actions
 
 def _case_for_clock(case_no: str) -> Case:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
-import os
 import time
 import traceback
 from dataclasses import dataclass
@@ -71,9 +70,9 @@ def override_jobs(*jobs: Job) -> Iterator[dict[str, Job]]:
 
 
 def lease_seconds() -> float:
-    """How long a lease lasts without renewal: SCHEDULER_LEASE_SECONDS (config or environment), else three
-    times the shortest interval (a holder renews at least that often), at least 30 s."""
-    configured = current_app.config.get("SCHEDULER_LEASE_SECONDS") or os.environ.get("SCHEDULER_LEASE_SECONDS")
+    """How long a lease lasts without renewal: SCHEDULER_LEASE_SECONDS (see app.config), else three times
+    the shortest interval (a holder renews at least that often), at least 30 s."""
+    configured = current_app.config.get("SCHEDULER_LEASE_SECONDS")
     if configured:
         return float(configured)
     shortest = min((job.interval_seconds for job in JOBS.values()), default=30)

@@ -6,12 +6,7 @@ from app.schemas.api import (
     CompleteSchema,
     CompletionSchema,
     ErrorSchema,
-    ExtensionSchema,
-    PauseOutSchema,
-    PauseSchema,
-    ReasonSchema,
     RecordSchema,
-    ResumeSchema,
     ServiceItemSchema,
     TaskDetailSchema,
     TaskListQuerySchema,
@@ -23,5 +18,4 @@ from app.schemas.api import (
 
 __all__ = ["ApplicantSchema", "CaseCreateSchema", "CaseSchema", "CompleteSchema", "CompletionSchema",
            "ErrorSchema", "RecordSchema", "ServiceItemSchema", "TaskDetailSchema", "TaskSchema",
-           "TokenRequestSchema", "TokenSchema", "VerifySchema", "TaskListQuerySchema", "PauseSchema",
-           "ResumeSchema", "ExtensionSchema", "ReasonSchema", "PauseOutSchema"]
+           "TokenRequestSchema", "TokenSchema", "VerifySchema", "TaskListQuerySchema"]

@@ -11,7 +11,6 @@ from marshmallow import (
 )
 
 from app.core.schemas import ErrorSchema, StrictSchema, uscc_is_valid  # noqa: F401  (re-exported until moved)
-from app.deadlines.models import EXCLUDED_PROCEDURES
 from app.evidence.models import CONFIDENTIALITY_CLASSES
 
 APPLICANT_TYPES = ("legal_person", "natural_person", "individual_business", "other_organization")
@@ -129,37 +128,6 @@ class CaseSchema(Schema):
     published_on = fields.Date(allow_none=True)
     suspended = fields.Boolean()
     tasks = fields.List(fields.Nested(TaskSchema), attribute="open_tasks")
-
-
-class PauseSchema(StrictSchema):
-    procedure = fields.String(required=True, validate=validate.OneOf(EXCLUDED_PROCEDURES))
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    notice_ref = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    start_on = fields.Date(load_default=None)
-
-
-class ResumeSchema(StrictSchema):
-    end_on = fields.Date(load_default=None)
-
-
-class ExtensionSchema(StrictSchema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    notice_ref = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    government_approval_ref = fields.String(load_default=None, validate=validate.Length(max=200))
-
-
-class ReasonSchema(StrictSchema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-
-
-class PauseOutSchema(Schema):
-    procedure = fields.String()
-    reason = fields.String()
-    notice_ref = fields.String()
-    start_on = fields.Date()
-    end_on = fields.Date(allow_none=True)
-    paused_workdays = fields.Integer(allow_none=True)
-    created_by = fields.String()
 
 
 class CompleteSchema(StrictSchema):

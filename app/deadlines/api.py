@@ -4,16 +4,17 @@ from flask import g, jsonify
 from app.api import bp
 from app.api.cases import dump_case
 from app.api.helpers import load_json, login_required
+from app.api.openapi import register_openapi
 from app.cases import access as case_access
+from app.core.schemas import ReasonSchema
 from app.deadlines import service as deadlines
-from app.schemas import (
+from app.deadlines.schemas import (
     ExtensionSchema,
     PauseOutSchema,
     PauseSchema,
-    ReasonSchema,
     ResumeSchema,
-    TaskSchema,
 )
+from app.schemas import TaskSchema
 
 
 @bp.post("/cases/<case_no>/clock/pause")
@@ -46,3 +47,24 @@ def extend_decision(case_no: str):
 def extend_legal_review(task_id: str):
     body = load_json(ReasonSchema())
     return jsonify(TaskSchema().dump(deadlines.extend_legal_review(g.user, task_id, body["reason"])))
+
+
+def openapi_parts(op, component, path_param) -> tuple[dict, dict]:
+    """(paths, component schemas) for app.api.openapi, built with its helpers."""
+    task, case = [path_param("task_id")], [path_param("case_no")]
+    paths = {
+        "/api/tasks/{task_id}/extend-review": {"post": op("Legal review +3 working days, once (leader)",
+                                                          TaskSchema, body=ReasonSchema, params=task)},
+        "/api/cases/{case_no}/clock/pause": {"post": op("Pause the decision clock for a §45 procedure", None, 201,
+                                                        body=PauseSchema, params=case)},
+        "/api/cases/{case_no}/clock/resume": {"post": op("Resume the decision clock", None, body=ResumeSchema,
+                                                         params=case)},
+        "/api/cases/{case_no}/clock/extend": {"post": op("Extend the decision period once (leader)", None,
+                                                         body=ExtensionSchema, params=case)},
+    }
+    schemas = {cls.__name__.removesuffix("Schema"): component(cls)
+               for cls in (PauseSchema, ResumeSchema, ExtensionSchema, ReasonSchema, PauseOutSchema)}
+    return paths, schemas
+
+
+register_openapi(openapi_parts)

@@ -8,8 +8,17 @@ from flask_babel import gettext as _
 
 from app.core.errors import ServiceError
 from app.deadlines import service as deadlines
+from app.deadlines.models import PROCEDURE_LABELS
 from app.extensions import db
-from app.web import bp, current_user, login_required
+from app.web import bp, current_user, login_required, register_templates
+
+
+def init_app(app) -> None:
+    """The clock panel of the case page (_clock.html) and what it shows: the case's pauses and the names
+    of the §45 procedures."""
+    register_templates(app, __name__)
+    app.add_template_global(deadlines.case_pauses)
+    app.add_template_global(PROCEDURE_LABELS, "procedure_labels")
 
 
 def _date(name: str) -> dt.date | None:
@@ -21,6 +30,8 @@ def _date(name: str) -> dt.date | None:
 
 
 def _run(case_no: str, action, done: str):
+    """Back to the clock panel of the case page, with what was done or why not, field by field (the shared
+    adapter would show the reason only, and only to a browser that sent its referrer)."""
     try:
         action()
         flash(done, "success")

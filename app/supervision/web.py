@@ -7,24 +7,31 @@ import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import select
 
+from app.bpmn.svg import render_svg
+from app.calendar.service import calendar
 from app.cases import access as case_access
 from app.cases.models import Case, TaskItem
 from app.catalogue.models import ServiceItem
-from app.core.clock import utcnow
+from app.core.clock import china_today, utcnow
 from app.core.errors import ServiceError
 from app.core.exports import csv_bytes
 from app.core.vocabulary import TERMINAL_STATUSES, status_label
 from app.extensions import db
 from app.records.models import ExecutionRecord
-from app.supervision import service as sv
-from app.web import bp, current_user, roles_required
+from app.supervision import actions, lists, stats
+from app.supervision.charts import on_time_chart, steps_chart, wait_text
+from app.web import bp, current_user, register_templates, roles_required
 
 PAGE_SIZE = 50
 VIEWS = {"overdue": "overdue", "due-soon": "due_soon", "stuck": "stuck", "broken": "broken", "open": "open"}
 PICTURES = ("steps", "on-time")
+
+
+def init_app(app) -> None:
+    register_templates(app, __name__)  # supervision.html, supervision_case.html
 
 
 def _view_titles() -> dict[str, str]:
@@ -36,16 +43,6 @@ def _problem_label(problem: str | None) -> str:
     return {"engine_error": _("流程执行出错"), "no_open_task": _("无待办任务且无定时器")}.get(problem or "", "")
 
 
-def wait_text(hours: float | None) -> str:
-    if hours is None:
-        return "—"
-    if hours >= 24:
-        return _("%(d)s 天", d=f"{hours / 24:.1f}")
-    if hours >= 1:
-        return _("%(h)s 小时", h=f"{hours:.1f}")
-    return _("%(m)d 分钟", m=int(hours * 60))
-
-
 # ------------------------------------------------------------------------------------------ the desk
 
 @bp.get("/supervision")
@@ -54,37 +51,37 @@ def supervision():
     view = request.args.get("view", "overdue")
     if view not in VIEWS and view not in PICTURES:
         view = "overdue"
-    today = sv.china_today()
-    counts = sv.counts(today)
+    today = china_today()
+    counts = lists.counts(today)
     common = {"view": view, "titles": _view_titles(), "counts": {k: counts[v] for k, v in VIEWS.items()},
               "today": today}
     if view == "steps":
         return render_template("supervision.html", **common, **_steps_context())
     if view == "on-time":
-        months = sv.on_time_rates(today)
+        months = stats.on_time_rates(today)
         return render_template("supervision.html", **common, months=months, chart=on_time_chart(months))
 
-    filters = sv.Filters.from_args(request.args)
-    rows = sv.LIST_FUNCTIONS[VIEWS[view]](filters, today)
+    filters = lists.Filters.from_args(request.args)
+    rows = lists.LIST_FUNCTIONS[VIEWS[view]](filters, today)
     if request.args.get("format") == "csv":
         return _csv(view, rows, today)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     pages = max((len(rows) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template(
         "supervision.html", **common, rows=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], total=len(rows),
-        page=page, pages=pages, cut=len(rows) >= sv.MAX_ROWS, filters=filters,
+        page=page, pages=pages, cut=len(rows) >= lists.MAX_ROWS, filters=filters,
         filter_args={"item": filters.item or "", "step": filters.step or "", "major": request.args.get("major", "")},
-        steps=sv.step_choices(), items=db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all(),
-        status_label=status_label, problem_label=_problem_label, wait_text=wait_text, now=utcnow())
+        steps=lists.step_choices(), items=db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all(),
+        status_label=status_label, problem_label=_problem_label, wait_text=wait_text, now=utcnow(),
+        stuck_workdays=lists.stuck_workdays())
 
 
 def _steps_context() -> dict:
-    from app.bpmn.svg import render_svg
-    groups = sv.step_stats()
+    groups = stats.step_stats()
     diagrams = []
-    for d in sv.diagram_counts():
+    for d in stats.diagram_counts():
         try:
-            svg = render_svg(sv.diagram_content(d.version_id), counts=d.counts,
+            svg = render_svg(stats.diagram_content(d.version_id), counts=d.counts,
                              link=lambda el, c=d.counts: url_for("web.supervision", view="open", step=el)
                              if el in c else None,
                              title=f"{d.name} v{d.version}")
@@ -125,72 +122,12 @@ def _csv_columns(view: str) -> list[tuple[str, object]]:
     return columns
 
 
-def _csv(view: str, rows: list[sv.Row], today: dt.date) -> Response:
+def _csv(view: str, rows: list[lists.Row], today: dt.date) -> Response:
     columns = _csv_columns(view)
     body = csv_bytes([[title for title, _get in columns]] + [[get(row) for _title, get in columns] for row in rows])
     name = f"supervision-{view}-{today.isoformat()}.csv"
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
-
-
-# ------------------------------------------------------------------------------------------ charts
-
-def _svg(width: int, height: int, label: str, body: list[str]) -> Markup:
-    return Markup(f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(label)}" '
-                  f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
-                  f'<title>{escape(label)}</title>{"".join(body)}</svg>')
-
-
-def steps_chart(group: sv.VersionSteps) -> Markup:
-    """Horizontal bars per step: open tasks (red) and average wait in days (amber), each on its own scale."""
-    label_w, bar_w, row_h, top = 190, 420, 40, 26
-    width, height = label_w + bar_w + 90, top + row_h * max(len(group.steps), 1) + 6
-    max_open = max((s.open for s in group.steps), default=0) or 1
-    max_wait = max((s.avg_wait_hours for s in group.steps), default=0) or 1
-    body = [f'<rect class="key open" x="{label_w}" y="6" width="12" height="12"/>'
-            f'<text x="{label_w + 18}" y="16">{escape(_("在办任务数"))}</text>'
-            f'<rect class="key wait" x="{label_w + 140}" y="6" width="12" height="12"/>'
-            f'<text x="{label_w + 158}" y="16">{escape(_("平均等待"))}</text>']
-    for i, s in enumerate(group.steps):
-        y = top + i * row_h
-        open_w = round(bar_w * s.open / max_open, 1)
-        wait_w = round(bar_w * s.avg_wait_hours / max_wait, 1)
-        body.append(
-            f'<g class="step" data-step="{escape(s.name)}">'
-            f'<text class="label" x="{label_w - 10}" y="{y + 20}" text-anchor="end">{escape(s.title)}</text>'
-            f'<rect class="bar open" x="{label_w}" y="{y + 4}" width="{max(open_w, 1)}" height="14"/>'
-            f'<text class="value" x="{label_w + open_w + 6}" y="{y + 15}">{s.open}</text>'
-            f'<rect class="bar wait" x="{label_w}" y="{y + 20}" width="{max(wait_w, 1)}" height="12"/>'
-            f'<text class="value" x="{label_w + wait_w + 6}" y="{y + 30}">{escape(wait_text(s.avg_wait_hours))}</text>'
-            f'</g>')
-    body.append(f'<line class="axis" x1="{label_w}" y1="{top}" x2="{label_w}" y2="{height - 4}"/>')
-    return _svg(width, height, _("%(name)s：各环节在办任务与平均等待时间", name=f"{group.name} v{group.version}"), body)
-
-
-def on_time_chart(months: list[sv.MonthRate]) -> Markup:
-    """Vertical bars: the share of decisions made on time, per month; a dash where nothing was decided."""
-    left, slot, plot_h, top = 44, 58, 150, 24
-    width, height = left + slot * len(months) + 10, top + plot_h + 44
-    base = top + plot_h
-    body = []
-    for pct in (0, 50, 100):
-        y = base - plot_h * pct / 100
-        body.append(f'<line class="{"axis" if pct == 0 else "grid"}" x1="{left}" y1="{y}" x2="{width - 10}" y2="{y}"/>'
-                    f'<text class="tick" x="{left - 6}" y="{y + 4}" text-anchor="end">{pct}%</text>')
-    for i, m in enumerate(months):
-        x = left + i * slot + 10
-        mid = x + (slot - 20) / 2
-        if m.rate is None:
-            body.append(f'<text class="value none" x="{mid}" y="{base - 6}" text-anchor="middle">—</text>')
-        else:
-            h = round(plot_h * m.rate, 1)
-            cls = "good" if m.rate >= 0.95 else "fair" if m.rate >= 0.8 else "poor"
-            body.append(f'<rect class="bar {cls}" x="{x}" y="{base - h}" width="{slot - 20}" height="{max(h, 1)}">'
-                        f'<title>{escape(m.month)}: {m.on_time}/{m.with_deadline}</title></rect>'
-                        f'<text class="value" x="{mid}" y="{base - h - 5}" text-anchor="middle">{round(m.rate * 100)}%</text>')
-        body.append(f'<text class="tick" x="{mid}" y="{base + 18}" text-anchor="middle">{escape(m.month)}</text>'
-                    f'<text class="tick small" x="{mid}" y="{base + 34}" text-anchor="middle">n={m.decided}</text>')
-    return _svg(width, height, _("近 12 个月按时办结率"), body)
 
 
 # ------------------------------------------------------------------------------------------ one case
@@ -201,12 +138,12 @@ def _render_case(case_no: str, status: int = 200, errors: dict | None = None, va
         abort(404)
     tasks = case_access.open_tasks(case)
     records = db.session.scalars(select(ExecutionRecord).where(
-        ExecutionRecord.case_id == case.id, ExecutionRecord.action.in_(sv.SUPERVISION_ACTIONS))
+        ExecutionRecord.case_id == case.id, ExecutionRecord.action.in_(actions.SUPERVISION_ACTIONS))
         .order_by(ExecutionRecord.seq.desc())).all()
     stalled = case.status not in TERMINAL_STATUSES and case.next_timer_at is None and not tasks
     return render_template(
         "supervision_case.html", case=case, tasks=tasks, errors=errors or {}, values=values or {},
-        users={task.role: sv.assignable_users(task.role) for task in tasks}, today=sv.china_today(),
+        users={task.role: actions.assignable_users(task.role) for task in tasks}, today=china_today(),
         records=[(r, json.loads(r.payload)) for r in records], may_retry=bool(case.engine_error) or stalled,
         stalled=stalled, status_label=status_label, days_between=_days_between,
         terminal=TERMINAL_STATUSES), status
@@ -215,7 +152,6 @@ def _render_case(case_no: str, status: int = 200, errors: dict | None = None, va
 def _days_between(a: dt.date | None, b: dt.date | None) -> int | None:
     if a is None or b is None:
         return None
-    from app.calendar.service import calendar
     return calendar().workdays_between(a, b)
 
 
@@ -226,7 +162,8 @@ def supervision_case(case_no: str):
 
 
 def _act(case_no: str, form_name: str, run, done):
-    """Run a supervisor action; on success back to the case's desk page, else the page with the error."""
+    """Run a supervisor action; on success back to the case's desk page, else the page with the error.
+    (Not the shared adapter: the form is shown again with its field errors and what was typed.)"""
     try:
         result = run()
     except ServiceError as exc:
@@ -249,28 +186,30 @@ def supervision_reassign(task_id: str):
     case_no = task.case.case_no
     to = request.form.get("to", "")
     return _act(case_no, f"reassign-{task_id}",
-                lambda: sv.reassign_task(current_user(), task_id, to, request.form.get("reason", "")),
+                lambda: actions.reassign_task(current_user(), task_id, to, request.form.get("reason", "")),
                 lambda t: (_("已将“%(step)s”改派给 %(user)s", step=t.title, user=t.claimed_by), "success"))
 
 
 @bp.post("/supervision/cases/<case_no>/note")
 @roles_required("supervisor")
 def supervision_note(case_no: str):
-    return _act(case_no, "note", lambda: sv.add_note(current_user(), case_no, request.form.get("reason", "")),
+    return _act(case_no, "note", lambda: actions.add_note(current_user(), case_no, request.form.get("reason", "")),
                 lambda c: (_("督办意见已记录"), "success"))
 
 
 @bp.post("/supervision/cases/<case_no>/suspend")
 @roles_required("supervisor")
 def supervision_suspend(case_no: str):
-    return _act(case_no, "suspend", lambda: sv.suspend_case(current_user(), case_no, request.form.get("reason", "")),
+    reason = request.form.get("reason", "")
+    return _act(case_no, "suspend", lambda: actions.suspend_case(current_user(), case_no, reason),
                 lambda c: (_("案件已中止办理"), "success"))
 
 
 @bp.post("/supervision/cases/<case_no>/resume")
 @roles_required("supervisor")
 def supervision_resume(case_no: str):
-    return _act(case_no, "suspend", lambda: sv.resume_case(current_user(), case_no, request.form.get("reason", "")),
+    reason = request.form.get("reason", "")
+    return _act(case_no, "suspend", lambda: actions.resume_case(current_user(), case_no, reason),
                 lambda c: (_("案件已恢复办理"), "success"))
 
 
@@ -281,5 +220,5 @@ def supervision_retry(case_no: str):
         if result["error"]:
             return _("重试后流程仍然出错：%(e)s", e=result["error"]), "error"
         return _("已重试，流程推进了 %(n)d 步", n=result["transitions"]), "success"
-    return _act(case_no, "retry", lambda: sv.retry_case(current_user(), case_no, request.form.get("reason", "")),
+    return _act(case_no, "retry", lambda: actions.retry_case(current_user(), case_no, request.form.get("reason", "")),
                 done)

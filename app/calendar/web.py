@@ -13,7 +13,11 @@ from app.calendar.service import calendar, flatten_errors
 from app.core.clock import china_today
 from app.core.errors import ServiceError
 from app.extensions import db
-from app.web import bp, current_user, roles_required
+from app.web import bp, current_user, register_templates, roles_required
+
+
+def init_app(app) -> None:
+    register_templates(app, __name__)
 
 
 @bp.get("/admin/calendar")
@@ -34,19 +38,15 @@ def calendar_load_notice():
     try:
         data = json.loads(upload.read().decode("utf-8")) if upload and upload.filename else None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        flash(_("通知文件不是有效的 JSON：%(e)s", e=str(exc)), "error")
-        return redirect(url_for("web.calendar_admin"))
+        return _back(_("通知文件不是有效的 JSON：%(e)s", e=str(exc)), "error")
     if data is None:
-        flash(_("请选择通知文件（JSON）"), "error")
-        return redirect(url_for("web.calendar_admin"))
+        return _back(_("请选择通知文件（JSON）"), "error")
     try:
         summary = calendar().load_notice(data, current_user())
-    except ServiceError as exc:
+    except ServiceError as exc:  # the notice's problems, field by field (the shared adapter shows the reason only)
         db.session.rollback()
-        flash(f"{exc.message} {'；'.join(flatten_errors(exc.fields or {}))}", "error")
-    else:
-        flash(_("已载入 %(year)s 年节假日安排，在办案件期限已重新计算", year=summary.get("year", "")), "success")
-    return redirect(url_for("web.calendar_admin"))
+        return _back(f"{exc.message} {'；'.join(flatten_errors(exc.fields or {}))}", "error")
+    return _back(_("已载入 %(year)s 年节假日安排，在办案件期限已重新计算", year=summary.get("year", "")), "success")
 
 
 @bp.post("/admin/calendar/closure")
@@ -55,13 +55,11 @@ def calendar_add_closure():
     try:
         day = dt.date.fromisoformat(request.form.get("date", ""))
     except ValueError:
-        flash(_("请输入日期（YYYY-MM-DD）"), "error")
-        return redirect(url_for("web.calendar_admin"))
-    try:
-        calendar().add_closure(day, request.form.get("note", ""), current_user())
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("已登记 %(d)s 停止办公，在办案件期限已重新计算", d=day.isoformat()), "success")
+        return _back(_("请输入日期（YYYY-MM-DD）"), "error")
+    calendar().add_closure(day, request.form.get("note", ""), current_user())
+    return _back(_("已登记 %(d)s 停止办公，在办案件期限已重新计算", d=day.isoformat()), "success")
+
+
+def _back(message: str, category: str):
+    flash(message, category)
     return redirect(url_for("web.calendar_admin"))
