@@ -3,5 +3,8 @@ or reject at intake."""
 
 
 def init_app(app) -> None:
+    from app.cases.cli import cases_cli
+    from app.intake.cli import new_case
+    cases_cli.add_command(new_case)
     from app.intake import steps
     steps.register()
