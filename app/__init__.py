@@ -47,10 +47,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-# The features, in the order their task-kind handlers run at a shared step (e.g. at the decision: the
-# deadlines are set, the legal guard has checked, the decision is recorded, then the publication drafted).
-FEATURES = ("cases", "evidence", "deadlines", "intake", "review", "legal_review", "decisions", "publicity", "archive",
-            "complaints", "supervision", "designer")
+# The packages with an ``init_app``: first those below the kernel (users), then the kernel, then the
+# features in the order their task-kind handlers run at a shared step (e.g. at the decision: the deadlines
+# are set, the legal guard has checked, the decision is recorded, then the publication drafted), then the
+# demo data, which uses them all.
+FEATURES = ("users", "cases", "evidence", "deadlines", "intake", "review", "legal_review", "decisions", "publicity",
+            "archive", "complaints", "supervision", "designer", "demo")
 
 
 @event.listens_for(Engine, "connect")

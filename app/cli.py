@@ -13,7 +13,6 @@ from app.extensions import db
 from app.users.lookup import user_by_name
 
 definitions_cli = AppGroup("definitions", help="Deploy and list BPMN processes and DMN decision tables.")
-demo_cli = AppGroup("demo", help="Demo data (never in production).")
 catalogue_cli = AppGroup("catalogue", help="The service-item catalogue (rules/service_items.json).")
 
 
@@ -151,23 +150,10 @@ def load_catalogue_command():
     click.echo(f"service items: {created} created, {updated} updated")
 
 
-@demo_cli.command("load")
-def load_demo():
-    """Demo users (password 'demo'), the catalogue and the diagrams: everything `make run` needs."""
-    from app.catalogue.service import load_catalogue
-    from app.definitions.service import deploy_directories
-    from app.users.demo import load_demo_users
-    click.echo(f"demo users created: {load_demo_users()}")
-    created, updated = load_catalogue(current_app.config["SERVICE_ITEMS_FILE"])
-    click.echo(f"service items: {created} created, {updated} updated")
-    result = run_action(lambda: deploy_directories(current_app.config["DEFINITION_DIRS"], "designer", "demo load"))
-    click.echo(f"definitions: {len(result.created)} deployed, {len(result.unchanged)} unchanged")
-
-
 def register_commands(app: Flask) -> None:
     from app.archive.cli import archive_cli
     from app.calendar.cli import calendar_cli
     from app.publicity.annual import annual_cli
     from app.scheduler.cli import scheduler_cli
-    for group in (definitions_cli, demo_cli, catalogue_cli, calendar_cli, scheduler_cli, archive_cli, annual_cli):
+    for group in (definitions_cli, catalogue_cli, calendar_cli, scheduler_cli, archive_cli, annual_cli):
         app.cli.add_command(group)

@@ -5,7 +5,6 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 from app.api import (  # noqa: E402,F401  (routes register on import)
     annual,
-    auth,
     cases,
     deadlines,
     definitions,

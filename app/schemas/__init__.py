@@ -16,12 +16,10 @@ from app.schemas.api import (
     TaskDetailSchema,
     TaskListQuerySchema,
     TaskSchema,
-    TokenRequestSchema,
-    TokenSchema,
     VerifySchema,
 )
 
 __all__ = ["ApplicantSchema", "CaseCreateSchema", "CaseSchema", "CompleteSchema", "CompletionSchema",
            "ErrorSchema", "RecordSchema", "ServiceItemSchema", "TaskDetailSchema", "TaskSchema",
-           "TokenRequestSchema", "TokenSchema", "VerifySchema", "TaskListQuerySchema", "PauseSchema",
+           "VerifySchema", "TaskListQuerySchema", "PauseSchema",
            "ResumeSchema", "ExtensionSchema", "ReasonSchema", "PauseOutSchema"]

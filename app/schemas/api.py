@@ -16,17 +16,6 @@ from app.evidence.models import CONFIDENTIALITY_CLASSES
 
 APPLICANT_TYPES = ("legal_person", "natural_person", "individual_business", "other_organization")
 CATEGORIES = ("resource_allocation", "major_construction", "public_service", "general")
-class TokenRequestSchema(StrictSchema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
-
-
-class TokenSchema(Schema):
-    token = fields.String()
-    username = fields.String()
-    roles = fields.List(fields.String())
-
-
 class ApplicantSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     type = fields.String(required=True, validate=validate.OneOf(APPLICANT_TYPES))
