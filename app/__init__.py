@@ -47,12 +47,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-# The packages with an ``init_app``: first those below the kernel (users), then the kernel, then the
-# features in the order their task-kind handlers run at a shared step (e.g. at the decision: the deadlines
-# are set, the legal guard has checked, the decision is recorded, then the publication drafted), then the
-# demo data, which uses them all.
-FEATURES = ("users", "cases", "evidence", "deadlines", "intake", "review", "legal_review", "decisions", "publicity",
-            "archive", "complaints", "supervision", "designer", "demo")
+# The packages with an ``init_app``: first those below the kernel (users, catalogue), then the kernel,
+# then the features in the order their task-kind handlers run at a shared step (e.g. at the decision: the
+# deadlines are set, the legal guard has checked, the decision is recorded, then the publication drafted),
+# then the demo data, which uses them all.
+FEATURES = ("users", "catalogue", "cases", "evidence", "deadlines", "intake", "review", "legal_review", "decisions",
+            "publicity", "archive", "complaints", "supervision", "designer", "demo")
 
 
 @event.listens_for(Engine, "connect")

@@ -13,7 +13,6 @@ from app.extensions import db
 from app.users.lookup import user_by_name
 
 definitions_cli = AppGroup("definitions", help="Deploy and list BPMN processes and DMN decision tables.")
-catalogue_cli = AppGroup("catalogue", help="The service-item catalogue (rules/service_items.json).")
 
 
 @definitions_cli.command("deploy")
@@ -143,17 +142,10 @@ def migrate_command(key, version, case_no, all_cases, dry_run, username):
     click.echo(f"{len(moved)} moved, {len(refused)} refused")
 
 
-@catalogue_cli.command("load")
-def load_catalogue_command():
-    from app.catalogue.service import load_catalogue
-    created, updated = load_catalogue(current_app.config["SERVICE_ITEMS_FILE"])
-    click.echo(f"service items: {created} created, {updated} updated")
-
-
 def register_commands(app: Flask) -> None:
     from app.archive.cli import archive_cli
     from app.calendar.cli import calendar_cli
     from app.publicity.annual import annual_cli
     from app.scheduler.cli import scheduler_cli
-    for group in (definitions_cli, catalogue_cli, calendar_cli, scheduler_cli, archive_cli, annual_cli):
+    for group in (definitions_cli, calendar_cli, scheduler_cli, archive_cli, annual_cli):
         app.cli.add_command(group)

@@ -5,7 +5,6 @@ from app.api import bp
 from app.api.helpers import load_json, login_required
 from app.cases import access as case_access
 from app.cases import service as case_service
-from app.catalogue.models import ServiceItem
 from app.extensions import db
 from app.records import verify_case
 from app.records.models import ExecutionRecord
@@ -13,7 +12,6 @@ from app.schemas import (
     CaseCreateSchema,
     CaseSchema,
     RecordSchema,
-    ServiceItemSchema,
     VerifySchema,
 )
 
@@ -21,13 +19,6 @@ from app.schemas import (
 def dump_case(case) -> dict:
     case.open_tasks = case_access.open_tasks(case)
     return CaseSchema().dump(case)
-
-
-@bp.get("/service-items")
-@login_required
-def list_service_items():
-    items = db.session.scalars(select(ServiceItem).where(ServiceItem.active.is_(True)).order_by(ServiceItem.code))
-    return jsonify({"items": ServiceItemSchema(many=True).dump(items)})
 
 
 @bp.post("/cases")

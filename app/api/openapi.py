@@ -79,7 +79,7 @@ def _path_param(name: str) -> dict:
 @bp.get("/openapi.json")
 def openapi_document():
     components = {_name(c): _component(c) for c in (
-        s.ServiceItemSchema, s.ApplicantSchema, s.CaseCreateSchema,
+        s.ApplicantSchema, s.CaseCreateSchema,
         s.CaseSchema, s.TaskSchema, s.TaskDetailSchema, s.CompleteSchema, s.CompletionSchema, s.RecordSchema,
         s.VerifySchema, s.ErrorSchema, s.PauseSchema, s.ResumeSchema, s.ExtensionSchema, s.ReasonSchema,
         s.PauseOutSchema)}
@@ -87,7 +87,6 @@ def openapi_document():
     components["Facts"] = _component(FactsSchema)
     task, case = [_path_param("task_id")], [_path_param("case_no")]
     paths = {
-        "/api/service-items": {"get": _op("The service items (事项目录)", None)},
         "/api/cases": {"post": _op("Register an application (clerk)", s.CaseSchema, 201, body=s.CaseCreateSchema)},
         "/api/cases/{case_no}": {"get": _op("A case with its open tasks", s.CaseSchema, params=case)},
         "/api/cases/{case_no}/records": {"get": _op("The case's execution records", None, params=case)},

@@ -12,7 +12,6 @@ from app.schemas.api import (
     ReasonSchema,
     RecordSchema,
     ResumeSchema,
-    ServiceItemSchema,
     TaskDetailSchema,
     TaskListQuerySchema,
     TaskSchema,
@@ -20,6 +19,6 @@ from app.schemas.api import (
 )
 
 __all__ = ["ApplicantSchema", "CaseCreateSchema", "CaseSchema", "CompleteSchema", "CompletionSchema",
-           "ErrorSchema", "RecordSchema", "ServiceItemSchema", "TaskDetailSchema", "TaskSchema",
+           "ErrorSchema", "RecordSchema", "TaskDetailSchema", "TaskSchema",
            "VerifySchema", "TaskListQuerySchema", "PauseSchema",
            "ResumeSchema", "ExtensionSchema", "ReasonSchema", "PauseOutSchema"]

@@ -49,22 +49,6 @@ class CaseCreateSchema(StrictSchema):
     confidentiality = fields.String(load_default="internal", validate=validate.OneOf(CONFIDENTIALITY_CLASSES))
 
 
-class ServiceItemSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-    name_en = fields.String()
-    category = fields.String()
-    major = fields.Boolean()
-    process_key = fields.String()
-    authority = fields.String()
-    legal_basis = fields.String()
-    conditions = fields.String()
-    materials = fields.List(fields.String())
-    statutory_days = fields.Integer()
-    promised_days = fields.Integer(allow_none=True)
-    fees = fields.String(allow_none=True)
-
-
 class TaskSchema(Schema):
     id = fields.String()
     name = fields.String(metadata={"description": "BPMN element id"})
