@@ -376,9 +376,9 @@ def _summary_html(case: Case, records, evidence, file_members, definitions, expo
                   sealed: bool) -> str:
     from jinja2 import Environment
 
+    from app.cases.confidentiality import confidentiality_label
     from app.core.roles import role_label
     from app.core.vocabulary import status_label
-    from app.evidence.service import CLASS_LABELS
     with in_language("zh"):
         try:
             from app.cases.timeline import facts_for_display
@@ -392,7 +392,7 @@ def _summary_html(case: Case, records, evidence, file_members, definitions, expo
             "applicant_type": {"legal_person": "法人", "natural_person": "自然人", "individual_business": "个体工商户",
                                "other_organization": "其他组织"}.get(case.applicant_type, case.applicant_type),
             "files": [{"e": e, "member": file_members[e.id], "size": _size(e.size),
-                       "class": CLASS_LABELS.get(e.confidentiality, (e.confidentiality,))[0]} for e in evidence],
+                       "class": confidentiality_label(e.confidentiality)} for e in evidence],
             "definitions": definitions, "exported_at": _china_time(exported_at), "exporter": exporter,
             "china_time": _china_time, "head_count": case.records_count or 0,
             "head_hash": case.records_head or "0" * 64,

@@ -8,3 +8,5 @@ def init_app(app) -> None:
     register_messages(MESSAGES)
     from app.evidence import steps
     steps.register()
+    from app.evidence import web  # routes register on import
+    web.init_app(app)

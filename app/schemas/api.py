@@ -10,9 +10,9 @@ from marshmallow import (
     validates_schema,
 )
 
+from app.cases.confidentiality import CONFIDENTIALITY_CLASSES
 from app.core.schemas import ErrorSchema, StrictSchema, uscc_is_valid  # noqa: F401  (re-exported until moved)
 from app.deadlines.models import EXCLUDED_PROCEDURES
-from app.evidence.models import CONFIDENTIALITY_CLASSES
 
 APPLICANT_TYPES = ("legal_person", "natural_person", "individual_business", "other_organization")
 CATEGORIES = ("resource_allocation", "major_construction", "public_service", "general")

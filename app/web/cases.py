@@ -1,9 +1,9 @@
-"""New applications, the case page (timeline, files, diagram) and evidence files."""
+"""New applications and the case page (timeline, files, diagram)."""
 from __future__ import annotations
 
 import json
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 from marshmallow import ValidationError
@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.cases import access as case_access
 from app.cases import service as case_service
+from app.cases.confidentiality import CONFIDENTIALITY_CLASSES, CONFIDENTIALITY_LABELS
 from app.cases.models import Case
 from app.cases.timeline import describe, facts_for_display
 from app.catalogue.models import ServiceItem
@@ -20,7 +21,7 @@ from app.deadlines.models import PROCEDURE_LABELS
 from app.definitions.models import DefinitionVersion
 from app.definitions.service import get_bundle
 from app.evidence import service as evidence_service
-from app.evidence.models import CONFIDENTIALITY_CLASSES
+from app.evidence.web import posted_uploads
 from app.extensions import db
 from app.records.models import ExecutionRecord
 from app.schemas import CaseCreateSchema
@@ -28,12 +29,6 @@ from app.web import bp, current_user, login_required, roles_required
 from app.web.tasks import _days_left
 
 APPLICANT_TYPES = ("legal_person", "natural_person", "individual_business", "other_organization")
-
-
-def _uploads(field: str = "files") -> list[evidence_service.Upload]:
-    confidentiality = request.form.get("file_confidentiality", "internal")
-    return [evidence_service.Upload(f.filename, f.stream, confidentiality, request.form.get("file_description"))
-            for f in request.files.getlist(field) if f and f.filename]
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
@@ -52,7 +47,7 @@ def new_case():
         try:
             data = CaseCreateSchema().load(body)
             case = case_service.create_case(current_user(), data["item"], data["applicant"], data["facts"],
-                                            confidentiality=data["confidentiality"], attachments=_uploads())
+                                            confidentiality=data["confidentiality"], attachments=posted_uploads())
         except ValidationError as exc:
             errors = _flatten_errors(exc.messages)
         except ServiceError as exc:
@@ -63,7 +58,7 @@ def new_case():
             return redirect(url_for("web.case_page", case_no=case.case_no))
     return render_template("new_case.html", items=items, values=values, errors=errors,
                            applicant_types=APPLICANT_TYPES, classes=CONFIDENTIALITY_CLASSES,
-                           class_labels=evidence_service.CLASS_LABELS), (422 if errors else 200)
+                           class_labels=CONFIDENTIALITY_LABELS), (422 if errors else 200)
 
 
 def _flatten_errors(messages: dict, prefix: str = "") -> dict[str, list[str]]:
@@ -101,7 +96,7 @@ def case_page(case_no: str):
         "case.html", case=case, timeline=timeline, files=files, may_read=lambda e: evidence_service.may_read(user, e),
         open_tasks=case_access.open_tasks(case), diagrams=_diagrams(case, records),
         facts=facts_for_display(case.facts, bundle),
-        status_label=status_label, class_labels=evidence_service.CLASS_LABELS,
+        status_label=status_label, class_labels=CONFIDENTIALITY_LABELS,
         classes=CONFIDENTIALITY_CLASSES, pauses=_pauses(case), procedures=PROCEDURE_LABELS,
         days_left=_days_left)
 
@@ -133,48 +128,3 @@ def _diagrams(case: Case, records) -> list[tuple[str, Markup]]:
         svg = render_svg(version.content, completed=done, current=current, title=f"{version.name} v{version.version}")
         result.append((f"{version.name}（v{version.version}）", Markup(svg)))
     return result
-
-
-@bp.post("/cases/<case_no>/files")
-@login_required
-def upload_files(case_no: str):
-    task_id = request.form.get("task_id") or None
-    uploads = _uploads()
-    back = url_for("web.task_page", task_id=task_id) if task_id else url_for("web.case_page", case_no=case_no)
-    if not uploads:
-        flash(_("请选择要上传的文件"), "error")
-        return redirect(back)
-    try:
-        rows = evidence_service.attach(current_user(), case_no, uploads, task_id=task_id)
-        flash(_("已上传 %(n)d 个文件", n=len(rows)), "success")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    return redirect(back)
-
-
-@bp.post("/files/<int:evidence_id>/supersede")
-@login_required
-def supersede_file(evidence_id: int):
-    uploads = _uploads("file")
-    case_no = request.form.get("case_no", "")
-    try:
-        if not uploads:
-            raise ServiceError(_("请选择新版本文件"))
-        evidence_service.supersede(current_user(), evidence_id, uploads[0], request.form.get("reason", ""))
-        flash(_("已上传新版本，原文件保留"), "success")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message if not exc.fields else "；".join(m for ms in exc.fields.values() for m in ms), "error")
-    return redirect(url_for("web.case_page", case_no=case_no) if case_no else url_for("web.task_list"))
-
-
-@bp.get("/files/<int:evidence_id>")
-@login_required
-def download_file(evidence_id: int):
-    try:
-        evidence, path = evidence_service.open_for_download(current_user(), evidence_id)
-    except ServiceError as exc:
-        db.session.rollback()
-        abort(exc.status, description=exc.message)
-    return send_file(path, mimetype=evidence.content_type, as_attachment=True, download_name=evidence.filename)

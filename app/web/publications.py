@@ -9,10 +9,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app.cases.confidentiality import CONFIDENTIALITY_LABELS as CLASS_LABELS
 from app.core.clock import china_today
 from app.core.errors import ServiceError
 from app.evidence.models import Evidence
-from app.evidence.service import CLASS_LABELS
 from app.extensions import db
 from app.publicity import service as ps
 from app.publicity.models import LIVE_STATES, PENDING_REVIEW, STATES, WITHHOLD_CLASSES
