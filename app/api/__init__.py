@@ -5,12 +5,10 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 from app.api import (  # noqa: E402,F401  (routes register on import)
     annual,
-    cases,
     deadlines,
     definitions,
     errors,
     openapi,
     public,
     supervision,
-    tasks,
 )

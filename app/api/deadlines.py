@@ -2,9 +2,9 @@
 from flask import g, jsonify
 
 from app.api import bp
-from app.api.cases import dump_case
 from app.api.helpers import load_json, login_required
 from app.cases import access as case_access
+from app.cases.schemas import TaskSchema, dump_case
 from app.deadlines import service as deadlines
 from app.schemas import (
     ExtensionSchema,
@@ -12,7 +12,6 @@ from app.schemas import (
     PauseSchema,
     ReasonSchema,
     ResumeSchema,
-    TaskSchema,
 )
 
 

@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 
 from app.cases.service import create_case
 from app.core.cli import run_action
-from app.schemas import CaseCreateSchema
+from app.intake.schemas import CaseCreateSchema
 from app.users.lookup import user_by_name
 
 

@@ -3,74 +3,23 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import abort, render_template
 from markupsafe import Markup
-from marshmallow import ValidationError
 from sqlalchemy import select
 
 from app.cases import access as case_access
-from app.cases import service as case_service
 from app.cases.confidentiality import CONFIDENTIALITY_CLASSES, CONFIDENTIALITY_LABELS
 from app.cases.models import Case
 from app.cases.timeline import describe, facts_for_display
-from app.catalogue.models import ServiceItem
-from app.core.errors import ServiceError
 from app.core.vocabulary import status_label
 from app.deadlines.models import PROCEDURE_LABELS
 from app.definitions.models import DefinitionVersion
 from app.definitions.service import get_bundle
 from app.evidence import service as evidence_service
-from app.evidence.web import posted_uploads
 from app.extensions import db
 from app.records.models import ExecutionRecord
-from app.schemas import CaseCreateSchema
-from app.web import bp, current_user, login_required, roles_required
+from app.web import bp, current_user, login_required
 from app.web.tasks import _days_left
-
-APPLICANT_TYPES = ("legal_person", "natural_person", "individual_business", "other_organization")
-
-
-@bp.route("/cases/new", methods=["GET", "POST"])
-@roles_required("clerk")
-def new_case():
-    items = db.session.scalars(select(ServiceItem).where(ServiceItem.active.is_(True))
-                               .order_by(ServiceItem.code)).all()
-    values, errors = dict(request.form), {}
-    if request.method == "POST":
-        facts = {k: request.form[k] for k in ("project_name", "description", "investment") if request.form.get(k)}
-        body = {"item": request.form.get("item", ""), "confidentiality": request.form.get("confidentiality"),
-                "applicant": {"name": request.form.get("applicant_name", ""),
-                              "type": request.form.get("applicant_type", ""),
-                              "code": request.form.get("applicant_code") or None},
-                "facts": facts}
-        try:
-            data = CaseCreateSchema().load(body)
-            case = case_service.create_case(current_user(), data["item"], data["applicant"], data["facts"],
-                                            confidentiality=data["confidentiality"], attachments=posted_uploads())
-        except ValidationError as exc:
-            errors = _flatten_errors(exc.messages)
-        except ServiceError as exc:
-            db.session.rollback()
-            errors = _flatten_errors(exc.fields or {"_": [exc.message]})
-        else:
-            flash(_("申请已登记，案件编号 %(case_no)s", case_no=case.case_no), "success")
-            return redirect(url_for("web.case_page", case_no=case.case_no))
-    return render_template("new_case.html", items=items, values=values, errors=errors,
-                           applicant_types=APPLICANT_TYPES, classes=CONFIDENTIALITY_CLASSES,
-                           class_labels=CONFIDENTIALITY_LABELS), (422 if errors else 200)
-
-
-def _flatten_errors(messages: dict, prefix: str = "") -> dict[str, list[str]]:
-    """{'applicant': {'code': [...]}} -> {'applicant_code': [...]} to match the page's field names."""
-    flat: dict[str, list[str]] = {}
-    for key, value in messages.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flatten_errors(value, f"{name}_" if key != "facts" else ""))
-        else:
-            flat[name] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
-    return flat
 
 
 def _case_or_404(case_no: str) -> Case:
