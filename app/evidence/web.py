@@ -1,10 +1,11 @@
-"""Files of a case on the staff web: upload to a case or one of its tasks, a new version of a file (the old
-one stays), download (checked and, unless public, recorded)."""
+"""Files of a case on the staff web: their panels on the case and task pages, upload to a case or one of its
+tasks, a new version of a file (the old one stays), download (checked and, unless public, recorded)."""
 from __future__ import annotations
 
 from flask import flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 
+from app.cases.web_panels import case_panel, task_panel
 from app.core.errors import ServiceError
 from app.evidence import service as evidence_service
 from app.extensions import db
@@ -12,7 +13,19 @@ from app.web import bp, current_user, login_required, register_templates
 
 
 def init_app(app) -> None:
-    register_templates(app, __name__)  # _upload.html
+    register_templates(app, __name__)  # the panels and _upload.html
+
+
+# After the legal time limits (order 10) on the case page.
+@case_panel("_case_files.html", order=20)
+def case_files(case, user) -> dict:
+    return {"files": evidence_service.case_evidence(case),
+            "may_read": lambda evidence: evidence_service.may_read(user, evidence)}
+
+
+@task_panel("_task_files.html", order=20)
+def task_files(task, user) -> dict:
+    return {"files": [e for e in evidence_service.case_evidence(task.case) if e.task_id == task.id]}
 
 
 def posted_uploads(field: str = "files") -> list[evidence_service.Upload]:

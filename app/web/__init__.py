@@ -116,11 +116,9 @@ def _bad_request(exc):
 from app.web import (
     annual,
     calendar_admin,
-    cases,
     deadlines,
     designer,
     designer_editor,
     publications,
     supervision,  # noqa: E402,F401  (routes register on import)
-    tasks,
 )

@@ -5,11 +5,22 @@ import datetime as dt
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
+from app.cases.web import days_left
+from app.cases.web_panels import case_panel
 from app.core.errors import ServiceError
 from app.deadlines import service as deadlines
+from app.deadlines.models import PROCEDURE_LABELS, ClockPause
 from app.extensions import db
 from app.web import bp, current_user, login_required
+
+
+@case_panel("_clock.html", order=10)
+def clock_panel(case, user) -> dict:
+    """The case page's legal time limits, the clock's pauses and the actions that change them."""
+    pauses = db.session.scalars(select(ClockPause).where(ClockPause.case_id == case.id).order_by(ClockPause.id)).all()
+    return {"pauses": pauses, "procedures": PROCEDURE_LABELS, "days_left": days_left}
 
 
 def _date(name: str) -> dt.date | None:

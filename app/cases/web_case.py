@@ -1,63 +1,44 @@
-"""New applications and the case page (timeline, files, diagram)."""
+"""The case page: its timeline, its diagrams with the steps done and current, and the panels the features
+add (files, legal time limits…)."""
 from __future__ import annotations
 
 import json
 
-from flask import abort, render_template
+from flask import render_template
 from markupsafe import Markup
 from sqlalchemy import select
 
+from app.bpmn.svg import render_svg
 from app.cases import access as case_access
-from app.cases.confidentiality import CONFIDENTIALITY_CLASSES, CONFIDENTIALITY_LABELS
+from app.cases.confidentiality import CONFIDENTIALITY_LABELS
 from app.cases.models import Case
 from app.cases.timeline import describe, facts_for_display
+from app.cases.web_panels import CASE_PAGE, panels
 from app.core.vocabulary import status_label
-from app.deadlines.models import PROCEDURE_LABELS
 from app.definitions.models import DefinitionVersion
 from app.definitions.service import get_bundle
-from app.evidence import service as evidence_service
 from app.extensions import db
 from app.records.models import ExecutionRecord
 from app.web import bp, current_user, login_required
-from app.web.tasks import _days_left
-
-
-def _case_or_404(case_no: str) -> Case:
-    case = db.session.scalar(select(Case).where(Case.case_no == case_no))
-    if case is None:
-        abort(404)
-    if not case_access.may_view_case(current_user(), case):
-        abort(403)
-    return case
 
 
 @bp.get("/cases/<case_no>")
 @login_required
 def case_page(case_no: str):
-    case = _case_or_404(case_no)
+    user = current_user()
+    case = case_access.case_for_viewer(user, case_no)
     records = db.session.scalars(select(ExecutionRecord).where(ExecutionRecord.case_id == case.id)
                                  .order_by(ExecutionRecord.seq)).all()
     bundle = get_bundle(case.bundle)
-    user = current_user()
-    files = evidence_service.case_evidence(case)
-    timeline = [(r, describe(r, bundle)) for r in records]
     return render_template(
-        "case.html", case=case, timeline=timeline, files=files, may_read=lambda e: evidence_service.may_read(user, e),
+        "case.html", case=case, timeline=[(r, describe(r, bundle)) for r in records],
         open_tasks=case_access.open_tasks(case), diagrams=_diagrams(case, records),
-        facts=facts_for_display(case.facts, bundle),
-        status_label=status_label, class_labels=CONFIDENTIALITY_LABELS,
-        classes=CONFIDENTIALITY_CLASSES, pauses=_pauses(case), procedures=PROCEDURE_LABELS,
-        days_left=_days_left)
-
-
-def _pauses(case: Case) -> list:
-    from app.deadlines.models import ClockPause
-    return db.session.scalars(select(ClockPause).where(ClockPause.case_id == case.id).order_by(ClockPause.id)).all()
+        facts=facts_for_display(case.facts, bundle), status_label=status_label, class_labels=CONFIDENTIALITY_LABELS,
+        **panels(CASE_PAGE, case, user))
 
 
 def _diagrams(case: Case, records) -> list[tuple[str, Markup]]:
     """The case's own diagram versions, done steps and current steps marked (from its records)."""
-    from app.bpmn.svg import render_svg
     last_state: dict[tuple[str, str], str] = {}
     for r in records:
         if r.action == "task_state" and r.task_name:
