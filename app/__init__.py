@@ -19,7 +19,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # Chinese stays readable in JSON responses
     app.jinja_env.add_extension("jinja2.ext.do")
 
-    from app import models  # noqa: F401  (registers the tables)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
 
@@ -28,8 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=current_language, default_locale="zh")
     csrf.init_app(app)
 
-    # Each feature adds its routes to the shared blueprints, its templates, commands, jobs and messages,
-    # and its task-kind handlers to the case kernel.
+    # Each package registers its tables, adds its routes to the shared blueprints, its templates, commands,
+    # jobs and messages, and its task-kind handlers to the case kernel.
     for feature in FEATURES:
         import_module(f"app.{feature}").init_app(app)
 

@@ -3,7 +3,8 @@ the engine->projection sync and the task-kind hooks the features register (see d
 
 
 def init_app(app) -> None:
-    from app.cases import api, web, web_case  # noqa: F401  (routes register on import)
+    # the tables, and the routes (which register on import)
+    from app.cases import api, models, web, web_case  # noqa: F401
     web.init_app(app)
     from app.cases.cli import cases_cli, records_cli, tasks_cli
     for group in (cases_cli, tasks_cli, records_cli):
