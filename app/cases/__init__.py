@@ -3,6 +3,9 @@ the engine->projection sync and the task-kind hooks the features register (see d
 
 
 def init_app(app) -> None:
+    from app.cases.messages import MESSAGES
+    from app.core.i18n import register_messages
+    register_messages(MESSAGES)
     # the tables, and the routes (which register on import)
     from app.cases import api, models, web, web_case  # noqa: F401
     web.init_app(app)
