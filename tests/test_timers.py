@@ -13,8 +13,8 @@ TIMER_BPMN = Path(__file__).parent / "data" / "timer_process.bpmn"
 
 def test_a_boundary_timer_fires_once_and_cancels_the_waiting_task(app, api):
     from app.cases.models import Case, TaskItem
-    from app.catalogue.models import ServiceItem
     from app.cases.timers import fire_due_timers
+    from app.catalogue.models import ServiceItem
     from app.definitions.service import deploy
     with app.app_context():
         deploy([("timer_process.bpmn", TIMER_BPMN.read_bytes())], "designer")

@@ -113,12 +113,12 @@ def _bad_request(exc):
     return render_template("error.html", code=400, description=getattr(exc, "description", None)), 400
 
 
-from app.web import (
+from app.web import (  # noqa: E402,F401  (routes register on import)
     annual,
     calendar_admin,
     deadlines,
     designer,
     designer_editor,
     publications,
-    supervision,  # noqa: E402,F401  (routes register on import)
+    supervision,
 )
