@@ -19,7 +19,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # Chinese stays readable in JSON responses
     app.jinja_env.add_extension("jinja2.ext.do")
 
-    from app import models  # noqa: F401  (registers the tables)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
 
@@ -28,8 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=current_language, default_locale="zh")
     csrf.init_app(app)
 
-    # Each feature adds its routes to the shared blueprints, its templates, commands, jobs and messages,
-    # and its task-kind handlers to the case kernel.
+    # Each package registers its tables, adds its routes to the shared blueprints, its templates, commands,
+    # jobs and messages, and its task-kind handlers to the case kernel.
     for feature in FEATURES:
         import_module(f"app.{feature}").init_app(app)
 
@@ -38,18 +37,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     from app.web import bp as web_bp
     app.register_blueprint(web_bp)
-
-    from app.cli import register_commands
-    register_commands(app)
     return app
 
 
-# The features, in the order their task-kind handlers run at a shared step (e.g. at the decision: the
-# deadlines are set, the legal guard has checked, the decision is recorded, then the publication drafted).
-# The scheduler and the calendar come first: they serve the others and add no handlers. Features with pages
-# on the public portal (annual, complaints) come before publicity, which registers the portal's blueprint.
-FEATURES = ("scheduler", "calendar", "cases", "evidence", "deadlines", "intake", "review", "legal_review",
-            "decisions", "annual", "complaints", "publicity", "archive", "supervision", "designer")
+# The packages with an ``init_app``: first those below the kernel (the scheduler, the calendar, users, the
+# catalogue), then the kernel, then the features in the order their task-kind handlers run at a shared step
+# (e.g. at the decision: the deadlines are set, the legal guard has checked, the decision is recorded, then
+# the publication drafted), then the demo data, which uses them all. Features with pages on the public portal
+# (annual, complaints) come before publicity, which registers the portal's blueprint.
+FEATURES = ("scheduler", "calendar", "users", "catalogue", "cases", "evidence", "deadlines", "intake", "review",
+            "legal_review", "decisions", "annual", "complaints", "publicity", "archive", "supervision", "designer",
+            "demo")
 
 
 @event.listens_for(Engine, "connect")

@@ -40,8 +40,8 @@ def app():
     with app.app_context():
         _reset_schema(app)
         from app.catalogue.service import load_catalogue
+        from app.demo.service import load_demo_users
         from app.designer.deploy import deploy_directories
-        from app.users.demo import load_demo_users
         load_demo_users()
         load_catalogue(app.config["SERVICE_ITEMS_FILE"])
         deploy_directories(app.config["DEFINITION_DIRS"], "designer", "test setup")

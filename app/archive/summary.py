@@ -8,6 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
 
+from app.cases.confidentiality import confidentiality_label
 from app.cases.models import Case
 from app.cases.timeline import describe, facts_for_display
 from app.core.clock import china_time_text
@@ -16,7 +17,6 @@ from app.core.roles import role_label
 from app.core.vocabulary import status_label
 from app.definitions.service import get_bundle
 from app.engine.definitions import Bundle
-from app.evidence.service import CLASS_LABELS
 from app.records.models import ExecutionRecord
 
 APPLICANT_TYPES = {"legal_person": "法人", "natural_person": "自然人", "individual_business": "个体工商户",
@@ -35,7 +35,7 @@ def render_summary(case: Case, records: list[ExecutionRecord], evidence, file_me
             "status": status_label(case.status), "records": _describe_all(records, bundle), "role_label": role_label,
             "applicant_type": APPLICANT_TYPES.get(case.applicant_type, case.applicant_type),
             "files": [{"e": e, "member": file_members[e.id], "size": _size(e.size),
-                       "class": CLASS_LABELS.get(e.confidentiality, (e.confidentiality,))[0]} for e in evidence],
+                       "class": confidentiality_label(e.confidentiality)} for e in evidence],
             "definitions": definitions, "exported_at": _china_time(exported_at), "exporter": exporter,
             "china_time": _china_time, "head_count": case.records_count or 0,
             "head_hash": case.records_head or "0" * 64,

@@ -190,8 +190,7 @@ def complete_task(user: User, task_id: str, data: dict) -> Completion:
 
 
 def _summary(messages: dict) -> str:
-    first_field = next(iter(messages), "")
-    return f"表单数据有误 / invalid form data: {first_field}"
+    return t("invalid_form_data", field=next(iter(messages), ""))
 
 
 # ------------------------------------------------------------------------------------------ engine wake-ups

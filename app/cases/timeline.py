@@ -5,8 +5,9 @@ import json
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from app.core.i18n import current_language, pick
+from app.core.i18n import pick
 from app.engine.definitions import Bundle
 from app.records.models import ExecutionRecord
 
@@ -39,15 +40,13 @@ def facts_for_display(facts: dict, bundle: Bundle) -> list[tuple[str, str]]:
     rows = []
     for name, value in facts.items():
         spec = _field_spec(bundle, name)
-        label = pick(spec.label, spec.label_en) if spec else FACT_LABELS.get(name, (name, name))[
-            1 if current_language() == "en" else 0]
+        label = pick(spec.label, spec.label_en) if spec else str(FACT_LABELS.get(name, name))
         rows.append((label, _value(spec, value)))
     return rows
 
 
 # Facts entered at registration, which no task form declares.
-FACT_LABELS = {"project_name": ("项目名称", "Project name"), "description": ("申请内容", "What is applied for"),
-               "investment": ("投资额（万元）", "Investment (10,000 yuan)")}
+FACT_LABELS = {"project_name": _l("项目名称"), "description": _l("申请内容"), "investment": _l("投资额（万元）")}
 
 
 def _value(field_spec, value) -> str:

@@ -2,10 +2,10 @@
 from flask import g, jsonify
 
 from app.api import bp
-from app.api.cases import dump_case
 from app.api.helpers import load_json, login_required
 from app.api.openapi import register_openapi
 from app.cases import access as case_access
+from app.cases.schemas import TaskSchema, dump_case
 from app.core.schemas import ReasonSchema
 from app.deadlines import service as deadlines
 from app.deadlines.schemas import (
@@ -14,7 +14,6 @@ from app.deadlines.schemas import (
     PauseSchema,
     ResumeSchema,
 )
-from app.schemas import TaskSchema
 
 
 @bp.post("/cases/<case_no>/clock/pause")

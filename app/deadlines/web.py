@@ -6,6 +6,8 @@ import datetime as dt
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from app.cases.web import days_left
+from app.cases.web_panels import case_panel
 from app.core.errors import ServiceError
 from app.deadlines import service as deadlines
 from app.deadlines.models import PROCEDURE_LABELS
@@ -14,11 +16,14 @@ from app.web import bp, current_user, login_required, register_templates
 
 
 def init_app(app) -> None:
-    """The clock panel of the case page (_clock.html) and what it shows: the case's pauses and the names
-    of the §45 procedures."""
     register_templates(app, __name__)
-    app.add_template_global(deadlines.case_pauses)
-    app.add_template_global(PROCEDURE_LABELS, "procedure_labels")
+
+
+@case_panel("_clock.html", order=10)
+def clock_panel(case, user) -> dict:
+    """The case page's legal time limits, the clock's pauses (names of the §45 procedures) and the actions
+    that change them."""
+    return {"pauses": deadlines.case_pauses(case), "procedure_labels": PROCEDURE_LABELS, "days_left": days_left}
 
 
 def _date(name: str) -> dt.date | None:

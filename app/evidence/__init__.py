@@ -6,5 +6,7 @@ def init_app(app) -> None:
     from app.core.i18n import register_messages
     from app.evidence.messages import MESSAGES
     register_messages(MESSAGES)
-    from app.evidence import steps
+    # the table, the step rules, and the routes (which register on import)
+    from app.evidence import models, steps, web  # noqa: F401
     steps.register()
+    web.init_app(app)

@@ -8,8 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.clock import utcnow
 from app.extensions import db
 
-# 公开 / 内部 / 商业秘密 / 个人隐私 / 国家秘密
-CONFIDENTIALITY_CLASSES = ("public", "internal", "business_secret", "privacy", "state_secret")
 EVIDENCE_KINDS = ("document", "photo", "audio", "video")
 
 
@@ -26,7 +24,7 @@ class Evidence(db.Model):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(16))
-    confidentiality: Mapped[str] = mapped_column(String(16))
+    confidentiality: Mapped[str] = mapped_column(String(16))  # app.cases.confidentiality
     description: Mapped[str | None] = mapped_column(Text)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
     supersede_reason: Mapped[str | None] = mapped_column(Text)

@@ -17,10 +17,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.cases.actions import lock_case, lock_case_by_no
+from app.cases.confidentiality import CONFIDENTIALITY_CLASSES
 from app.cases.models import Case
 from app.core.errors import Conflict, Forbidden, InvalidData, NotFound
 from app.core.i18n import t
-from app.evidence.models import CONFIDENTIALITY_CLASSES, Evidence
+from app.evidence.models import Evidence
 from app.extensions import db
 from app.records import RecordDraft, append_records
 from app.users.models import User
@@ -53,9 +54,6 @@ READERS = {
     "privacy": {"reviewer", "legal", "counsel", "leader", "supervisor"},
     "state_secret": {"leader", "supervisor"},
 }
-CLASS_LABELS = {"public": ("公开", "Public"), "internal": ("内部", "Internal"),
-                "business_secret": ("商业秘密", "Business secret"), "privacy": ("个人隐私", "Privacy"),
-                "state_secret": ("国家秘密", "State secret")}
 
 
 @dataclass

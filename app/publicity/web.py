@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.calendar.service import calendar
+from app.cases.confidentiality import CONFIDENTIALITY_LABELS as CLASS_LABELS
 from app.core.clock import china_today
 from app.core.errors import ServiceError
 from app.evidence.models import Evidence
-from app.evidence.service import CLASS_LABELS
 from app.extensions import db
 from app.publicity import fields as pf
 from app.publicity import publications as ps

@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import insert, select
 
@@ -153,9 +153,3 @@ def verify_case(case) -> VerifyResult:
 def _count(case) -> int:
     return db.session.scalar(select(db.func.count()).select_from(ExecutionRecord)
                              .where(ExecutionRecord.case_id == case.id))
-
-
-def verify_all() -> Iterator[VerifyResult]:
-    from app.cases.models import Case
-    for case in db.session.scalars(select(Case).order_by(Case.id).execution_options(yield_per=200)):
-        yield verify_case(case)

@@ -1,4 +1,4 @@
-"""Password sign-in and bearer tokens (signed, time-limited; no token table to keep)."""
+"""Password sign-in, the web session's user and bearer tokens (signed, time-limited; no token table to keep)."""
 from __future__ import annotations
 
 from flask import current_app
@@ -37,3 +37,12 @@ def user_from_token(token: str) -> User:
     if user is None or not user.active or user.password_hash[-12:] != claims.get("p"):
         raise Unauthorized.of("bad_token")
     return user
+
+
+def user_from_session(session) -> User | None:
+    """The user a web session was signed in as, while the account is active and the password unchanged."""
+    user_id = session.get("user_id")
+    user = db.session.get(User, user_id) if user_id else None
+    if user is not None and user.active and session.get("pw") == user.password_hash[-12:]:
+        return user
+    return None

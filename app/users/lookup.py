@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
+from app.core.i18n import t
 from app.extensions import db
 from app.users.models import User
 
@@ -11,5 +12,5 @@ from app.users.models import User
 def user_by_name(username: str) -> User:
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise click.ClickException(f"用户不存在 / no such user: {username}")
+        raise click.ClickException(t("unknown_user", value=username))
     return user

@@ -19,16 +19,24 @@ from flask import (
 from app.core.access import roles_required as core_roles_required
 from app.core.errors import ServiceError
 from app.extensions import db
-from app.users.models import User
 
 bp = Blueprint("web", __name__, template_folder="../templates/web")
 
+# The frame asks who is signed in; app.users, which keeps the accounts and signs people in, answers.
+_session_user = None
 
-def current_user() -> User | None:
+
+def user_loader(load):
+    """Register ``load(session) -> user or None`` (app.users does, when its routes are imported)."""
+    global _session_user
+    _session_user = load
+    return load
+
+
+def current_user():
+    """The signed-in user of this request, or None."""
     if "user" not in g:
-        user_id = session.get("user_id")
-        user = db.session.get(User, user_id) if user_id else None
-        g.user = user if user is not None and user.active and session.get("pw") == user.password_hash[-12:] else None
+        g.user = _session_user(session)
     return g.user
 
 
@@ -104,9 +112,3 @@ def _bad_request(exc):
         return exc
     return render_template("error.html", code=400, description=getattr(exc, "description", None)), 400
 
-
-from app.web import (  # noqa: E402,F401  (routes register on import)
-    auth,
-    cases,
-    tasks,
-)

@@ -1,25 +1,29 @@
-"""The task list (home page) and the task page with its form."""
+"""The task list (home page), the task page with its form, claiming and releasing."""
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import func, or_, select
 
+from app.calendar.service import calendar
 from app.cases import access as case_access
 from app.cases import service as case_service
+from app.cases.access import TASK_SCOPES, scoped_tasks
+from app.cases.confidentiality import CONFIDENTIALITY_LABELS
 from app.cases.models import Case, TaskItem
 from app.cases.timeline import facts_for_display
+from app.cases.web_forms import form_values, user_choices
+from app.cases.web_panels import TASK_PAGE, panels
 from app.catalogue.models import ServiceItem
 from app.core.clock import utcnow
 from app.core.errors import InvalidData, ServiceError
 from app.core.vocabulary import status_label
 from app.definitions.service import bundle_key, get_bundle, latest_versions
 from app.extensions import db
-from app.web import bp, current_user, login_required, safe_next
-from app.web.forms import form_values, user_choices
+from app.web import bp, current_user, login_required, register_templates, safe_next
 
 PAGE_SIZE = 25
 SORTS = {  # each order is total (no ties), and the default one is read straight from the index
@@ -30,11 +34,13 @@ SORTS = {  # each order is total (no ties), and the default one is read straight
 }
 
 
-def _scoped(stmt, scope: str, user):
-    stmt = stmt.where(TaskItem.state == "READY")
-    if scope == "mine":
-        return stmt.where(TaskItem.claimed_by == user.username)
-    return stmt.where(TaskItem.role.in_(sorted(user.roles)), TaskItem.claimed_by.is_(None))
+def init_app(app) -> None:
+    register_templates(app, __name__)  # the task list, the task and case pages and their partials
+
+
+def days_left(due: dt.date | None) -> int | None:
+    """Working days from today to ``due`` (negative when past)."""
+    return None if due is None else calendar().workdays_between(dt.date.today(), due)
 
 
 @bp.get("/")
@@ -43,10 +49,9 @@ def task_list():
     """Reads the task projection only (never the engine state), so it stays fast with many open cases."""
     user = current_user()
     args = request.args
-    counts = {s: db.session.scalar(_scoped(select(func.count(TaskItem.id)), s, user)) for s in ("mine", "available")}
+    counts = {s: db.session.scalar(scoped_tasks(select(func.count(TaskItem.id)), s, user)) for s in TASK_SCOPES}
     # Without a choice: my claimed tasks first; when I hold none, what I can take.
-    scope = args.get("scope") if args.get("scope") in ("mine", "available") else \
-        ("mine" if counts["mine"] else "available")
+    scope = args.get("scope") if args.get("scope") in TASK_SCOPES else ("mine" if counts["mine"] else "available")
     sort = args.get("sort") if args.get("sort") in SORTS else "waited"
     page = max(args.get("page", 1, type=int) or 1, 1)
     step, item, q = args.get("step", ""), args.get("item", ""), args.get("q", "").strip()
@@ -59,11 +64,11 @@ def task_list():
         conditions.append(Case.is_major.is_(major == "1"))
     if q:
         conditions.append(or_(Case.case_no.ilike(f"%{q}%"), Case.applicant_name.ilike(f"%{q}%")))
-    joined = _scoped(select(TaskItem, Case, ServiceItem).join(Case, TaskItem.case_id == Case.id)
-                     .join(ServiceItem, Case.item_id == ServiceItem.id), scope, user).where(*conditions)
+    joined = scoped_tasks(select(TaskItem, Case, ServiceItem).join(Case, TaskItem.case_id == Case.id)
+                          .join(ServiceItem, Case.item_id == ServiceItem.id), scope, user).where(*conditions)
     # Without filters on the case, count from the projection's index alone.
     counted = joined.with_only_columns(TaskItem.id) if len(conditions) > bool(step) else \
-        _scoped(select(TaskItem.id), scope, user).where(*conditions)
+        scoped_tasks(select(TaskItem.id), scope, user).where(*conditions)
     total = db.session.scalar(select(func.count()).select_from(counted.order_by(None).subquery()))
     rows = db.session.execute(joined.order_by(*SORTS[sort]).limit(PAGE_SIZE)
                               .offset((page - 1) * PAGE_SIZE)).all()
@@ -71,7 +76,7 @@ def task_list():
         "tasks.html", rows=rows, total=total, page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         scope=scope, sort=sort, step=step, item=item, q=q, major=major, counts=counts, now=utcnow(),
         steps=_steps_for(user), items=db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all(),
-        days_left=_days_left)
+        days_left=days_left)
 
 
 def _steps_for(user) -> list[tuple[str, str]]:
@@ -87,40 +92,20 @@ def _steps_for(user) -> list[tuple[str, str]]:
     return sorted(seen.items(), key=lambda kv: kv[1])
 
 
-def _days_left(due: dt.date | None) -> int | None:
-    if due is None:
-        return None
-    try:
-        from app.calendar.service import calendar
-    except ImportError:  # the working-day calendar is optional for this page
-        return None
-    return calendar().workdays_between(dt.date.today(), due)
-
-
-def _task_or_404(task_id: str) -> TaskItem:
-    task = db.session.get(TaskItem, task_id)
-    if task is None:
-        abort(404)
-    if not case_access.may_view_case(current_user(), task.case):
-        abort(403)
-    return task
-
-
 def _render_task(task: TaskItem, values: dict, errors: dict | None = None, status: int = 200):
     meta = case_access.task_meta(task)
-    from app.evidence.service import case_evidence
+    user = current_user()
     return render_template(
         "task.html", task=task, case=task.case, meta=meta, form=meta.form, values=values, errors=errors or {},
-        users=user_choices(meta.form), may_act=current_user().has_role(task.role),
-        files=[e for e in case_evidence(task.case) if e.task_id == task.id],
+        users=user_choices(meta.form), may_act=user.has_role(task.role),
         facts=facts_for_display(task.case.facts, get_bundle(task.case.bundle)),
-        status_label=status_label), status
+        status_label=status_label, class_labels=CONFIDENTIALITY_LABELS, **panels(TASK_PAGE, task, user)), status
 
 
 @bp.get("/tasks/<task_id>")
 @login_required
 def task_page(task_id: str):
-    task = _task_or_404(task_id)
+    task = case_access.task_for_viewer(current_user(), task_id)
     if task.state != "READY":
         flash(_("该任务已办结"), "info")
         return redirect(url_for("web.case_page", case_no=task.case.case_no))
@@ -135,10 +120,10 @@ def task_page(task_id: str):
 @bp.post("/tasks/<task_id>")
 @login_required
 def submit_task(task_id: str):
-    task = _task_or_404(task_id)
-    meta = case_access.task_meta(task)
-    values = form_values(meta.form, request.form)
+    """A refused submission shows the form again, with what was typed and why (the field errors)."""
     user = current_user()
+    task = case_access.task_for_viewer(user, task_id)
+    values = form_values(case_access.task_meta(task).form, request.form)
     try:
         if request.form.get("action") == "draft":
             case_service.save_draft(user, task_id, values)
@@ -147,14 +132,15 @@ def submit_task(task_id: str):
         result = case_service.complete_task(user, task_id, values)
     except InvalidData as exc:
         db.session.rollback()
-        return _render_task(_task_or_404(task_id), values, exc.fields or {"_": [exc.message]}, 422)
+        return _render_task(case_access.task_for_viewer(user, task_id), values,
+                            exc.fields or {"_": [exc.message]}, 422)
     except ValidationError as exc:
         db.session.rollback()
-        return _render_task(_task_or_404(task_id), values, exc.messages, 422)
+        return _render_task(case_access.task_for_viewer(user, task_id), values, exc.messages, 422)
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        task = _task_or_404(task_id)
+        task = case_access.task_for_viewer(user, task_id)
         if task.state != "READY":
             return redirect(url_for("web.task_list"))
         return _render_task(task, values, None, exc.status)
@@ -165,20 +151,14 @@ def submit_task(task_id: str):
 @bp.post("/tasks/<task_id>/claim")
 @login_required
 def claim(task_id: str):
-    return _claim_action(task_id, case_service.claim_task, _("已认领任务"))
+    case_service.claim_task(current_user(), task_id)
+    flash(_("已认领任务"), "success")
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.post("/tasks/<task_id>/release")
 @login_required
 def release(task_id: str):
-    return _claim_action(task_id, case_service.release_task, _("已释放任务"))
-
-
-def _claim_action(task_id: str, action, done_message: str):
-    try:
-        action(current_user(), task_id)
-        flash(done_message, "success")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    case_service.release_task(current_user(), task_id)
+    flash(_("已释放任务"), "success")
     return redirect(safe_next(request.form.get("next")))

@@ -1,78 +1,12 @@
+"""The kernel's API shapes: cases, tasks, completing a task, execution records and their check."""
 from __future__ import annotations
 
 import json
 
-from marshmallow import (
-    Schema,
-    ValidationError,
-    fields,
-    validate,
-    validates_schema,
-)
+from marshmallow import Schema, fields, validate
 
-from app.core.schemas import ErrorSchema, StrictSchema, uscc_is_valid  # noqa: F401  (re-exported until moved)
-from app.evidence.models import CONFIDENTIALITY_CLASSES
-
-APPLICANT_TYPES = ("legal_person", "natural_person", "individual_business", "other_organization")
-CATEGORIES = ("resource_allocation", "major_construction", "public_service", "general")
-class TokenRequestSchema(StrictSchema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
-
-
-class TokenSchema(Schema):
-    token = fields.String()
-    username = fields.String()
-    roles = fields.List(fields.String())
-
-
-class ApplicantSchema(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    type = fields.String(required=True, validate=validate.OneOf(APPLICANT_TYPES))
-    code = fields.String(load_default=None, validate=validate.Length(max=64))
-
-    @validates_schema
-    def _code_matches_type(self, data, **kwargs):
-        code = (data.get("code") or "").strip().upper()
-        if data.get("type") in ("legal_person", "individual_business", "other_organization"):
-            if not uscc_is_valid(code):
-                raise ValidationError("统一社会信用代码须为18位且校验位正确 / the unified social credit code must have "
-                                      "18 characters and a valid check character", "code")
-            data["code"] = code
-
-
-class FactsSchema(StrictSchema):
-    category = fields.String(validate=validate.OneOf(CATEGORIES))
-    investment = fields.Float(allow_nan=False, validate=validate.Range(min=0))
-    public_concern = fields.Boolean()
-    safety_impact = fields.Boolean()
-    hearing_held = fields.Boolean()
-    complex = fields.Boolean()
-    project_name = fields.String(validate=validate.Length(max=200))
-    description = fields.String(validate=validate.Length(max=5000))
-
-
-class CaseCreateSchema(StrictSchema):
-    item = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    applicant = fields.Nested(ApplicantSchema, required=True)
-    facts = fields.Nested(FactsSchema, load_default=dict)
-    confidentiality = fields.String(load_default="internal", validate=validate.OneOf(CONFIDENTIALITY_CLASSES))
-
-
-class ServiceItemSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-    name_en = fields.String()
-    category = fields.String()
-    major = fields.Boolean()
-    process_key = fields.String()
-    authority = fields.String()
-    legal_basis = fields.String()
-    conditions = fields.String()
-    materials = fields.List(fields.String())
-    statutory_days = fields.Integer()
-    promised_days = fields.Integer(allow_none=True)
-    fees = fields.String(allow_none=True)
+from app.cases.access import TASK_SCOPES, open_tasks
+from app.core.schemas import StrictSchema
 
 
 class TaskSchema(Schema):
@@ -130,6 +64,12 @@ class CaseSchema(Schema):
     tasks = fields.List(fields.Nested(TaskSchema), attribute="open_tasks")
 
 
+def dump_case(case) -> dict:
+    """A case as the API returns it: with its open tasks."""
+    case.open_tasks = open_tasks(case)
+    return CaseSchema().dump(case)
+
+
 class CompleteSchema(StrictSchema):
     data = fields.Dict(required=True)
 
@@ -165,7 +105,7 @@ class VerifySchema(Schema):
 
 
 class TaskListQuerySchema(StrictSchema):
-    scope = fields.String(load_default="available", validate=validate.OneOf(("mine", "available")))
+    scope = fields.String(load_default="available", validate=validate.OneOf(TASK_SCOPES))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
     lang = fields.String()

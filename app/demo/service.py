@@ -1,4 +1,5 @@
-"""Demo users (one per role, password ``demo``). Only this loader creates them; never run it in production."""
+"""Demo users (one per role, password ``demo``) with enforcement certificates for some. Only this loader creates
+them; never run it in production."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,10 +1,25 @@
+"""Signing in and out of the staff web (the session's user is what the frame's ``current_user`` returns),
+and the language a user reads it in."""
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from app.core.errors import Unauthorized
 from app.extensions import db
-from app.users.auth import authenticate
-from app.web import bp, current_user, login_required, safe_next
+from app.users.auth import authenticate, user_from_session
+from app.web import (
+    bp,
+    current_user,
+    login_required,
+    register_templates,
+    safe_next,
+    user_loader,
+)
+
+user_loader(user_from_session)
+
+
+def init_app(app) -> None:
+    register_templates(app, __name__)  # login.html
 
 
 @bp.route("/login", methods=["GET", "POST"])
