@@ -113,12 +113,13 @@ def service(n: int) -> tuple[dict[str, float], dict[str, list[float]], str]:
     from sqlalchemy import select
 
     from app import create_app
+    from app.cases import service as cases
+    from app.cases.access import open_tasks
+    from app.catalogue.service import load_catalogue
+    from app.demo.service import load_demo_users
+    from app.designer.deploy import deploy_directories
     from app.extensions import db
     from app.users.models import User
-    from app.cases import service as cases
-    from app.catalogue.service import load_catalogue
-    from app.definitions.service import deploy_directories
-    from app.users.demo import load_demo_users
 
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
@@ -145,7 +146,7 @@ def service(n: int) -> tuple[dict[str, float], dict[str, list[float]], str]:
                 case = cases.create_case(as_user("clerk"), item, applicant, {})
                 t1 = time.perf_counter()
                 per_step["create"].append((t1 - t0) * 1000)
-                task_id = cases.open_tasks(case)[0].id
+                task_id = open_tasks(case)[0].id
                 per_step["create"][-1] += (time.perf_counter() - t1) * 1000
                 for name, role, data in steps:
                     s0 = time.perf_counter()

@@ -32,13 +32,14 @@ def main() -> None:
     from sqlalchemy import insert, select
 
     from app import create_app
-    from app.core.clock import utcnow
-    from app.extensions import db
     from app.cases.models import Case, TaskItem
     from app.catalogue.models import ServiceItem
     from app.catalogue.service import load_catalogue
-    from app.definitions.service import bundle_key, deploy_directories, latest_versions
-    from app.users.demo import load_demo_users
+    from app.core.clock import utcnow
+    from app.definitions.service import bundle_key, latest_versions
+    from app.demo.service import load_demo_users
+    from app.designer.deploy import deploy_directories
+    from app.extensions import db
 
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/tasklist.db"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",

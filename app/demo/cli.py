@@ -7,8 +7,8 @@ from flask.cli import AppGroup
 
 from app.catalogue.service import load_catalogue
 from app.core.cli import run_action
-from app.designer.deploy import deploy_directories
 from app.demo.service import load_demo_users
+from app.designer.deploy import deploy_directories
 
 demo_cli = AppGroup("demo", help="Demo data (never in production).")
 
