@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests import forms_data as f  # noqa: E402  (the same valid form data the tests use)
+from tests.support import forms as f  # noqa: E402  (the same valid form data the tests use)
 
 # The service layer sets every declared field (None when empty); the in-memory floor needs it explicitly.
 RECEIVE = ("receive", "clerk", {**f.ACCEPT, "onsite_needed": False})

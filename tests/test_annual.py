@@ -9,49 +9,16 @@ import json
 import re
 
 import pytest
-import time_machine
 from sqlalchemy import select, text, update
 
 from app.extensions import db
-from tests import forms_data as f
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def at(day: str, hour: int = 10):
-    """Freeze time at ``day`` 10:00 China time."""
-    return time_machine.travel(dt.datetime.fromisoformat(f"{day}T{hour:02d}:00:00+08:00"), tick=False)
+from tests.support import forms as f
+from tests.support.flows import at
+from tests.support.web import Browser
 
 
-@pytest.fixture(autouse=True)
-def clean_annual(app):
-    """Published versions are locked by triggers: remove them (and drafts) behind the triggers."""
-    def wipe():
-        from app.annual.models import behind_the_triggers
-        with app.app_context():
-            behind_the_triggers(["DELETE FROM annual_report", "DELETE FROM annual_report_draft",
-                                 "DELETE FROM publication"])
-    wipe()
-    yield
-    wipe()
-
-
-class Browser:
-    def __init__(self, app, username):
-        self.client = app.test_client()
-        self.token = None
-        self.get("/login")
-        assert self.post("/login", {"username": username, "password": "demo"}).status_code == 302
-
-    def get(self, url, **kw):
-        res = self.client.get(url, **kw)
-        found = CSRF.search(res.get_data(as_text=True)) if res.mimetype == "text/html" else None
-        if found:
-            self.token = found.group(1)
-        return res
-
-    def post(self, url, data=None, **kw):
-        return self.client.post(url, data={**(data or {}), "csrf_token": self.token}, **kw)
+def signed_in(app, username: str) -> Browser:
+    return Browser(app).login(username)
 
 
 def set_case(app, case_no, **values):
@@ -244,7 +211,7 @@ def test_no_edit_is_offered_for_a_published_version(app, api, year_2026):
     for method in ("PUT", "PATCH", "DELETE"):
         for path in ("/api/annual/2026", "/api/annual/2026/versions/1"):
             assert api.call(method, path, "supervisor", json={"narrative": "x"}).status_code == 405
-    page = Browser(app, "supervisor").get("/annual/2026?version=1").get_data(as_text=True)
+    page = signed_in(app, "supervisor").get("/annual/2026?version=1").get_data(as_text=True)
     assert "<textarea" not in page and "<form method=\"post\" class=\"stack\">" not in page
     assert 'data-status="published"' in page
 
@@ -272,14 +239,14 @@ def test_exports_csv_with_bom_and_json(app, api, year_2026):
     assert doc["version"] == 1 and doc["narrative"] == "说明，含逗号"
     check_figures(doc["figures"])
     # the web page offers the same downloads
-    b = Browser(app, "supervisor")
+    b = signed_in(app, "supervisor")
     web_csv = b.get("/annual/2026/export.csv?version=1")
     assert web_csv.status_code == 200 and web_csv.data == res.data
 
 
 def test_page_shows_figures_and_bar_charts_and_publishes(app, api, year_2026):
     with at("2027-01-10"):
-        b = Browser(app, "supervisor")  # signed in at the frozen time (the session carries its age)
+        b = signed_in(app, "supervisor")  # signed in at the frozen time (the session carries its age)
         page = b.get("/annual/2026").get_data(as_text=True)
         assert 'data-status="preview"' in page
         ind = dict(re.findall(r'<tr data-key="([^"]+)"><td>[^<]*</td><td class="num">(\d+)</td>', page))
@@ -305,11 +272,11 @@ def test_only_supervisors(app, api, year_2026):
         assert api.post("/api/annual/2026/publish", user, json={"narrative": "x"}).status_code == 403
         assert api.get("/api/annual/2026/export?format=csv", user).status_code == 403
     assert api.get("/api/annual/2026").status_code == 401
-    b = Browser(app, "clerk")
+    b = signed_in(app, "clerk")
     assert b.get("/annual/2026").status_code == 403
     assert b.post("/annual/2026/publish", {"narrative": "x"}).status_code == 403
     assert "统计年报" not in b.get("/tasks").get_data(as_text=True)
-    assert "统计年报" in Browser(app, "supervisor").get("/tasks").get_data(as_text=True)
+    assert "统计年报" in signed_in(app, "supervisor").get("/tasks").get_data(as_text=True)
     assert api.get("/api/annual/2026/versions/1", "supervisor").status_code == 404
     assert api.get("/api/annual/1999", "supervisor").status_code == 422
 

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from tests import forms_data as f
-from tests.test_case_flow import finish_after_decision
+from tests.support import forms as f
+from tests.support.flows import finish_after_decision
 
 PROJECT = Path(__file__).resolve().parent.parent
 PHOTO = b"\xff\xd8\xff\xe0" + b"JFIF site photo " * 64

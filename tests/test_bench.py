@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.multiprocess
 @pytest.mark.parametrize("script, args, expect", [
     ("lifecycle.py", ["--cases", "1"], "ratio to floor"),
     ("tasklist.py", ["--cases", "30"], "search: applicant"),

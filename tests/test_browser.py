@@ -6,42 +6,11 @@ browser fails instead.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import threading
-from pathlib import Path
-
 import pytest
-from werkzeug.serving import make_server
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.support.chromium import shot
 
-if not CHROMIUM:
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise RuntimeError("REQUIRE_BROWSER=1 but no Chromium found (apt-get install chromium)")
-    pytest.skip("no Chromium installed (apt-get install chromium); browser tests skipped", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture
-def server(app):
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-
-
-@pytest.fixture
-def chromium():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+pytestmark = pytest.mark.browser
 
 
 class Staff:
@@ -71,8 +40,7 @@ class Staff:
         return self.page.locator(".flash").first.inner_text()
 
     def shot(self, name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        shot(self.page, name)
 
 
 def choose(page, name: str, value: str) -> None:
@@ -98,9 +66,10 @@ def legal_review(page, outcome: str, failed: tuple = ()) -> None:
     page.fill("textarea[name=opinion]", "经审核，" + ("同意。" if outcome == "approve" else "请补充证据后重新报送。"))
 
 
-def test_major_application_from_registration_to_decision(chromium, server, tmp_path):
+def test_major_application_from_registration_to_decision(chromium, live_server, tmp_path):
+    server = live_server
     # The clerk registers a major application (a catalogue-major item) with a file.
-    clerk = Staff(chromium, server, "clerk")
+    clerk = Staff(chromium, live_server, "clerk")
     page = clerk.page
     page.click("text=登记新申请")
     page.select_option("select[name=item]", "XK-003")
@@ -123,7 +92,7 @@ def test_major_application_from_registration_to_decision(chromium, server, tmp_p
     clerk.shot("01-task-list-after-intake")
 
     # The reviewer reviews; a first submit without an opinion shows the error beside the field.
-    reviewer = Staff(chromium, server, "reviewer")
+    reviewer = Staff(chromium, live_server, "reviewer")
     reviewer.open_task(case_no, "审查")
     fill_facts(reviewer.page, opinion="")
     reviewer.page.click("button[value=submit]")
@@ -135,7 +104,7 @@ def test_major_application_from_registration_to_decision(chromium, server, tmp_p
     assert "法制审核" in reviewer.submit()
 
     # Legal sends it back once; the reviewer amends and resubmits; legal approves.
-    legal = Staff(chromium, server, "legal")
+    legal = Staff(chromium, live_server, "legal")
     legal.open_task(case_no, "法制审核")
     legal_review(legal.page, "revise", failed=("evidence",))
     assert "修改重报" in legal.submit()
@@ -150,7 +119,7 @@ def test_major_application_from_registration_to_decision(chromium, server, tmp_p
     assert "专业审查委员会" in legal.submit()
 
     # The secretary records the committee meeting (a legal-staff attendee is required).
-    secretary = Staff(chromium, server, "secretary")
+    secretary = Staff(chromium, live_server, "secretary")
     secretary.open_task(case_no, "专业审查委员会")
     page = secretary.page
     page.fill("input[name=meeting_date]", "2026-11-24")
@@ -165,7 +134,7 @@ def test_major_application_from_registration_to_decision(chromium, server, tmp_p
     assert "签发审查结论" in secretary.submit()
 
     # The leader signs the conclusion and decides.
-    leader = Staff(chromium, server, "leader")
+    leader = Staff(chromium, live_server, "leader")
     leader.open_task(case_no, "签发审查结论")
     leader.page.fill("textarea[name=sign_opinion]", "同意委员会结论。")
     choose(leader.page, "signed", "true")

@@ -7,7 +7,7 @@ import json
 
 import chinese_calendar as cc
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from app.calendar import WorkingCalendar, calendar
 from app.calendar.models import CalendarDay, CalendarYear
@@ -31,23 +31,6 @@ NOTICE_2027 = {
     ],
     "adjusted_workdays": ["2027-01-31", "2027-02-20", "2027-05-08", "2027-09-26", "2027-10-09"],
 }
-
-
-def _wipe_calendar():
-    db.session.rollback()
-    db.session.execute(delete(CalendarDay))
-    db.session.execute(delete(CalendarYear))
-    db.session.commit()
-
-
-@pytest.fixture(autouse=True)
-def clean_calendar(app):
-    """conftest's clean_database only wipes case tables: the override rows are ours to remove."""
-    with app.app_context():
-        _wipe_calendar()
-    yield
-    with app.app_context():
-        _wipe_calendar()
 
 
 @pytest.fixture

@@ -1,11 +1,6 @@
 """A case through the JSON API: the standard path, the major path with review rounds, and the guard."""
-from tests import forms_data as f
-
-
-def finish_after_decision(api, case_no):
-    api.complete(case_no, "deliver", "clerk", f.DELIVER)
-    api.complete(case_no, "publish", "clerk", f.PUBLISH)
-    return api.complete(case_no, "archive", "clerk", f.ARCHIVE)
+from tests.support import forms as f
+from tests.support.flows import finish_after_decision
 
 
 def test_standard_path_runs_to_completion(api):

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from tests.test_web import Browser, html
+from tests.support.chromium import shot
+from tests.support.web import Browser, html
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -270,56 +271,41 @@ def test_the_form_in_english(client):
 
 # ------------------------------------------------------------------------------------------ in a browser
 
-def test_the_form_and_the_confirmation_in_a_browser(app):
-    from tests.test_browser import CHROMIUM, CHROMIUM_FLAGS, SCREENSHOTS
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM:
-        pytest.skip("no Chromium installed")
-    import threading
-
-    from werkzeug.serving import make_server
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    server = f"http://127.0.0.1:{srv.server_port}"
-    try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-            page = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN").new_page()
-            page.goto(f"{server}/public/contact")
-            page.check("input[name=contact_type][value=complaint]")
-            page.fill("input[name=name]", NAME)
-            page.fill("input[name=phone]", "1391234")
-            page.fill("input[name=subject]", "材料重复提交")
-            page.click("form.contact button")
-            page.wait_for_selector("#phone-error")
-            assert "此项为必填项" in page.inner_text("#content-error")
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.fill("input[name=phone]", PHONE)
-            page.fill("textarea[name=content]", CONTENT)
-            page.click("form.contact button")
-            page.wait_for_selector("#case-no")
-            case_no, code = page.inner_text("#case-no"), page.inner_text("#query-code")
-            confirmation = page.screenshot(full_page=True)
-            page.goto(f"{server}/public/contact")
-            page.check("input[name=contact_type][value=report]")
-            page.fill("input[name=phone]", "1391234")
-            page.fill("input[name=subject]", "材料重复提交")
-            page.click("form.contact button")
-            page.wait_for_selector("#phone-error")
-            form = page.screenshot(full_page=True)
-            page.goto(f"{server}/public/progress")
-            page.fill("input[name=case_no]", case_no)
-            page.fill("input[name=code]", code)
-            page.click("form.query button")
-            page.wait_for_selector("dl.fields")
-            assert "受理登记中" in page.content() and NAME not in page.content()
-            # the form (with its errors) and the confirmation side by side in one picture
-            import base64
-            images = "".join(f'<img src="data:image/png;base64,{base64.b64encode(shot).decode()}" '
-                             'style="width:1360px;vertical-align:top;margin-right:20px">' for shot in (form, confirmation))
-            page.set_viewport_size({"width": 2740, "height": 900})
-            page.set_content(f'<body style="margin:0;background:#cfd4da;white-space:nowrap">{images}</body>')
-            page.screenshot(path=str(SCREENSHOTS / "12-public-contact.png"), full_page=True)
-            browser.close()
-    finally:
-        srv.shutdown()
+@pytest.mark.browser
+def test_the_form_and_the_confirmation_in_a_browser(app, chromium, live_server):
+    server = live_server
+    page = chromium.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN").new_page()
+    page.goto(f"{server}/public/contact")
+    page.check("input[name=contact_type][value=complaint]")
+    page.fill("input[name=name]", NAME)
+    page.fill("input[name=phone]", "1391234")
+    page.fill("input[name=subject]", "材料重复提交")
+    page.click("form.contact button")
+    page.wait_for_selector("#phone-error")
+    assert "此项为必填项" in page.inner_text("#content-error")
+    page.fill("input[name=phone]", PHONE)
+    page.fill("textarea[name=content]", CONTENT)
+    page.click("form.contact button")
+    page.wait_for_selector("#case-no")
+    case_no, code = page.inner_text("#case-no"), page.inner_text("#query-code")
+    confirmation = page.screenshot(full_page=True)
+    page.goto(f"{server}/public/contact")
+    page.check("input[name=contact_type][value=report]")
+    page.fill("input[name=phone]", "1391234")
+    page.fill("input[name=subject]", "材料重复提交")
+    page.click("form.contact button")
+    page.wait_for_selector("#phone-error")
+    form = page.screenshot(full_page=True)
+    page.goto(f"{server}/public/progress")
+    page.fill("input[name=case_no]", case_no)
+    page.fill("input[name=code]", code)
+    page.click("form.query button")
+    page.wait_for_selector("dl.fields")
+    assert "受理登记中" in page.content() and NAME not in page.content()
+    # the form (with its errors) and the confirmation side by side in one picture
+    import base64
+    images = "".join(f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}" '
+                     'style="width:1360px;vertical-align:top;margin-right:20px">' for png in (form, confirmation))
+    page.set_viewport_size({"width": 2740, "height": 900})
+    page.set_content(f'<body style="margin:0;background:#cfd4da;white-space:nowrap">{images}</body>')
+    shot(page, "12-public-contact")

@@ -1,41 +1,11 @@
 """Legal time limits on cases and tasks, with the clock frozen on the worked dates of domain.md §6–7."""
 import datetime as dt
 
-import time_machine
 from sqlalchemy import select
 
 from app.extensions import db
-from tests import forms_data as f
-
-
-def at(day: str, hour: int = 10):
-    """Freeze time at ``day`` 10:00 China time."""
-    return time_machine.travel(dt.datetime.fromisoformat(f"{day}T{hour:02d}:00:00+08:00"), tick=False)
-
-
-def case_row(case_no):
-    from app.cases.models import Case
-    db.session.expire_all()
-    return db.session.scalar(select(Case).where(Case.case_no == case_no))
-
-
-def actions(api, case_no, user="supervisor"):
-    return [r for r in api.get(f"/api/cases/{case_no}/records", user).get_json()["records"]]
-
-
-def run_scan(app, name, day):
-    """Run the scheduler's scan function ``name`` (wherever the feature that owns it keeps it)."""
-    from app.scheduler.jobs import JOBS
-    scan = next(job.resolve() for job in JOBS.values() if job.func_path.endswith(f":{name}"))
-    with app.app_context():
-        return scan(dt.date.fromisoformat(day))
-
-
-def accepted_case(api, day, item="XK-002"):
-    with at(day):
-        case_no = api.new_case(item=item)["case_no"]
-        api.complete(case_no, "receive", "clerk", f.ACCEPT)
-    return case_no
+from tests.support import forms as f
+from tests.support.flows import accepted_case, actions, at, run_scan
 
 
 def test_decision_clock_starts_at_acceptance_and_tasks_carry_due_dates(api, ctx):
@@ -238,7 +208,7 @@ def test_stuck_and_broken_cases_are_found_once(api, app):
 def test_case_page_shows_the_clock_and_the_leader_extends_there(api, app):
     import re
 
-    from tests.test_web import Browser
+    from tests.support.web import Browser
     case_no = accepted_case(api, "2026-01-05")
     leader = Browser(app).login("leader")
     page = leader.get(f"/cases/{case_no}").get_data(as_text=True)
@@ -259,7 +229,7 @@ def test_the_admin_loads_a_notice_and_adds_a_closure_in_the_browser_page(api, ap
     import io
     import json
 
-    from tests.test_web import Browser
+    from tests.support.web import Browser
     case_no = accepted_case(api, "2026-12-10")
     assert api.case(case_no)["decision_due_confirmed"] is False
     admin = Browser(app).login("admin")

@@ -86,9 +86,9 @@ def fresh_bundle_cache():
     # Bundles are cached by definition version ids. clean_database deletes the versions a test deployed and
     # SQLite hands the same ids out again, so a bundle cached by an earlier test could be served for a
     # different file content. Start and end every test here with an empty cache.
-    definition_service._BUNDLE_CACHE.clear()
+    definition_service.clear_bundle_cache()
     yield
-    definition_service._BUNDLE_CACHE.clear()
+    definition_service.clear_bundle_cache()
 
 
 # ------------------------------------------------------------------------------------------ shipped files

@@ -19,7 +19,7 @@ from app.designer.records import (
     verify_deployments,
 )
 from app.extensions import db
-from tests.test_web import Browser
+from tests.support.web import Browser
 
 ROOT = Path(__file__).resolve().parents[1]
 PERMIT = (ROOT / "bpmn" / "standard_permit.bpmn").read_bytes()

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
-import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from app.definitions.service import latest_versions
 from app.designer import registry
 from app.designer.web_editor import VENDOR_FILES, vendor_installed
 from app.engine.definitions import compile_bundle, read_source
+from tests.support.chromium import missing, shot
 
 
 def latest(app, key="standard_permit"):
@@ -34,10 +31,6 @@ def stored(app, key, version):
         return {"content": v.content, "deployed_by": v.deployed_by, "filename": v.filename}
 
 ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"|name="csrf_token" value="([^"]+)"')
 FORBIDDEN = "__import__('os')"
 
@@ -187,29 +180,11 @@ def test_deploy_xml_returns_problems_with_element_ids(app):
 # ------------------------------------------------------------------------------------------ in the browser
 
 @pytest.fixture
-def chromium():
-    if not CHROMIUM:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail("REQUIRE_BROWSER=1 but no Chromium found (apt-get install chromium)")
-        pytest.skip("no Chromium installed (apt-get install chromium)")
+def editor(chromium, live_server):
+    """Chromium on the app, with bpmn-js installed (make setup runs npm ci)."""
     if not vendor_installed():
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail("REQUIRE_BROWSER=1 but bpmn-js is not installed (make setup runs npm ci)")
-        pytest.skip("bpmn-js not installed (make setup runs npm ci)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def server(app):
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
+        missing("bpmn-js is not installed (make setup runs npm ci)")
+    return chromium, live_server
 
 
 def _task_metas(app, key: str, version: int) -> dict:
@@ -219,7 +194,9 @@ def _task_metas(app, key: str, version: int) -> dict:
         return compile_bundle(others + [read_source(v.filename, v.content)]).tasks
 
 
-def test_designer_edits_and_deploys_in_the_browser(app, chromium, server):
+@pytest.mark.browser
+def test_designer_edits_and_deploys_in_the_browser(app, editor):
+    chromium, server = editor
     context = chromium.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
     page = context.new_page()
     errors: list[str] = []
@@ -282,8 +259,7 @@ def test_designer_edits_and_deploys_in_the_browser(app, chromium, server):
     assert "lint-error" in page.get_attribute(".djs-connection[data-element-id=flow_onsite]", "class")
     problems.locator("tr[data-element-id=flow_onsite]").first.click()
     page.wait_for_timeout(200)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "13-modeler.png"), full_page=True)
+    shot(page, "13-modeler")
     assert latest(app) == 2
     assert not errors, errors
     context.close()
@@ -369,7 +345,9 @@ def test_dmn_deploy_xml_creates_version_2(app):
     assert latest(app, "major_item") == 2
 
 
-def test_designer_edits_a_decision_table_in_the_browser(app, chromium, server):
+@pytest.mark.browser
+def test_designer_edits_a_decision_table_in_the_browser(app, editor):
+    chromium, server = editor
     if not vendor_installed("dmn"):
         pytest.skip("dmn-js not installed (make setup runs npm ci)")
     context = chromium.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
@@ -405,8 +383,7 @@ def test_designer_edits_a_decision_table_in_the_browser(app, chromium, server):
     assert latest(app, "major_item") == 2
     content = stored(app, "major_item", 2)["content"].decode("utf-8")
     assert "&gt;= 20000" in content and "&gt;= 10000" not in content
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "14-dmn-editor.png"), full_page=True)
+    shot(page, "14-dmn-editor")
     page.click(".modeler-status a")
     page.wait_for_load_state()
     assert "/designer/major_item/v2" in page.url

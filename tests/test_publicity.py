@@ -8,19 +8,16 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import re
-import shutil
-import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from tests import forms_data as f
-from tests.test_deadlines import actions, at, run_scan
-from tests.test_web import Browser, html
+from tests.support import forms as f
+from tests.support.chromium import shot
+from tests.support.flows import actions, at, run_scan
+from tests.support.web import Browser, html
 
 COMPANY = {"name": "鞍山示例食品有限公司", "type": "legal_person", "code": "91210300MA0QC4XB9B"}
 PERSON_ID = "210302198001011234"
@@ -483,32 +480,14 @@ def test_openapi_describes_the_public_endpoints(client):
 
 # ------------------------------------------------------------------------------------------ in a real browser
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
-
-
 @pytest.fixture
-def chromium_page(app):
-    if not CHROMIUM:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail("REQUIRE_BROWSER=1 but no Chromium found (apt-get install chromium)")
-        pytest.skip("no Chromium installed (apt-get install chromium); browser test skipped")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from werkzeug.serving import make_server
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--lang=zh-CN"])
-        context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
-        yield context.new_page(), f"http://127.0.0.1:{srv.server_port}"
-        context.close()
-        browser.close()
-    srv.shutdown()
+def chromium_page(chromium, live_server):
+    context = chromium.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+    yield context.new_page(), live_server
+    context.close()
 
 
+@pytest.mark.browser
 def test_public_portal_in_a_browser(api, staff, chromium_page):
     for name, person, doc in (("鞍山示例食品有限公司", COMPANY, "鞍行审许字〔2025〕31号"),
                               ("张三", PERSON, "鞍行审许字〔2025〕32号"),
@@ -519,14 +498,13 @@ def test_public_portal_in_a_browser(api, staff, chromium_page):
     b.get("/publications")
     b.post(f"/publications/{publication(case_no).id}/withdraw", {"reason": "经行政复议撤销（鞍政复决字〔2025〕12号）"})
     page, server = chromium_page
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     page.goto(f"{server}/public/")
     page.click("nav.portal >> text=办事指南")
     page.click("text=建设工程规划许可证核发")
     page.wait_for_selector("figure.flow svg")
     assert "《中华人民共和国城乡规划法》第四十条" in page.content()
-    page.screenshot(path=str(SCREENSHOTS / "10-public-guide.png"), full_page=True)
+    shot(page, "10-public-guide")
 
     page.click("nav.portal >> text=双公示")
     assert page.locator("table.decisions tbody tr").count() == 3
@@ -547,7 +525,7 @@ def test_public_portal_in_a_browser(api, staff, chromium_page):
     page.click("form.search button")
     page.wait_for_selector("text=共 3 条")
     assert page.locator("table.decisions .state.invalid").count() == 1
-    page.screenshot(path=str(SCREENSHOTS / "11-public-decisions.png"), full_page=True)
+    shot(page, "11-public-decisions")
 
     page.click("text=张三")
     page.wait_for_selector("dl.fields")

@@ -6,8 +6,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from app.extensions import db
-from tests import forms_data as f
-from tests.conftest import behind_the_triggers
+from tests.support import forms as f
+from tests.support.database import behind_the_triggers
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_verify_names_the_first_altered_record(api, case_no, ctx):
     assert verify(api, case_no)["valid"] is True
     case_id = _case_id(case_no)
     payload = json.dumps({"title": "收件", "data": {"outcome": "reject"}}, ensure_ascii=False)
-    behind_the_triggers([f"UPDATE execution_record SET payload = '{payload}' "
+    behind_the_triggers("execution_record", [f"UPDATE execution_record SET payload = '{payload}' "
                          f"WHERE case_id = {case_id} AND action = 'task_completed' AND task_name = 'receive'"])
     seq = db.session.scalar(text("SELECT seq FROM execution_record WHERE case_id = :c AND action = 'task_completed' "
                                  "AND task_name = 'receive'"), {"c": case_id})
@@ -52,13 +52,13 @@ def test_verify_names_the_first_altered_record(api, case_no, ctx):
 
 def test_verify_finds_a_removed_record_and_a_cut_tail(api, case_no, ctx):
     case_id = _case_id(case_no)
-    behind_the_triggers([f"DELETE FROM execution_record WHERE case_id = {case_id} AND seq = 5"])
+    behind_the_triggers("execution_record", [f"DELETE FROM execution_record WHERE case_id = {case_id} AND seq = 5"])
     result = verify(api, case_no)
     assert result["valid"] is False and result["first_invalid_seq"] == 5
 
     other = api.new_case()["case_no"]
     last = db.session.scalar(text("SELECT max(seq) FROM execution_record WHERE case_id = :c"), {"c": _case_id(other)})
-    behind_the_triggers([f"DELETE FROM execution_record WHERE case_id = {_case_id(other)} AND seq = {last}"])
+    behind_the_triggers("execution_record", [f"DELETE FROM execution_record WHERE case_id = {_case_id(other)} AND seq = {last}"])
     result = verify(api, other)
     assert result["valid"] is False and result["first_invalid_seq"] == last and "head" in result["reason"]
 
@@ -67,7 +67,7 @@ def test_cli_verify_reports_the_break_and_exits_non_zero(api, app, case_no, ctx)
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["records", "verify"])
     assert ok.exit_code == 0 and "0 broken" in ok.output
-    behind_the_triggers([f"UPDATE execution_record SET actor = 'mallory' WHERE case_id = {_case_id(case_no)} "
+    behind_the_triggers("execution_record", [f"UPDATE execution_record SET actor = 'mallory' WHERE case_id = {_case_id(case_no)} "
                          "AND seq = 3"])
     broken = runner.invoke(args=["records", "verify"])
     assert broken.exit_code == 1

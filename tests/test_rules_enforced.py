@@ -2,7 +2,9 @@
 separation of duties, validation, and concurrency."""
 import threading
 
-from tests import forms_data as f
+import pytest
+
+from tests.support import forms as f
 
 
 def to_major_decide_without_committee(api, case_no):
@@ -274,6 +276,7 @@ def _complete_in_child(app, task_id, barrier, results):
             results.put(exc.status)
 
 
+@pytest.mark.multiprocess
 def test_concurrent_completions_from_several_processes_exactly_one_wins(api, app):
     import multiprocessing
     ctx = multiprocessing.get_context("fork")

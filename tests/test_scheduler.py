@@ -203,6 +203,7 @@ def _scheduler_child(app, holder, path, rounds, barrier, results):
 
 
 @pytest.mark.parametrize("start", ["no lease yet", "expired lease"])
+@pytest.mark.multiprocess
 def test_two_schedulers_at_once_never_both_run_a_job(app, sched, tmp_path, start):
     """Both race for a lease nobody has taken (insert) or one whose holder died (conditional update)."""
     import multiprocessing
@@ -323,6 +324,7 @@ def _lease_holder(app) -> str | None:
         return held.holder if held else None
 
 
+@pytest.mark.multiprocess
 def test_the_scheduler_process_catches_up_at_start_and_releases_the_lease_on_sigterm(app, sched, tmp_path):
     log = tmp_path / "scheduler.log"
     proc = _start_scheduler(app, log)
@@ -340,6 +342,7 @@ def test_the_scheduler_process_catches_up_at_start_and_releases_the_lease_on_sig
     assert "job timers:" in output and "lease released" in output and "Traceback" not in output
 
 
+@pytest.mark.multiprocess
 def test_a_standby_scheduler_takes_over_when_the_holder_dies(app, sched, tmp_path):
     first = _start_scheduler(app, tmp_path / "first.log", lease_seconds=3)
     second = None

@@ -5,22 +5,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
-import shutil
-import threading
-from pathlib import Path
 
 import pytest
 import time_machine
 from sqlalchemy import select, update
 
 from app.extensions import db
-from tests import forms_data as f
+from tests.support import forms as f
+from tests.support.chromium import shot
+from tests.support.web import Browser, html
 
 TODAY = dt.date(2026, 11, 25)  # a Wednesday
 NOW_UTC = dt.datetime(2026, 11, 25, 2, 0)  # 10:00 in China
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def frozen():
@@ -32,36 +29,6 @@ def frozen():
 def today():
     with frozen():
         yield TODAY
-
-
-class Browser:
-    """The staff web through the test client, with the CSRF token read from the pages."""
-
-    def __init__(self, app, username):
-        self.client = app.test_client()
-        self.token = None
-        self.get("/login")
-        res = self.post("/login", {"username": username, "password": "demo"})
-        assert res.status_code == 302
-
-    def get(self, url, **kw):
-        res = self.client.get(url, **kw)
-        found = CSRF.search(res.get_data(as_text=True)) if res.mimetype == "text/html" else None
-        if found:
-            self.token = found.group(1)
-        return res
-
-    def post(self, url, data=None, **kw):
-        return self.client.post(url, data={**(data or {}), "csrf_token": self.token}, **kw)
-
-
-@pytest.fixture
-def browser(app):
-    return lambda username: Browser(app, username)
-
-
-def html(res):
-    return res.get_data(as_text=True)
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -243,7 +210,7 @@ def test_broken_cases_have_an_engine_error_or_wait_for_nothing(app, api, today):
     assert set(found) == {failed, orphan}
     assert found[failed]["problem"] == "engine_error" and "not defined" in found[failed]["engine_error"]
     assert found[orphan]["problem"] == "no_open_task" and found[orphan]["step"] is None
-    page = html(Browser(app, "supervisor").get("/supervision?view=broken"))
+    page = html(Browser(app).login("supervisor").get("/supervision?view=broken"))
     assert "流程执行出错" in page and "无待办任务且无定时器" in page and "not defined" in page
 
 
@@ -522,18 +489,10 @@ def test_desk_in_english_and_openapi(api, browser, deadlines):
 
 # ------------------------------------------------------------------------------------------ screenshot
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
-
-
-@pytest.mark.skipif(not CHROMIUM, reason="no Chromium installed (apt-get install chromium)")
-def test_screenshot_of_the_supervisor_desk(app, api):
+@pytest.mark.browser
+def test_screenshot_of_the_supervisor_desk(app, api, chromium, live_server):
     """Real dates (no frozen clock: the browser needs time to run): a desk with something in every list."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from werkzeug.serving import make_server
-
     from app.calendar.service import WorkingCalendar
-    from tests.test_browser import CHROMIUM_FLAGS
     with app.app_context():
         from app.core.clock import china_today
         cal = WorkingCalendar.load()
@@ -561,46 +520,36 @@ def test_screenshot_of_the_supervisor_desk(app, api):
         decided_on = today - dt.timedelta(days=30 * months_back)
         set_case(app, decided_case, status="completed", decided_on=decided_on,
                  decision_due=decided_on + dt.timedelta(days=-2 if late else 3))
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    server = f"http://127.0.0.1:{srv.server_port}"
-    try:
-        with sync_api.sync_playwright() as p:
-            chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-            context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-            page = context.new_page()
-            page.goto(f"{server}/login")
-            page.fill("input[name=username]", "supervisor")
-            page.fill("input[name=password]", "demo")
-            page.click("button.primary")
-            page.wait_for_url(f"{server}/**")
-            page.click("text=督办台")
-            page.wait_for_selector("table.desk")
-            assert page.locator("table.desk tbody tr").count() == 4
-            assert "期限未确认" in page.content()
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / "06-supervisor-desk.png"), full_page=True)
-            page.click("a.tile.picture >> nth=0")
-            page.wait_for_selector("svg.chart")
-            page.screenshot(path=str(SCREENSHOTS / "07-supervisor-steps.png"), full_page=True)
-            page.click("a.tile.picture >> nth=1")
-            page.wait_for_selector("svg.chart")
-            page.screenshot(path=str(SCREENSHOTS / "09-supervisor-on-time.png"), full_page=True)
-            page.goto(f"{server}/supervision/cases/{cases[2]}")
-            page.select_option("select[name=to]", "reviewer2")
-            page.fill("form.reassign input[name=reason]", "原承办人出差，改派孙审查")
-            page.click("form.reassign button")
-            page.wait_for_selector(".flash.success")
-            page.fill("textarea[name=reason]", "请于两个工作日内办结并报告。")
-            page.click("text=记录督办意见")
-            page.wait_for_selector("text=请于两个工作日内办结并报告。")
-            page.screenshot(path=str(SCREENSHOTS / "08-supervisor-case.png"), full_page=True)
-            context.close()
-            chromium.close()
-    finally:
-        srv.shutdown()
-    assert (SCREENSHOTS / "06-supervisor-desk.png").stat().st_size > 10_000
+    server = live_server
+    context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", "supervisor")
+    page.fill("input[name=password]", "demo")
+    page.click("button.primary")
+    page.wait_for_url(f"{server}/**")
+    page.click("text=督办台")
+    page.wait_for_selector("table.desk")
+    assert page.locator("table.desk tbody tr").count() == 4
+    assert "期限未确认" in page.content()
+    desk = shot(page, "06-supervisor-desk")
+    page.click("a.tile.picture >> nth=0")
+    page.wait_for_selector("svg.chart")
+    shot(page, "07-supervisor-steps")
+    page.click("a.tile.picture >> nth=1")
+    page.wait_for_selector("svg.chart")
+    shot(page, "09-supervisor-on-time")
+    page.goto(f"{server}/supervision/cases/{cases[2]}")
+    page.select_option("select[name=to]", "reviewer2")
+    page.fill("form.reassign input[name=reason]", "原承办人出差，改派孙审查")
+    page.click("form.reassign button")
+    page.wait_for_selector(".flash.success")
+    page.fill("textarea[name=reason]", "请于两个工作日内办结并报告。")
+    page.click("text=记录督办意见")
+    page.wait_for_selector("text=请于两个工作日内办结并报告。")
+    shot(page, "08-supervisor-case")
+    context.close()
+    assert desk.stat().st_size > 10_000
 
 
 def utc_days_ago(days: int) -> dt.datetime:

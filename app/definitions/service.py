@@ -54,3 +54,9 @@ def get_bundle(key: str) -> Bundle:
         while len(_BUNDLE_CACHE) > _BUNDLE_CACHE_SIZE:
             _BUNDLE_CACHE.popitem(last=False)
     return bundle
+
+
+def clear_bundle_cache() -> None:
+    """Forget every compiled bundle (tests: version ids can be reused after the database is reset)."""
+    with _cache_lock:
+        _BUNDLE_CACHE.clear()

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Every append-only table, by name (tests reach behind all of them to reset the database between tests).
+APPEND_ONLY_TABLES: dict[str, "AppendOnly"] = {}
+
 
 @dataclass(frozen=True)
 class AppendOnly:
     table: str
     label: str  # the start of the refusal message, e.g. "execution records are append-only"
+
+    def __post_init__(self) -> None:
+        APPEND_ONLY_TABLES[self.table] = self
 
     def create_statements(self, dialect: str) -> list[str]:
         t, label = self.table, self.label

@@ -1,0 +1,47 @@
+"""Case flows several tests share: finishing a decided case, freezing the clock, running a scan, reading
+records."""
+from __future__ import annotations
+
+import datetime as dt
+
+import time_machine
+from sqlalchemy import select
+
+from app.extensions import db
+from tests.support import forms as f
+
+
+def finish_after_decision(api, case_no):
+    api.complete(case_no, "deliver", "clerk", f.DELIVER)
+    api.complete(case_no, "publish", "clerk", f.PUBLISH)
+    return api.complete(case_no, "archive", "clerk", f.ARCHIVE)
+
+
+def at(day: str, hour: int = 10):
+    """Freeze time at ``day`` 10:00 China time."""
+    return time_machine.travel(dt.datetime.fromisoformat(f"{day}T{hour:02d}:00:00+08:00"), tick=False)
+
+
+def case_row(case_no):
+    from app.cases.models import Case
+    db.session.expire_all()
+    return db.session.scalar(select(Case).where(Case.case_no == case_no))
+
+
+def actions(api, case_no, user="supervisor"):
+    return [r for r in api.get(f"/api/cases/{case_no}/records", user).get_json()["records"]]
+
+
+def run_scan(app, name, day):
+    """Run the scheduler's scan function ``name`` (wherever the feature that owns it keeps it)."""
+    from app.scheduler.jobs import JOBS
+    scan = next(job.resolve() for job in JOBS.values() if job.func_path.endswith(f":{name}"))
+    with app.app_context():
+        return scan(dt.date.fromisoformat(day))
+
+
+def accepted_case(api, day, item="XK-002"):
+    with at(day):
+        case_no = api.new_case(item=item)["case_no"]
+        api.complete(case_no, "receive", "clerk", f.ACCEPT)
+    return case_no
