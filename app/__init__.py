@@ -34,6 +34,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .web.public import bp as public_bp
     csrf.exempt(public_bp)  # the public portal: no sign-in, no session, nothing it does changes data
     app.register_blueprint(public_bp)
+    from .documents.api import bp as documents_api_bp
+    from .documents.public import bp as documents_public_bp
+    for blueprint in (documents_api_bp, documents_public_bp):
+        csrf.exempt(blueprint)  # bearer tokens or no sign-in at all, like the API and the portal
+        app.register_blueprint(blueprint)
 
     from .cli import register_commands
     register_commands(app)

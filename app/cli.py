@@ -204,6 +204,8 @@ def load_demo():
     click.echo(f"service items: {created} created, {updated} updated")
     result = _run(lambda: deploy_directories(current_app.config["DEFINITION_DIRS"], "designer", "demo load"))
     click.echo(f"definitions: {len(result.created)} deployed, {len(result.unchanged)} unchanged")
+    from .documents.cli import demo_documents
+    demo_documents()
 
 
 @cases_cli.command("new")
@@ -289,6 +291,7 @@ def register_commands(app: Flask) -> None:
     from .publicity.annual import annual_cli
     from .calendar.cli import calendar_cli
     from .scheduler.cli import scheduler_cli
+    from .documents.cli import documents_cli, signing_cli
     for group in (definitions_cli, records_cli, cases_cli, tasks_cli, demo_cli, catalogue_cli, calendar_cli,
-                  scheduler_cli, archive_cli, annual_cli):
+                  scheduler_cli, archive_cli, annual_cli, documents_cli, signing_cli):
         app.cli.add_command(group)

@@ -14,7 +14,8 @@ from app import create_app
 from app.extensions import db
 from app.records.triggers import EXECUTION_RECORDS
 
-CASE_TABLES = ("clock_pause", "evidence", "committee_meeting", "legal_review_round", "task_item", "execution_record", "approval_case")
+CASE_TABLES = ("clock_pause", "evidence", "issued_document", "document_counter", "committee_meeting",
+               "legal_review_round", "task_item", "execution_record", "approval_case")
 
 
 def _database_url(tmpdir: str) -> str:
@@ -32,6 +33,10 @@ def _reset_schema(app) -> None:
 @pytest.fixture(scope="session")
 def app():
     tmpdir = tempfile.mkdtemp(prefix="approval-test-")
+    # The signing key and the checkpoint file live in the session's directory, also for the processes
+    # tests start (the scheduler), which read them from the environment.
+    os.environ["SIGNING_DIR"] = os.path.join(tmpdir, "signing")
+    os.environ["CHECKPOINT_FILE"] = os.path.join(tmpdir, "checkpoints.jsonl")
     app = create_app({
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": _database_url(tmpdir), "SECRET_KEY": "test-secret",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
@@ -45,11 +50,16 @@ def app():
         load_demo_users()
         load_catalogue(app.config["SERVICE_ITEMS_FILE"])
         deploy_directories(app.config["DEFINITION_DIRS"], "designer", "test setup")
+        from app.documents.signing import init_demo_signing
+        from app.documents.templating import deploy_directory
+        init_demo_signing()
+        deploy_directory(app.config["DOCUMENT_TEMPLATE_DIR"], "designer", "test setup")
         app.config["BASELINE"] = {
             "definition_version": db.session.scalar(text("SELECT max(id) FROM definition_version")),
             "app_user": db.session.scalar(text("SELECT max(id) FROM app_user")),
             "service_item": db.session.scalar(text("SELECT max(id) FROM service_item")),
             "deployment_record": db.session.scalar(text("SELECT coalesce(max(seq), 0) FROM deployment_record")),
+            "document_template": db.session.scalar(text("SELECT max(id) FROM document_template")),
         }
     yield app
 
@@ -75,6 +85,13 @@ def clean_database(app):
                f"DELETE FROM service_item WHERE id > {baseline['service_item']}"])
         from app.designer.records import behind_the_triggers as behind_the_deployment_triggers
         behind_the_deployment_triggers([f"DELETE FROM deployment_record WHERE seq > {baseline['deployment_record']}"])
+        from app.anchoring.models import APPEND_ONLY as CHECKPOINTS
+        from app.documents.models import TEMPLATES_APPEND_ONLY
+        TEMPLATES_APPEND_ONLY.behind([f"DELETE FROM document_template WHERE id > {baseline['document_template']}"])
+        CHECKPOINTS.behind(["DELETE FROM checkpoint"])
+        checkpoint_file = app.config["CHECKPOINT_FILE"]
+        if os.path.exists(checkpoint_file):
+            os.unlink(checkpoint_file)
     yield
 
 

@@ -118,6 +118,10 @@ def openapi_document():
     more_paths, more_schemas = annual_parts(_op, _component, _path_param)
     paths.update(more_paths)
     components.update(more_schemas)
+    from ..documents.api import openapi_parts as documents_parts
+    more_paths, more_schemas = documents_parts(_op, _component, _path_param)
+    paths.update(more_paths)
+    components.update(more_schemas)
     return jsonify({
         "openapi": "3.0.3",
         "info": {"title": "行政审批系统 API / Approval system API", "version": "1.0",

@@ -8,7 +8,10 @@ from ..records.models import ExecutionRecord
 from ..calendar.models import CalendarDay, CalendarYear
 from ..deadlines.models import ClockPause
 from ..scheduler.models import SchedulerLease, SchedulerRun
+from ..documents.models import DocumentCounter, DocumentTemplate, IssuedDocument
+from ..anchoring.models import Checkpoint
 
 __all__ = ["User", "UserRole", "ServiceItem", "DefinitionVersion", "Case", "TaskItem", "LegalReviewRound",
            "CommitteeMeeting", "ExecutionRecord", "Evidence", "CalendarDay", "CalendarYear", "ClockPause",
-           "SchedulerLease", "SchedulerRun"]
+           "SchedulerLease", "SchedulerRun", "DocumentTemplate", "DocumentCounter", "IssuedDocument",
+           "Checkpoint"]
