@@ -36,7 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     from .documents.api import bp as documents_api_bp
     from .documents.public import bp as documents_public_bp
-    for blueprint in (documents_api_bp, documents_public_bp):
+    from .anchoring.api import bp as anchoring_api_bp
+    for blueprint in (documents_api_bp, documents_public_bp, anchoring_api_bp):
         csrf.exempt(blueprint)  # bearer tokens or no sign-in at all, like the API and the portal
         app.register_blueprint(blueprint)
 

@@ -182,6 +182,8 @@ def verify_records(case_no):
             click.echo(f"BROKEN {result.case_no}: record #{result.first_invalid_seq}: {result.reason}")
         elif case_no:
             click.echo(f"OK {result.case_no}: {result.count} records")
+    from .anchoring.cli import report_against_checkpoints  # chains rewritten consistently after a checkpoint
+    broken += report_against_checkpoints(case_no)
     click.echo(f"{checked} case(s) checked, {broken} broken")
     sys.exit(1 if broken else 0)
 
@@ -292,6 +294,8 @@ def register_commands(app: Flask) -> None:
     from .calendar.cli import calendar_cli
     from .scheduler.cli import scheduler_cli
     from .documents.cli import documents_cli, signing_cli
+    from .anchoring.cli import checkpoint_command
+    records_cli.add_command(checkpoint_command)
     for group in (definitions_cli, records_cli, cases_cli, tasks_cli, demo_cli, catalogue_cli, calendar_cli,
                   scheduler_cli, archive_cli, annual_cli, documents_cli, signing_cli):
         app.cli.add_command(group)

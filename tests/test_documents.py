@@ -364,7 +364,7 @@ def test_staff_api_lists_documents_and_serves_the_pdf(api, ctx, case_no):
 
 def test_openapi_lists_the_documents_endpoints(api):
     paths = api.get("/api/openapi.json").get_json()["paths"]
-    assert {"/api/cases/{case_no}/documents", "/api/public/documents/{public_id}",
+    assert {"/api/cases/{case_no}/documents", "/api/public/documents/{public_id}", "/api/public/checkpoints",
             "/api/signing/certificate"} <= set(paths)
 
 

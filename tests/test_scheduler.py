@@ -182,7 +182,7 @@ def test_the_registry_names_every_scan_without_importing_it():
     assert {"timers", "deemed_acceptance", "overdue", "publication", "stuck", "annual_report"} <= set(JOBS)
     assert JOBS["timers"].interval_seconds == 30 and JOBS["timers"].argument == "now"
     assert JOBS["annual_report"].interval_seconds == 6 * 3600
-    assert all(job.func_path.startswith("app.deadlines.scans:") for job in JOBS.values())
+    assert all(job.func_path.startswith(("app.deadlines.scans:", "app.anchoring.service:")) for job in JOBS.values())
 
 
 # ---------------------------------------------------------------------------------------------- two schedulers

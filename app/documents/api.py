@@ -134,6 +134,7 @@ def signing_ca():
 
 def openapi_parts(op, component, path_param) -> tuple[dict, dict]:
     """(paths, component schemas) for app.api.openapi."""
+    from ..anchoring.api import openapi_parts as checkpoint_parts
     case, public = [path_param("case_no")], [path_param("public_id")]
     doc_id = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
     paths = {
@@ -155,4 +156,5 @@ def openapi_parts(op, component, path_param) -> tuple[dict, dict]:
                "DocumentRef": component(DocumentRefSchema),
                "PublicDocument": component(PublicDocumentSchema), "Preview": component(PreviewSchema),
                "Certificate": component(CertificateSchema)}
-    return paths, schemas
+    more_paths, more_schemas = checkpoint_parts(op, component, path_param)
+    return {**paths, **more_paths}, {**schemas, **more_schemas}

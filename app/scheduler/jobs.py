@@ -80,6 +80,9 @@ for _job in (
     Job("publication", f"{_SCANS}:scan_publication", 600, "record decisions not published in time"),
     Job("stuck", f"{_SCANS}:scan_stuck", 1800, "flag cases that have not moved for too long"),
     Job("annual_report", f"{_SCANS}:annual_report_reminder", 6 * 3600, "remind of the annual report"),
+    Job("checkpoint", "app.anchoring.service:scheduled_checkpoint",
+        int(os.environ.get("CHECKPOINT_INTERVAL_SECONDS", 3600)),
+        "sign a checkpoint of every record chain when any changed (kept outside the database too)", "now"),
 ):
     register(_job)
 del _job
