@@ -189,6 +189,7 @@ def test_concurrent_issuers_block_on_the_counter_row_not_fail(app, api, case_no)
         pytest.skip("PostgreSQL only: row locks on the counter (SQLite serialises writers itself)")
     holding, released = threading.Event(), threading.Event()
     result = {}
+    other = api.new_case()["case_no"]  # two cases: the kernel's case lock is not what is tested here
 
     def first():
         with app.app_context():
@@ -201,7 +202,7 @@ def test_concurrent_issuers_block_on_the_counter_row_not_fail(app, api, case_no)
     def second():
         with app.app_context():
             holding.wait(30)
-            result["second"] = issue(case_no, "licence").serial
+            result["second"] = issue(other, "licence").serial
             db.session.remove()
 
     t1, t2 = threading.Thread(target=first), threading.Thread(target=second)
