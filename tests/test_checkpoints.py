@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from app.anchoring import merkle
 from app.anchoring.journal import journal_path
-from app.anchoring.models import APPEND_ONLY as CHECKPOINTS, Checkpoint
+from app.anchoring.models import APPEND_ONLY as CHECKPOINTS
 from app.anchoring.service import take_checkpoint, verify_against_checkpoints, verify_case_against_checkpoints
 from app.extensions import db
 from app.models import Case, ExecutionRecord

@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 
 from app.deadlines.clock import china_today
 from app.documents import service
-from app.documents.models import DocumentTemplate, IssuedDocument
+from app.documents.models import IssuedDocument
 from app.documents.templating import TemplateProblem, deploy_templates, render_body
 from app.documents.types import DOC_TYPES, SAMPLE_DATA
 from app.extensions import db
@@ -90,7 +90,7 @@ EXPECTED = {
     "licence": ["食品经营许可证", "持证主体", "预包装食品销售（含冷藏冷冻食品）", "有效期限", "2031年3月19日"],
     "legal_review_opinion": ["法制审核意见书", "审核要点", "执法主体是否合法", "审核结论：同意", "法制审核人员：张法制"],
     "committee_minutes": ["专业审查委员会审议纪要", "刘局长、李审查、张法制、赵律师、孙审查", "其中法制机构人员",
-                          "审议通过：同意准予行政许可", "签发人：刘局长"],
+                          "审议通过：同意准予行政许可", "签发：刘局长"],
     "service_receipt": ["送达回证", "准予行政许可决定书（鞍行审许字〔2026〕第0001号）", "直接送达", "受送达人签名或盖章",
                         "王窗口、李审查"],
 }
@@ -113,6 +113,17 @@ def test_each_type_is_rendered_with_its_content_numbered_signed_and_stored(api, 
     size = sorted((round(float(box.width)), round(float(box.height))))
     assert size == [595, 842]  # A4 (the licence in landscape)
     assert doc.public_id in words.replace(" ", "") or doc.public_id in pdf_text(pdf).replace(" ", "")
+
+
+def test_the_qr_code_carries_the_verification_address(api, ctx, case_no):
+    import segno
+    doc = issue(case_no, "licence")
+    (image,) = [img for img in PdfReader(io.BytesIO(service.document_pdf(doc))).pages[0].images]
+    pixels = image.image.convert("1")
+    matrix = segno.make(f"http://127.0.0.1:5000/api/public/documents/{doc.public_id}", error="m").matrix
+    assert pixels.size == (len(matrix), len(matrix))
+    assert all((pixels.getpixel((x, y)) == 0) == bool(matrix[y][x])
+               for y in range(len(matrix)) for x in range(len(matrix)))
 
 
 def test_issuing_writes_the_execution_record_and_the_chain_stays_valid(api, ctx, case_no):

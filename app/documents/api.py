@@ -20,6 +20,7 @@ from . import service
 from .models import IssuedDocument
 from .schemas import (CertificateSchema, DocumentListSchema, DocumentRefSchema, DocumentSchema, PreviewSchema,
                       PublicDocumentSchema)
+from .signing import SigningKeyMissing
 
 bp = Blueprint("documents_api", __name__, url_prefix="/api")
 
@@ -34,6 +35,12 @@ def json_errors(blueprint: Blueprint) -> None:
     blueprint.register_error_handler(ServiceError, _service_error)
     blueprint.register_error_handler(ValidationError, _validation_error)
     blueprint.register_error_handler(HTTPException, _http_error)
+    blueprint.register_error_handler(SigningKeyMissing, _no_signing_key)
+
+
+def _no_signing_key(exc):
+    db.session.rollback()
+    return jsonify({"error": "signing_key_missing", "message": str(exc)}), 503
 
 
 json_errors(bp)
@@ -69,7 +76,11 @@ def document_pdf(doc_id: int):
         raise NotFound.of("not_found", what=str(doc_id))
     if not _may_view(g.user, doc.case):
         raise Forbidden.of("permission_denied")
-    response = Response(service.document_pdf(doc), mimetype="application/pdf")
+    try:
+        pdf = service.document_pdf(doc)
+    except FileNotFoundError:  # the store lost a file the register names: an integrity problem, said so
+        return jsonify({"error": "document_file_missing", "message": f"{doc.number}: file {doc.sha256} missing"}), 500
+    response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f"inline; filename=document-{doc.id}.pdf"
     response.headers["X-Content-SHA256"] = doc.sha256
     response.headers["Cache-Control"] = "private, no-store"

@@ -105,7 +105,12 @@ def verify_command(file):
     """Exit 0 only when FILE's PAdES signature is valid, trusted against the bureau's CA and covers the whole
     file, and the file's SHA-256 is in the register with status valid. Otherwise exit 1 with the reasons."""
     from .service import verify_pdf_bytes
-    check = verify_pdf_bytes(Path(file).read_bytes())
+    from .signing import SigningKeyMissing
+    try:
+        check = verify_pdf_bytes(Path(file).read_bytes())
+    except SigningKeyMissing as exc:  # no trust roots to check against: that is a failure too
+        click.echo(f"FAILED {exc}")
+        sys.exit(2)
     doc = check.document
     if doc is not None:
         click.echo(f"{doc.number}  {doc.title}  issued {doc.issued_on}  status {doc.status}")

@@ -15,7 +15,7 @@ from functools import lru_cache
 from flask import current_app
 from markupsafe import Markup, escape
 
-from .types import DOC_TYPES, title_for
+from .types import title_for
 
 BODY_FONT = "Noto Serif CJK SC"  # the free substitute for 仿宋/宋体
 TITLE_FONT = "Noto Sans CJK SC"  # bold, the substitute for 小标宋
@@ -32,15 +32,19 @@ html {{ font-family: '{BODY_FONT}'; font-size: 16pt; line-height: 28.9pt; color:
 body {{ margin: 0; }}
 h1.title {{ font-family: '{TITLE_FONT}'; font-weight: bold; font-size: 22pt; line-height: 1.5; text-align: center;
            margin: 0 0 6pt; letter-spacing: 1pt; }}
-p.docno {{ text-align: center; margin: 0 0 16pt; }}
+p.docno {{ text-align: center; margin: 0 0 12pt; }}
 p {{ margin: 0; text-indent: 2em; text-align: justify; }}
 p.noindent, p.to {{ text-indent: 0; }}
 ol, ul {{ margin: 0; padding-left: 2em; }}
 h2 {{ font-family: '{TITLE_FONT}'; font-size: 16pt; font-weight: bold; margin: 0; text-indent: 2em; }}
-table.form {{ width: 100%; border-collapse: collapse; font-size: 14pt; line-height: 1.6; }}
-table.form th, table.form td {{ border: 0.6pt solid #000; padding: 5pt 7pt; vertical-align: middle; text-align: left; }}
+table.form {{ width: 100%; border-collapse: collapse; font-size: 14pt; line-height: 1.45; }}
+table.form th, table.form td {{ border: 0.6pt solid #000; padding: 4pt 6pt; vertical-align: middle; text-align: left; }}
+table.form.small {{ font-size: 12pt; }}
 table.form th {{ font-weight: normal; width: 26%; white-space: nowrap; }}
-.signoff {{ text-align: right; padding-right: 4em; margin-top: 36pt; page-break-inside: avoid; }}
+/* The seal's top within a line of the text above it, never alone on a page: templates wrap the last
+   paragraph and the signoff in .keep (GB/T 9704-2012 §7.3.5.1). */
+.signoff {{ text-align: right; padding-right: 4em; margin-top: 34pt; break-inside: avoid; }}
+.keep {{ break-inside: avoid; }}
 .signoff-inner {{ display: inline-block; position: relative; text-align: center; }}
 .signoff-inner .seal {{ position: absolute; left: 50%; top: 50%; width: 42mm; height: 42mm; margin-left: -21mm;
                         margin-top: -24mm; }}
@@ -171,8 +175,3 @@ def renderer() -> _Renderer:
 def html_to_pdf(html: str, *, title: str, number: str, author: str) -> bytes:
     return renderer().pdf(html, {"title": title, "number": number, "author": author})
 
-
-def warm_up() -> None:
-    """Load the fonts now (the first document otherwise pays ≈ 200 ms)."""
-    html_to_pdf(frame(f'<h1 class="title">{DOC_TYPES["licence"].title}</h1><p>鞍山</p>', title="warm-up",
-                      number="-", url="-", qr=Markup("")), title="warm-up", number="-", author="-")

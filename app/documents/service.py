@@ -28,8 +28,8 @@ from .models import SUPERSEDED, VALID, VOIDED, DocumentTemplate, IssuedDocument
 from .numbering import next_serial
 from .pdf import bureau_settings, frame, html_to_pdf, page_context
 from .signing import check_pdf_signature, sign_pdf
-from .templating import _as_date, current_template, render_body, sample_context, template_version
-from .types import DOC_TYPES, DocType, title_for
+from .templating import as_date, current_template, render_body, sample_context, template_version
+from .types import DOC_TYPES, DocType
 
 # Documents whose printed date is the decision's date (the form's ``decision_date``), which must lie
 # between the start of the procedure and today; every other document is dated the day it is issued.
@@ -69,7 +69,7 @@ def _document_date(code: str, case, data: dict) -> dt.date:
     if code not in DATED_BY_DECISION or not data.get("decision_date"):
         return today
     try:
-        date = _as_date(data["decision_date"])
+        date = as_date(data["decision_date"])
     except ValueError:
         raise InvalidData(_("决定日期格式不正确"), fields={"decision_date": [_("请输入日期（YYYY-MM-DD）")]},
                           code="document_date_invalid") from None

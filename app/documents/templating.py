@@ -29,8 +29,7 @@ from types import SimpleNamespace
 
 from jinja2 import StrictUndefined, TemplateError as JinjaError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
-from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..services.errors import InvalidData
@@ -60,7 +59,7 @@ class TemplateProblem(InvalidData):
 
 # ---------------------------------------------------------------------------------------- the sandbox
 
-def _as_date(value) -> dt.date | None:
+def as_date(value) -> dt.date | None:
     if value in (None, ""):
         return None
     if isinstance(value, dt.datetime):
@@ -72,7 +71,7 @@ def _as_date(value) -> dt.date | None:
 
 def cn_date(value) -> str:
     """GB/T 9704-2012 §7.3.5.1: Arabic numerals, the year in full, no leading zeros: 2026年3月5日."""
-    d = _as_date(value)
+    d = as_date(value)
     return f"{d.year}年{d.month}月{d.day}日" if d else ""
 
 
@@ -85,7 +84,7 @@ def _upper_number(n: int) -> str:
 
 def cn_date_upper(value) -> str:
     """The older style some 执法文书 keep: 二〇二六年三月五日."""
-    d = _as_date(value)
+    d = as_date(value)
     if not d:
         return ""
     return "".join(UPPER_DIGITS[int(c)] for c in str(d.year)) + f"年{_upper_number(d.month)}月{_upper_number(d.day)}日"
@@ -229,7 +228,3 @@ def verify_templates() -> list[str]:
         elif logged.get((f"document:{row.doc_type}", row.version)) != row.sha256:
             problems.append(f"{row.doc_type} v{row.version}: no matching record in the deployment log")
     return problems
-
-
-def count_versions() -> int:
-    return db.session.scalar(select(func.count()).select_from(DocumentTemplate)) or 0

@@ -92,10 +92,14 @@ SAMPLE_DATA: dict[str, dict] = {
                              "checklist": [
                                  {"item": "执法主体是否合法，执法人员是否具备执法资格", "result": "pass", "comment": ""},
                                  {"item": "是否超越本机关法定权限", "result": "pass", "comment": ""},
-                                 {"item": "事实是否清楚，证据是否确凿、合法、充分", "result": "pass", "comment": ""},
-                                 {"item": "适用法律、法规、规章是否准确", "result": "pass", "comment": ""},
-                                 {"item": "程序是否合法", "result": "pass", "comment": ""},
-                                 {"item": "是否涉嫌犯罪需移送司法机关", "result": "na", "comment": ""}],
+                                 {"item": "事实是否清楚", "result": "pass", "comment": ""},
+                                 {"item": "证据是否确凿、合法、充分", "result": "pass", "comment": ""},
+                                 {"item": "适用法律、法规、规章是否准确，定性是否准确", "result": "pass", "comment": ""},
+                                 {"item": "程序是否合法（补正告知、听证权利、告知、时限）", "result": "pass", "comment": ""},
+                                 {"item": "裁量是否适当，裁量基准运用是否适当", "result": "pass", "comment": ""},
+                                 {"item": "文书是否规范、齐全，法律用语是否准确", "result": "pass", "comment": ""},
+                                 {"item": "是否涉嫌犯罪需移送司法机关", "result": "na", "comment": "不涉及"},
+                                 {"item": "法律法规规定的其他审核内容", "result": "na", "comment": ""}],
                              "opinion": "经审核，该案执法主体合法，事实清楚，证据充分，适用依据正确，程序合法，"
                                         "同意拟作出的准予行政许可决定。"},
     "committee_minutes": {"meeting_no": 1, "meeting_date": dt.date(2026, 3, 16), "place": "鞍山市行政审批局第一会议室",
