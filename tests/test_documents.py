@@ -284,6 +284,34 @@ def test_an_unsigned_or_foreign_pdf_is_refused(app, api, ctx, case_no, tmp_path)
     assert result.exit_code == 1 and "expected one signature, found 0" in result.output
 
 
+def test_production_key_from_a_pkcs12_file(app, api, ctx, case_no, tmp_path, monkeypatch):
+    """SIGNING_PKCS12_FILE with its password in a file: documents are signed with that key and verify."""
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+    from app.documents.signing import load_key
+    demo = load_key()
+    p12 = tmp_path / "bureau.p12"
+    p12.write_bytes(pkcs12.serialize_key_and_certificates(
+        b"bureau", demo.private_key, demo.certificate, list(demo.chain), BestAvailableEncryption(b"s3cret")))
+    (tmp_path / "pass").write_text("s3cret\n")
+    monkeypatch.setitem(app.config, "SIGNING_PKCS12_FILE", str(p12))
+    monkeypatch.setitem(app.config, "SIGNING_PKCS12_PASSWORD_FILE", str(tmp_path / "pass"))
+    key = load_key()
+    assert key.source.startswith("PKCS#12") and key.fingerprint == demo.fingerprint
+    assert key.trust_roots == demo.chain  # the self-signed CA inside the PKCS#12
+    doc = issue(case_no, "acceptance_notice")
+    assert service.verify_pdf_bytes(service.document_pdf(doc)).ok
+    monkeypatch.setitem(app.config, "SIGNING_PKCS12_FILE", str(tmp_path / "missing.p12"))
+    from app.documents.signing import SigningKeyMissing
+    with pytest.raises(SigningKeyMissing):
+        load_key()
+
+
+def test_archive_members_name_every_document(api, ctx, case_no):
+    doc = issue(case_no, "acceptance_notice")
+    (member,) = service.archive_members(_case(case_no))
+    assert member["sha256"] == doc.sha256 and member["path"].exists() and member["name"].endswith(".pdf")
+
+
 def test_signing_certificate_is_published(api):
     res = api.get("/api/signing/certificate")
     assert res.status_code == 200 and res.get_data(as_text=True).startswith("-----BEGIN CERTIFICATE-----")

@@ -15,7 +15,7 @@ from __future__ import annotations
 _EXPORTS = {
     "issue_document": "service", "void_document": "service", "case_documents": "service", "preview": "service",
     "preview_current": "service", "verify_pdf_bytes": "service", "public_view": "service",
-    "case_context": "service", "document_pdf": "service",
+    "case_context": "service", "document_pdf": "service", "archive_members": "service",
     "DOC_TYPES": "types", "SAMPLE_DATA": "types",
     "IssuedDocument": "models", "DocumentTemplate": "models", "DocumentCounter": "models",
     "deploy_templates": "templating", "deploy_directory": "templating",

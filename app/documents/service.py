@@ -187,6 +187,15 @@ def case_documents(case) -> list[IssuedDocument]:
                                    .order_by(IssuedDocument.issued_at, IssuedDocument.id)))
 
 
+def archive_members(case) -> list[dict]:
+    """The case's documents as members of its sealed bundle (app.archive adds them; one line each in the
+    manifest): member name, the stored file's path, SHA-256, number and status — voided ones too."""
+    return [{"name": f"documents/{doc.id:05d}_{doc.doc_type}_{doc.year}-{doc.serial:04d}.pdf",
+             "path": storage.path_of(doc.sha256), "sha256": doc.sha256, "number": doc.number,
+             "title": doc.title, "status": doc.status, "void_reason": doc.void_reason}
+            for doc in case_documents(case)]
+
+
 def document_pdf(doc: IssuedDocument) -> bytes:
     return storage.read_bytes(doc.sha256)
 
