@@ -353,12 +353,12 @@ def test_a_voided_document_keeps_its_number_and_is_shown_as_voided(app, api, cli
 def test_the_public_page_speaks_english_on_request(app, api, client, case_no):
     with app.app_context():
         doc = issue(case_no, "denial_decision")
-        drafts = service.void_document(doc, "送达地址错误", "leader")
+        drafts = service.void_document(doc, "送达地址错误<script>", "leader")
         append_records(_case(case_no), drafts)
         db.session.commit()
         public_id = doc.public_id
     page = client.get(f"/public/documents/{public_id}?lang=en").get_data(as_text=True)
-    assert "Voided" in page and "Verify an official document" in page and "送达地址错误" in page
+    assert "Voided" in page and "Verify an official document" in page and "送达地址错误&lt;script&gt;" in page
 
 
 def test_superseding_a_valid_document_marks_it_superseded(api, client, ctx, case_no):
