@@ -25,7 +25,6 @@ SEAL_RED = "#d7000f"
 # in 22 lines of 28 characters; title 2号 (22 pt); page numbers 4号 "— n —" on the outer side.
 BASE_CSS = f"""
 @page {{ size: A4; margin: 37mm 26mm 35mm 28mm;
-        @bottom-left {{ content: element(verify); vertical-align: top; padding-top: 6mm; }}
         @bottom-right {{ content: "— " counter(page) " —"; font: 14pt '{BODY_FONT}'; vertical-align: top;
                          padding-top: 7mm; }} }}
 html {{ font-family: '{BODY_FONT}'; font-size: 16pt; line-height: 28.9pt; color: #000; }}
@@ -49,7 +48,9 @@ table.form th {{ font-weight: normal; width: 26%; white-space: nowrap; }}
 .signoff-inner .seal {{ position: absolute; left: 50%; top: 50%; width: 42mm; height: 42mm; margin-left: -21mm;
                         margin-top: -24mm; }}
 .seal svg {{ width: 42mm; height: 42mm; }}
-.verify {{ position: running(verify); display: flex; font: 8pt/1.35 '{BODY_FONT}'; color: #333; }}
+/* The verification block sits in the first page's bottom margin (absolute, so it costs no re-layout of
+   every page as a running element in a margin box would: ≈ 20 ms a document). */
+.verify {{ position: absolute; left: 0; bottom: -24mm; display: flex; font: 8pt/1.35 '{BODY_FONT}'; color: #333; }}
 .verify img {{ width: 17mm; height: 17mm; margin-right: 3mm; image-rendering: pixelated; }}
 .verify .vtext {{ padding-top: 1mm; }}
 """
