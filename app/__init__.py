@@ -44,10 +44,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 # catalogue), then the kernel, then the features in the order their task-kind handlers run at a shared step
 # (e.g. at the decision: the deadlines are set, the legal guard has checked, the decision is recorded, then
 # the publication drafted), then the demo data, which uses them all. Features with pages on the public portal
-# (annual, complaints) come before publicity, which registers the portal's blueprint.
+# (documents, annual, complaints) come before publicity, which registers the portal's blueprint.
 FEATURES = ("scheduler", "calendar", "users", "catalogue", "cases", "evidence", "deadlines", "intake", "review",
-            "legal_review", "decisions", "annual", "complaints", "publicity", "archive", "supervision", "designer",
-            "demo")
+            "legal_review", "decisions", "documents", "annual", "complaints", "publicity", "archive", "anchoring",
+            "supervision", "designer", "demo")
 
 
 @event.listens_for(Engine, "connect")

@@ -52,4 +52,16 @@ def default_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         # How long the scheduler's lease lasts without renewal; unset: three times the shortest job interval.
         "SCHEDULER_LEASE_SECONDS": _seconds(os.environ.get("SCHEDULER_LEASE_SECONDS")),
+        # Official documents (docs/documents.md): the address printed in every QR code, and the signing key
+        # (demo CA under instance/signing/ unless SIGNING_PKCS12_FILE points to the bureau's PKCS#12).
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "SIGNING_DIR": os.environ.get("SIGNING_DIR") or str(Path(instance_path) / "signing"),
+        "SIGNING_PKCS12_FILE": os.environ.get("SIGNING_PKCS12_FILE"),
+        "SIGNING_PKCS12_PASSWORD_FILE": os.environ.get("SIGNING_PKCS12_PASSWORD_FILE"),
+        "SIGNING_TRUST_ROOTS": os.environ.get("SIGNING_TRUST_ROOTS"),
+        "DOCUMENT_TEMPLATE_DIR": str(PROJECT_ROOT / "documents"),
+        # Signed checkpoints of the record chains, appended outside the database (app.anchoring).
+        "CHECKPOINT_FILE": os.environ.get("CHECKPOINT_FILE")
+        or str(Path(instance_path) / "checkpoints" / "checkpoints.jsonl"),
+        "CHECKPOINT_INTERVAL_SECONDS": int(os.environ.get("CHECKPOINT_INTERVAL_SECONDS", 3600)),
     }

@@ -26,6 +26,10 @@ def _database_url(tmpdir: str) -> str:
 @pytest.fixture(scope="session")
 def app():
     tmpdir = tempfile.mkdtemp(prefix="approval-test-")
+    # The signing key and the checkpoint file live in the session's directory, also for the processes
+    # tests start (the scheduler), which read them from the environment.
+    os.environ["SIGNING_DIR"] = os.path.join(tmpdir, "signing")
+    os.environ["CHECKPOINT_FILE"] = os.path.join(tmpdir, "checkpoints.jsonl")
     app = create_app({
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": _database_url(tmpdir), "SECRET_KEY": "test-secret",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
@@ -39,6 +43,10 @@ def app():
         load_demo_users()
         load_catalogue(app.config["SERVICE_ITEMS_FILE"])
         deploy_directories(app.config["DEFINITION_DIRS"], "designer", "test setup")
+        from app.documents.signing import init_demo_signing
+        from app.documents.templating import deploy_directory
+        init_demo_signing()
+        deploy_directory(app.config["DOCUMENT_TEMPLATE_DIR"], "designer", "test setup")
         app.config["BASELINE"] = database.snapshot()
     yield app
 
@@ -50,6 +58,8 @@ def clean_database(app):
     clear_bundle_cache()  # compiled bundles are keyed by version ids, which SQLite may reuse after the reset
     with app.app_context():
         database.restore(app.config["BASELINE"])
+        if os.path.exists(app.config["CHECKPOINT_FILE"]):  # the checkpoints' copy outside the database
+            os.unlink(app.config["CHECKPOINT_FILE"])
     yield
 
 

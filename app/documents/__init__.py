@@ -1,0 +1,12 @@
+"""Official documents (执法文书): numbered, signed (PAdES) and sealed PDFs, verifiable by anyone
+(docs/documents.md). What the steps call: ``app.documents.service`` — ``issue_document``, ``void_document``,
+``case_documents``, ``preview``/``preview_current``."""
+
+
+def init_app(app) -> None:
+    # the tables, and the routes (which register on import: the API and the portal's verification page)
+    from app.documents import api, models, web_public  # noqa: F401
+    from app.documents.cli import documents_cli, signing_cli
+    web_public.init_app(app)
+    app.cli.add_command(documents_cli)
+    app.cli.add_command(signing_cli)
