@@ -47,6 +47,9 @@ class Step:
     status: str | None = None
     # Set by the kernel once the engine ran: True when the process ended with this step.
     process_ended: bool = False
+    # What one handler hands to those after it at the same step (e.g. the licence number the licence
+    # register allocated, for the decision document).
+    outputs: dict = field(default_factory=dict)
 
     @property
     def kind(self) -> str | None:
