@@ -4,21 +4,25 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import default_config
+from .config import default_config, engine_options
 from .extensions import babel, csrf, db, migrate
+from .serve.database import ApprovalFlask, dispose_engines_after_fork
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = ApprovalFlask(__name__, instance_relative_config=True)
     app.config.from_mapping(default_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     app.json.ensure_ascii = False  # Chinese stays readable in JSON responses
     app.jinja_env.add_extension("jinja2.ext.do")
 
     from . import models  # noqa: F401  (registers the tables)
     db.init_app(app)
+    dispose_engines_after_fork(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
 
     from .i18n import compile_catalogues, current_language
@@ -37,12 +41,23 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .cli import register_commands
     register_commands(app)
+    _install_serving(app)
 
     # A newly loaded holiday notice or closure changes open deadlines: recompute them, recorded.
     from .calendar.service import calendar_changed
     from .deadlines.service import recompute_open_cases
     calendar_changed.connect(lambda sender, **kwargs: recompute_open_cases(), app, weak=False)
     return app
+
+
+def _install_serving(app: Flask) -> None:
+    """Health check, the reverse proxy's headers, and JSON errors that survive anything escaping Flask."""
+    from .serve import errors, health
+    health.install(app)
+    hops = app.config.get("PROXY_FIX_HOPS", 0)
+    if hops:  # only behind that many proxies: the headers are trusted, so a client must not reach us directly
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+    errors.install(app)  # the outermost wrapper
 
 
 @event.listens_for(Engine, "connect")
