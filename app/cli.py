@@ -289,6 +289,8 @@ def register_commands(app: Flask) -> None:
     from .publicity.annual import annual_cli
     from .calendar.cli import calendar_cli
     from .scheduler.cli import scheduler_cli
+    from .schema_guard import guard_commands
     for group in (definitions_cli, records_cli, cases_cli, tasks_cli, demo_cli, catalogue_cli, calendar_cli,
                   scheduler_cli, archive_cli, annual_cli):
         app.cli.add_command(group)
+        guard_commands(group)  # on a database not migrated yet: say so, and what to run, not a traceback
