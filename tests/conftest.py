@@ -29,6 +29,20 @@ def _reset_schema(app) -> None:
     upgrade(directory=os.path.join(app.root_path, "..", "migrations"))
 
 
+def on_postgres() -> bool:
+    return _database_url("").startswith("postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    """postgres_only tests (several processes on one database, dropped connections) skip on SQLite."""
+    if on_postgres():
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL=postgresql+psycopg://… (.ci/run does)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def app():
     tmpdir = tempfile.mkdtemp(prefix="approval-test-")
