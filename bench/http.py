@@ -14,8 +14,10 @@ use; after the last task it reads the case. So a case is 1 create + 6 × (list, 
 Every request opens a new connection (gunicorn's sync workers close it after each response, as behind a
 reverse proxy they would not: this is the slower, honest case).
 
-Printed per client count: task completions/s over the measuring window, requests/s, and p50/p99 latency per
-request kind; then the scaling ratios. Sign-in happens before the window (scrypt is slow on purpose).
+Printed per client count: task completions/s over the measuring window, requests/s, p50/p99 latency per
+request kind, and where the CPU went (the server's processes, the database's PostgreSQL backends, this
+client: cores busy and CPU ms per completion; with --url only what --server-pid and --database name);
+then the scaling ratios. Sign-in happens before the window (scrypt is slow on purpose).
 """
 from __future__ import annotations
 
@@ -129,7 +131,78 @@ def sign_in(base: urllib.parse.SplitResult, username: str) -> str:
     return json.loads(body)["token"]
 
 
-def run_level(base, tokens: dict[str, str], clients: int, seconds: float, warmup: float) -> dict:
+# ------------------------------------------------------------------------------- where the CPU goes (Linux)
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2:].split()  # the fields after "pid (comm)"
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / TICK if fields else 0.0  # utime + stime
+
+
+def _all_pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+
+
+def _descendants(root: int) -> set[int]:
+    children: dict[int, list[int]] = defaultdict(list)
+    for pid in _all_pids():
+        fields = _stat(pid)
+        if fields:
+            children[int(fields[1])].append(pid)
+    found, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        found.add(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _backends_of(database: str) -> set[int]:
+    """PostgreSQL backends serving ``database`` (their command line names it; shared background
+    processes and other databases on the same server are left out)."""
+    found = set()
+    for pid in _all_pids():
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if cmdline.startswith("postgres: ") and f" {database} " in cmdline:
+            found.add(pid)
+    return found
+
+
+@dataclass
+class CpuProbe:
+    """CPU seconds used by the server's processes, the database's backends and this client."""
+    server_pid: int | None
+    database: str | None
+
+    def snapshot(self) -> dict[str, dict[int, float]]:
+        groups = {"client": {os.getpid()}}
+        if self.server_pid:
+            groups["app"] = _descendants(self.server_pid)
+        if self.database:
+            groups["postgres"] = _backends_of(self.database)
+        return {name: {pid: _cpu_seconds(pid) for pid in pids} for name, pids in groups.items()}
+
+    @staticmethod
+    def used(before: dict, after: dict) -> dict[str, float]:
+        return {name: sum(t - before.get(name, {}).get(pid, 0.0) for pid, t in pids.items())
+                for name, pids in after.items()}
+
+
+def run_level(base, tokens: dict[str, str], clients: int, seconds: float, warmup: float,
+              probe: CpuProbe) -> dict:
     """``clients`` threads for warmup + seconds; figures over the last ``seconds`` only."""
     stop = threading.Event()
     desks = [Client(base, tokens) for _ in range(clients)]
@@ -147,14 +220,16 @@ def run_level(base, tokens: dict[str, str], clients: int, seconds: float, warmup
     for t in threads:
         t.start()
     time.sleep(warmup)
-    window_start = time.monotonic()
+    cpu_before, window_start = probe.snapshot(), time.monotonic()
     time.sleep(seconds)
-    window_end = time.monotonic()
+    cpu_after, window_end = probe.snapshot(), time.monotonic()
     stop.set()
     for t in threads:
         t.join(120)
     samples = [s for d in desks for s in d.samples if window_start <= s.finished < window_end]
-    return summarize(samples, window_end - window_start, errors)
+    result = summarize(samples, window_end - window_start, errors)
+    result["cpu"] = CpuProbe.used(cpu_before, cpu_after)
+    return result
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -169,7 +244,7 @@ def summarize(samples: list[Sample], elapsed: float, errors: list[str]) -> dict:
         by_kind[s.kind].append(s.ms)
         statuses[s.status] += 1
     done = sum(1 for s in samples if s.kind == "complete" and s.status == 200)
-    return {"completions_per_s": done / elapsed, "requests_per_s": len(samples) / elapsed,
+    return {"completions_per_s": done / elapsed, "requests_per_s": len(samples) / elapsed, "elapsed": elapsed,
             "latency": {k: (percentile(v, 0.50), percentile(v, 0.99), len(v)) for k, v in by_kind.items()},
             "statuses": dict(statuses), "errors": errors[:5], "error_count": len(errors)}
 
@@ -181,6 +256,9 @@ def print_level(clients: int, result: dict) -> None:
         if kind in result["latency"]:
             p50, p99, n = result["latency"][kind]
             print(f"  {kind:9} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   n={n}")
+    cpu, done = result["cpu"], result["completions_per_s"] * result["elapsed"]
+    print("  CPU " + ", ".join(f"{name} {t / result['elapsed']:.2f} cores ({t * 1000 / done:.1f} ms per completion)"
+                               if done else f"{name} {t / result['elapsed']:.2f} cores" for name, t in cpu.items()))
     if result["error_count"]:
         print(f"  {result['error_count']} error(s), first: {result['errors']}")
 
@@ -236,22 +314,26 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8,16", help="comma-separated client counts")
     parser.add_argument("--seconds", type=float, default=20, help="measuring window per client count")
     parser.add_argument("--warmup", type=float, default=3, help="seconds before each window")
+    parser.add_argument("--server-pid", type=int, help="with --url: the server's pid, to count its CPU")
+    parser.add_argument("--database", help="with --url: the database's name, to count its backends' CPU")
     args = parser.parse_args()
     server = None
     if args.url:
         base_url = args.url
+        probe = CpuProbe(args.server_pid, args.database)
     else:
         db_url = os.environ.get("BENCH_DATABASE_URL")
         if not db_url or not db_url.startswith("postgresql"):
             sys.exit("set BENCH_DATABASE_URL to a scratch PostgreSQL database (it is dropped), or pass --url")
         reset_database(db_url)
         server, base_url = start_server(db_url)
+        probe = CpuProbe(server.pid, urllib.parse.urlsplit(db_url).path.lstrip("/"))
     try:
         base = urllib.parse.urlsplit(base_url)
         tokens = {role: sign_in(base, role) for role in ROLES}
         results = {}
         for n in (int(c) for c in args.clients.split(",")):
-            results[n] = run_level(base, tokens, n, args.seconds, args.warmup)
+            results[n] = run_level(base, tokens, n, args.seconds, args.warmup, probe)
             print_level(n, results[n])
         report_ratios(results)
     finally:
