@@ -129,6 +129,18 @@ def test_health_check(client):
     assert res.status_code == 200 and res.get_json() == {"status": "ok"}
 
 
+def test_an_unreachable_database_is_a_json_503_under_api_and_for_the_health_check():
+    closed = free_port()  # nothing listens there: connection refused at once
+    down = create_app({"TESTING": True, "PROPAGATE_EXCEPTIONS": False, "SECRET_KEY": "x",
+                       "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://nobody@127.0.0.1:{closed}/none"})
+    client = down.test_client()
+    res = client.get("/api/public/decisions")
+    assert res.status_code == 503 and res.get_json()["error"] == "database_unavailable", res.get_data(as_text=True)
+    assert res.headers["Retry-After"] == "5"
+    res = client.get("/healthz")
+    assert res.status_code == 503 and res.get_json() == {"status": "database_unavailable"}
+
+
 # ---------------------------------------------------------------------------------------------- dropped connections
 
 @pytest.mark.postgres_only
