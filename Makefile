@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: setup run dev test bench clean translations
+.PHONY: setup run dev test bench bench-http clean translations
 
 $(BIN)/activate: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/lifecycle.py
+
+# HTTP load on the server as `make run` starts it: BENCH_DATABASE_URL names a scratch PostgreSQL database
+# (its schema public is dropped and rebuilt).
+bench-http: setup
+	$(BIN)/python bench/http.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache node_modules

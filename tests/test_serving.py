@@ -141,6 +141,22 @@ def test_an_unreachable_database_is_a_json_503_under_api_and_for_the_health_chec
     assert res.status_code == 503 and res.get_json() == {"status": "database_unavailable"}
 
 
+def test_behind_a_proxy_the_forwarded_client_and_scheme_are_used_only_when_configured(app):
+    def seen():
+        from flask import request
+        return {"remote": request.remote_addr, "scheme": request.scheme}
+    forwarded = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    for hops, expected in ((1, {"remote": "203.0.113.7", "scheme": "https"}),
+                           (0, {"remote": "127.0.0.1", "scheme": "http"})):
+        own = create_app({"TESTING": True, "SECRET_KEY": "x", "PROXY_FIX_HOPS": hops,
+                          "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+        own.add_url_rule("/_seen", "seen", seen)
+        res = own.test_client().get("/_seen", headers=forwarded, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        assert res.get_json() == expected
+        with own.app_context():
+            db.engine.dispose()
+
+
 # ---------------------------------------------------------------------------------------------- dropped connections
 
 @pytest.mark.postgres_only
