@@ -1,13 +1,15 @@
 # Two commands on a fresh machine:
-#   make run    set up, create the SQLite database under instance/, load demo data, start the server
+#   make run    set up, create the SQLite database under instance/ (or migrate DATABASE_URL), load demo data,
+#               start gunicorn and the scheduler under one supervisor (app/serve/supervise.py)
 #   make test   set up and run the whole test suite (TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
+# and for development: make dev (Flask's development server with the reloader, beside the scheduler).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: setup run test test-fast bench clean translations
+.PHONY: setup run dev test test-fast bench bench-http clean translations
 
 $(BIN)/activate: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,15 +25,18 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(BIN)/activate node_modules/.installed
 
-# The scheduler (timers, deadline scans) runs beside the server; both stop together (Ctrl-C, SIGTERM to make,
-# or the server exiting).
+# The scheduler (timers, deadline scans) runs beside the server under one supervisor, which restarts it if
+# it dies; both stop together (Ctrl-C, SIGTERM, or the server exiting). PORT, HOST and DATABASE_URL apply.
+# exec: a SIGTERM to make reaches the supervisor, not only the shell in between.
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
-	trap 'kill $$server $$scheduler 2>/dev/null; wait' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
-	$(BIN)/flask scheduler run & scheduler=$$!; \
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) & server=$$!; \
-	wait $$server
+	PORT=$(PORT) exec $(BIN)/python -m app.serve.supervise
+
+dev: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+	PORT=$(PORT) exec $(BIN)/python -m app.serve.supervise --dev
 
 test: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider
@@ -42,6 +47,11 @@ test-fast: setup
 
 bench: setup
 	$(BIN)/python bench/lifecycle.py
+
+# HTTP load on the server as `make run` starts it: BENCH_DATABASE_URL names a scratch PostgreSQL database
+# (its schema public is dropped and rebuilt).
+bench-http: setup
+	$(BIN)/python bench/http_load.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache node_modules

@@ -6,25 +6,29 @@ from importlib import import_module
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import default_config
+from app.config import instance_path_from_env, load_config
 from app.extensions import babel, csrf, db, migrate
+from app.serve.database import ApprovalFlask, dispose_engines_after_fork
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(default_config(app.instance_path))
-    if test_config:
-        app.config.update(test_config)
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """The application; ``instance_path`` (or APP_INSTANCE_PATH) is the folder it writes its files to."""
+    app = ApprovalFlask(__name__, instance_relative_config=True,
+                        instance_path=instance_path or instance_path_from_env())
+    app.config.from_mapping(load_config(app.instance_path, test_config))
     app.json.ensure_ascii = False  # Chinese stays readable in JSON responses
     app.jinja_env.add_extension("jinja2.ext.do")
 
     db.init_app(app)
+    dispose_engines_after_fork(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
 
     from app.core.i18n import compile_catalogues, current_language
-    compile_catalogues(app.root_path + "/translations")
-    babel.init_app(app, locale_selector=current_language, default_locale="zh")
+    compile_catalogues(app.root_path + "/translations", app.config["TRANSLATIONS_BUILD_DIR"])
+    babel.init_app(app, locale_selector=current_language, default_locale="zh",
+                   default_translation_directories=app.config["TRANSLATIONS_BUILD_DIR"])
     csrf.init_app(app)
 
     # Each package registers its tables, adds its routes to the shared blueprints, its templates, commands,
@@ -37,7 +41,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     from app.web import bp as web_bp
     app.register_blueprint(web_bp)
+    # A command run against a database that is not migrated yet says so, and what to run (not a traceback).
+    from app.core.schema_guard import guard_commands
+    for command in app.cli.commands.values():
+        guard_commands(command)
+    _install_serving(app)
     return app
+
+
+def _install_serving(app: Flask) -> None:
+    """Health check, the reverse proxy's headers, and JSON errors that survive anything escaping Flask."""
+    from app.serve import errors, health
+    health.install(app)
+    hops = app.config.get("PROXY_FIX_HOPS", 0)
+    if hops:  # only behind that many proxies: the headers are trusted, so a client must not reach us directly
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+    errors.install(app)  # the outermost wrapper
 
 
 # The packages with an ``init_app``: first those below the kernel (the scheduler, the calendar, users, the

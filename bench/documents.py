@@ -24,11 +24,12 @@ sys.path.insert(0, str(ROOT))
 
 def setup():
     from flask_migrate import upgrade
+
     from app import create_app
+    from app.catalogue.service import load_catalogue
+    from app.demo.service import load_demo_users
+    from app.designer.deploy import deploy_directories
     from app.extensions import db
-    from app.services.catalogue import load_catalogue
-    from app.services.definitions import deploy_directories
-    from app.services.demo import load_demo_users
 
     tmp = tempfile.mkdtemp(prefix="bench-documents-")
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
@@ -51,26 +52,27 @@ def setup():
 
 
 def accepted_case(app) -> str:
-    from tests import forms_data as f
+    from app.cases import service as cases
+    from app.cases.access import open_tasks
     from app.extensions import db
-    from app.models import User
-    from app.services import cases
+    from app.users.models import User
+    from tests.support import forms as f
     with app.app_context():
         clerk = db.session.scalar(db.select(User).where(User.username == "clerk"))
         case = cases.create_case(clerk, "XK-002", {"name": "鞍山示例食品有限公司", "type": "legal_person",
                                                    "code": "91210300MA0QC4XB9B"}, {})
-        cases.complete_task(clerk, cases.open_tasks(case)[0].id, f.ACCEPT)
+        cases.complete_task(clerk, open_tasks(case)[0].id, f.ACCEPT)
         return case.case_no
 
 
 def issue_once(case_no: str, doc_type: str) -> tuple[float, float, object]:
     """One document as a kernel handler would issue it, in its own transaction: wall ms, CPU ms (this
     process; what the machine's other load does not inflate) and the document."""
-    from app.deadlines.clock import china_today
+    from app.cases.models import Case
+    from app.core.clock import china_today
     from app.documents import service
     from app.documents.types import SAMPLE_DATA
     from app.extensions import db
-    from app.models import Case
     from app.records import append_records
     data = dict(SAMPLE_DATA[doc_type])
     if "decision_date" in data:

@@ -23,18 +23,26 @@ def _database_url(tmpdir: str) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmpdir}/test.db"
 
 
+def pytest_collection_modifyitems(config, items):
+    """postgres_only tests (several processes on one database, dropped connections) skip on SQLite."""
+    if database.on_postgres():
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL=postgresql+psycopg://… (.ci/run does)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def app():
     tmpdir = tempfile.mkdtemp(prefix="approval-test-")
-    # The signing key and the checkpoint file live in the session's directory, also for the processes
-    # tests start (the scheduler), which read them from the environment.
-    os.environ["SIGNING_DIR"] = os.path.join(tmpdir, "signing")
-    os.environ["CHECKPOINT_FILE"] = os.path.join(tmpdir, "checkpoints.jsonl")
+    # Everything the app writes (evidence, case files, the signing key, checkpoints, compiled translations)
+    # goes to the session's own instance folder, also for the processes tests start (the scheduler).
+    os.environ["APP_INSTANCE_PATH"] = tmpdir
     app = create_app({
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": _database_url(tmpdir), "SECRET_KEY": "test-secret",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        "ARCHIVE_DIR": os.path.join(tmpdir, "archive"),  # sealed case files (app.archive), not instance/
-    })
+    }, instance_path=tmpdir)
     with app.app_context():
         database.build_schema(app)
         from app.catalogue.service import load_catalogue

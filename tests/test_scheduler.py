@@ -295,9 +295,11 @@ def test_every_registered_job_runs_without_error(app, sched):
 
 # ---------------------------------------------------------------------------------------------- the process
 
-def _start_scheduler(app, log: Path, lease_seconds: int = 60) -> subprocess.Popen:
+def _start_scheduler(app, log: Path, lease_seconds: float = 60, heartbeat: float | None = None) -> subprocess.Popen:
     env = dict(os.environ, FLASK_APP="app", DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
                SECRET_KEY="test-secret", SCHEDULER_LEASE_SECONDS=str(lease_seconds))
+    if heartbeat:
+        env["SCHEDULER_HEARTBEAT_SECONDS"] = str(heartbeat)
     return subprocess.Popen([str(Path(sys.executable).parent / "flask"), "scheduler", "run"], cwd=ROOT, env=env,
                             stdout=log.open("w"), stderr=subprocess.STDOUT)
 
@@ -343,21 +345,27 @@ def test_the_scheduler_process_catches_up_at_start_and_releases_the_lease_on_sig
 
 
 @pytest.mark.multiprocess
-def test_a_standby_scheduler_takes_over_when_the_holder_dies(app, sched, tmp_path):
-    first = _start_scheduler(app, tmp_path / "first.log", lease_seconds=3)
+def test_a_standby_scheduler_takes_over_within_lease_plus_heartbeat_when_the_holder_dies(app, sched, tmp_path):
+    ttl, beat = 2, 0.5
+    first = _start_scheduler(app, tmp_path / "first.log", lease_seconds=ttl, heartbeat=beat)
     second = None
     try:
         _wait_for(lambda: f":{first.pid}:" in (_lease_holder(app) or ""), what="the first scheduler's lease")
-        second = _start_scheduler(app, tmp_path / "second.log", lease_seconds=3)
+        second = _start_scheduler(app, tmp_path / "second.log", lease_seconds=ttl, heartbeat=beat)
         _wait_for(lambda: "standing by" in (tmp_path / "second.log").read_text(), what="the second to start")
-        time.sleep(2)  # several of the holder's heartbeats: it keeps the lease, the standby runs nothing
+        time.sleep(ttl + beat)  # longer than the lease: only the holder's heartbeats keep it
         assert f":{first.pid}:" in _lease_holder(app)
         assert _holders_run(app, second.pid) == set()
         first.kill()  # no clean shutdown: the lease must expire
         first.wait()
+        killed = time.monotonic()
+        _wait_for(lambda: f":{second.pid}:" in (_lease_holder(app) or ""), timeout=30, what="the standby's lease")
+        took = time.monotonic() - killed
+        # at most one lease (expiry) plus one heartbeat (the standby's next try), and 3 s for a busy machine:
+        # still short of the default heartbeat (5 s) a scheduler ignoring the setting would wait
+        assert took < ttl + beat + 3, f"failover took {took:.1f} s"
         _wait_for(lambda: _holders_run(app, second.pid) >= set(JOBS), timeout=30,
                   what=f"the standby to run every job: {(tmp_path / 'second.log').read_text()}")
-        assert f":{second.pid}:" in _lease_holder(app)
     finally:
         for proc in (first, second):
             if proc is not None and proc.poll() is None:
@@ -367,6 +375,50 @@ def test_a_standby_scheduler_takes_over_when_the_holder_dies(app, sched, tmp_pat
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
+
+
+def test_by_default_a_standby_takes_over_within_30_s(app, monkeypatch, tmp_path):
+    from flask import Flask
+
+    from app.config import load_config
+    from app.scheduler.jobs import heartbeat_seconds, lease_seconds
+    for name in ("SCHEDULER_LEASE_SECONDS", "SCHEDULER_HEARTBEAT_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SECRET_KEY", "x")
+    bare = Flask(__name__)
+    bare.config.update(load_config(str(tmp_path)))
+    with bare.app_context():
+        assert (lease_seconds(), heartbeat_seconds()) == (20, 5)
+    monkeypatch.setenv("SCHEDULER_HEARTBEAT_SECONDS", "2")
+    bare.config.update(load_config(str(tmp_path)))
+    with bare.app_context():
+        assert heartbeat_seconds() == 2
+
+
+@pytest.mark.postgres_only
+def test_after_the_database_dropped_its_connections_the_heartbeat_recovers_and_a_stop_releases_the_lease(
+        app, sched, tmp_path):
+    from tests.support.processes import terminate_backends
+    url, log = app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "scheduler.log"
+    proc = _start_scheduler(app, log, lease_seconds=4, heartbeat=0.5)
+    try:
+        _wait_for(lambda: f":{proc.pid}:" in (_lease_holder(app) or ""), what=f"the lease: {log.read_text()}")
+        _wait_for(lambda: _holders_run(app, proc.pid) >= set(JOBS), what="the first runs")
+        assert terminate_backends(url) >= 1
+        with app.app_context():
+            before = lease.current(LEASE_NAME).expires_at
+            _wait_for(lambda: lease.current(LEASE_NAME).expires_at > before, timeout=10,
+                      what=f"a heartbeat on a new connection: {log.read_text()}")
+        terminate_backends(url)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    output = log.read_text()
+    assert _lease_holder(app) is None, output
+    assert "lease released" in output and "heartbeat failed" not in output and "Traceback" not in output
 
 
 # ---------------------------------------------------------------------------------------------- CLI

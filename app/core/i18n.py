@@ -70,16 +70,22 @@ def pick(zh: str, en: str | None) -> str:
     return en if current_language() == "en" and en else zh
 
 
-def compile_catalogues(translations_dir) -> None:
-    """Compile messages.po → messages.mo where the .mo is missing or older (the .po is the source)."""
+def compile_catalogues(source_dir, build_dir) -> None:
+    """Compile each messages.po (the source, in the project) to a messages.mo in ``build_dir`` (the instance
+    folder) where that is missing or older; several processes starting at once each write their own file and
+    move it into place."""
+    import os
     from pathlib import Path
 
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
-    for po in Path(translations_dir).glob("*/LC_MESSAGES/messages.po"):
-        mo = po.with_suffix(".mo")
+    for po in Path(source_dir).glob("*/LC_MESSAGES/messages.po"):
+        mo = Path(build_dir) / po.relative_to(source_dir).with_suffix(".mo")
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            mo.parent.mkdir(parents=True, exist_ok=True)
             with po.open("rb") as source:
                 catalog = read_po(source)
-            with mo.open("wb") as target:
+            tmp = mo.with_name(f".{mo.name}.{os.getpid()}")
+            with tmp.open("wb") as target:
                 write_mo(target, catalog)
+            os.replace(tmp, mo)

@@ -34,10 +34,12 @@ def _verbose() -> None:
 def run_command(once):
     """Run the jobs at their intervals until SIGTERM / Ctrl-C. Start one per web process if you like:
     only the one holding the database lease runs the jobs."""
-    from app.scheduler.jobs import JOBS
+    from app.scheduler import lease
+    from app.scheduler.jobs import JOBS, LEASE_NAME
     from app.scheduler.runner import run_scheduler
     _verbose()
     app = current_app._get_current_object()
+    lease.current(LEASE_NAME)  # a database not migrated yet fails here, with what to run, not in every job
     runs = run_scheduler(app, once=once)
     if once:
         if not runs and JOBS:

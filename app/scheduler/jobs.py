@@ -70,13 +70,15 @@ def override_jobs(*jobs: Job) -> Iterator[dict[str, Job]]:
 
 
 def lease_seconds() -> float:
-    """How long a lease lasts without renewal: SCHEDULER_LEASE_SECONDS (see app.config), else three times
-    the shortest interval (a holder renews at least that often), at least 30 s."""
-    configured = current_app.config.get("SCHEDULER_LEASE_SECONDS")
-    if configured:
-        return float(configured)
-    shortest = min((job.interval_seconds for job in JOBS.values()), default=30)
-    return float(max(3 * shortest, 30))
+    """How long the lease lasts without renewal (SCHEDULER_LEASE_SECONDS, default 20 s): a standby takes
+    over at most this plus one heartbeat after the holder died."""
+    return float(current_app.config.get("SCHEDULER_LEASE_SECONDS") or 20)
+
+
+def heartbeat_seconds() -> float:
+    """How often every scheduler renews or tries to take the lease (SCHEDULER_HEARTBEAT_SECONDS, default a
+    quarter of the lease: a holder survives three failed heartbeats in a row)."""
+    return float(current_app.config.get("SCHEDULER_HEARTBEAT_SECONDS") or lease_seconds() / 4)
 
 
 class UnknownJob(KeyError):

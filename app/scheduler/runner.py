@@ -16,10 +16,15 @@ import threading
 
 from flask import Flask
 
-from app.core.clock import utcnow
 from app.extensions import db
 from app.scheduler import lease
-from app.scheduler.jobs import JOBS, LEASE_NAME, lease_seconds, run_job
+from app.scheduler.jobs import (
+    JOBS,
+    LEASE_NAME,
+    heartbeat_seconds,
+    lease_seconds,
+    run_job,
+)
 from app.scheduler.models import SchedulerRun
 
 HEARTBEAT = "__lease__"
@@ -37,6 +42,15 @@ def _run_in_context(app: Flask, name: str, holder: str) -> SchedulerRun | None:
         except Exception:  # noqa: BLE001 — e.g. the database is unreachable: try again next time
             app.logger.exception("job %s: could not run", name)
             return None
+
+
+def _holder_now() -> str:
+    """Who holds the lease, for a log line (which must not fail while the database is away)."""
+    try:
+        other = lease.current(LEASE_NAME)
+    except Exception:  # noqa: BLE001
+        return "? (the database cannot be reached)"
+    return other.holder if other else "nobody"
 
 
 def _release(app: Flask, holder: str) -> None:
@@ -77,8 +91,7 @@ def run_scheduler(app: Flask, once: bool = False, holder: str | None = None) -> 
         return run_once(app, holder)
 
     with app.app_context():
-        ttl = lease_seconds()
-    beat = max(1.0, ttl / 3)
+        ttl, beat = lease_seconds(), heartbeat_seconds()
     scheduler = BlockingScheduler(
         timezone=dt.timezone.utc,
         executors={"default": ThreadPoolExecutor(1), "lease": ThreadPoolExecutor(1)},
@@ -101,9 +114,7 @@ def run_scheduler(app: Flask, once: bool = False, holder: str | None = None) -> 
                     except Exception:  # noqa: BLE001 — shutting down
                         pass
             elif not got and leading["now"]:
-                other = lease.current(LEASE_NAME)
-                app.logger.warning("scheduler %s: lost the lease to %s, standing by", holder,
-                                   other.holder if other else "nobody")
+                app.logger.warning("scheduler %s: lost the lease to %s, standing by", holder, _holder_now())
         leading["now"] = got
 
     now = dt.datetime.now(dt.timezone.utc)
@@ -117,11 +128,9 @@ def run_scheduler(app: Flask, once: bool = False, holder: str | None = None) -> 
             leading["now"] = lease.acquire(LEASE_NAME, holder, ttl)
         except Exception:  # noqa: BLE001 — the jobs and the heartbeat retry
             app.logger.exception("scheduler %s: could not reach the lease", holder)
-        other = None if leading["now"] else lease.current(LEASE_NAME)
-    app.logger.info("scheduler %s: started, %d jobs (%s), lease %.0f s, %s", holder, len(JOBS), ", ".join(JOBS),
-                    ttl, "running them" if leading["now"] else
-                    f"standing by (lease held by {other.holder if other else 'nobody'} until "
-                    f"{other.expires_at if other else utcnow():%H:%M:%S} UTC)")
+        app.logger.info("scheduler %s: started, %d jobs (%s), lease %.0f s, heartbeat %.1f s, %s", holder, len(JOBS),
+                        ", ".join(JOBS), ttl, beat, "running them" if leading["now"] else
+                        f"standing by (lease held by {_holder_now()})")
 
     stopper: list[threading.Thread] = []
 

@@ -12,6 +12,11 @@ from app.extensions import db
 from app.records.triggers import APPEND_ONLY_TABLES
 
 
+def on_postgres() -> bool:
+    """Whether this run's database is PostgreSQL (TEST_DATABASE_URL; .ci/run's second run)."""
+    return (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql")
+
+
 def build_schema(app) -> None:
     if db.engine.dialect.name == "postgresql":
         with db.engine.begin() as conn:
