@@ -58,5 +58,6 @@ clean:
 
 # After changing UI strings: re-extract, merge into the English catalogue, then translate the new entries.
 translations: setup
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext --no-location -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k pgettext:1c,2 \
+		--no-location -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
