@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from app.cases.web_panels import case_panel, task_panel
 from app.core.errors import ServiceError
+from app.core.inputs import large_body
 from app.evidence import service as evidence_service
 from app.extensions import db
 from app.web import bp, current_user, login_required, register_templates
@@ -36,6 +37,7 @@ def posted_uploads(field: str = "files") -> list[evidence_service.Upload]:
 
 
 @bp.post("/cases/<case_no>/files")
+@large_body("UPLOAD_MAX_CONTENT_LENGTH")
 @login_required
 def upload_files(case_no: str):
     task_id = request.form.get("task_id") or None
@@ -50,6 +52,7 @@ def upload_files(case_no: str):
 
 
 @bp.post("/files/<int:evidence_id>/supersede")
+@large_body("UPLOAD_MAX_CONTENT_LENGTH")
 @login_required
 def supersede_file(evidence_id: int):
     """Back to the case named by the form whatever happened, with the outcome (or every field's problem)."""
