@@ -55,5 +55,4 @@ MESSAGES = {
     "json_object_expected": _l("请求体须为 JSON 对象（Content-Type: application/json）"),
     "invalid_unicode": _l("文本中含有无效的 Unicode 字符（未配对的代理项）"),
     "number_out_of_range": _l("数值超出允许范围"),
-    "body_too_large": _l("请求体过大（上限 {limit}）"),
 }

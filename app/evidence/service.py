@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from app.cases.access import may_act_on_case, may_view_case
+from app.cases.access import get_case, may_act_on_case, may_view_case
 from app.cases.actions import action, lock_case, lock_case_by_no, refuse
 from app.cases.confidentiality import CONFIDENTIALITY_CLASSES
 from app.cases.models import Case, TaskItem
@@ -290,6 +290,19 @@ def case_evidence(case: Case) -> list[Evidence]:
 def _require_viewer(user: User, case: Case) -> None:
     if not may_view_case(user, case):
         raise Forbidden.of("permission_denied")
+
+
+def require_actor(user: User, case_no: str) -> None:
+    """Before reading an upload's form: may this user add files to this case at all (recorded if not)?"""
+    case = get_case(case_no)
+    _require_actor(user, case, "attach")
+
+
+def require_supersede_actor(user: User, evidence_id: int) -> None:
+    old = db.session.get(Evidence, evidence_id)
+    if old is None:
+        raise NotFound.of("not_found", what=str(evidence_id))
+    _require_actor(user, old.case, "supersede")
 
 
 def _require_actor(user: User, case: Case, attempted: str) -> None:

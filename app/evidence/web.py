@@ -40,6 +40,7 @@ def posted_uploads(field: str = "files") -> list[evidence_service.Upload]:
 @large_body("UPLOAD_MAX_CONTENT_LENGTH")
 @login_required
 def upload_files(case_no: str):
+    evidence_service.require_actor(current_user(), case_no)
     task_id = request.form.get("task_id") or None
     uploads = posted_uploads()
     back = url_for("web.task_page", task_id=task_id) if task_id else url_for("web.case_page", case_no=case_no)
@@ -56,6 +57,7 @@ def upload_files(case_no: str):
 @login_required
 def supersede_file(evidence_id: int):
     """Back to the case named by the form whatever happened, with the outcome (or every field's problem)."""
+    evidence_service.require_supersede_actor(current_user(), evidence_id)  # refused: the error page, not a flash
     uploads = posted_uploads("file")
     case_no = request.form.get("case_no", "")
     try:
