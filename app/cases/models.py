@@ -104,8 +104,10 @@ class TaskItem(db.Model):
 
 
 class CaseAccessGrant(db.Model):
-    """A supervisor's deliberate, recorded permission to see one state-secret case (国家秘密: 知悉范围,
-    保守国家秘密法 第16条): given by a leader with a reason, revocable; both written to the case's records."""
+    """A supervisor's deliberate, recorded permission to see one state-secret case: someone outside a secret's
+    知悉范围 who needs it for their work is let in with the approval of the body's head (保守国家秘密法,
+    2010 text, 第16条; docs/security.md). Given by a leader with a reason, revocable; both written to the
+    case's records."""
     __tablename__ = "case_access_grant"
     __table_args__ = (Index("ix_case_access_grant_case_user", "case_id", "username", "revoked_at"),)
 
