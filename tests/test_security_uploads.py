@@ -80,3 +80,9 @@ def test_supervisors_and_other_non_actors_cannot_attach_files(app, api, browser)
     reviewer.get(f"/cases/{case_no}")
     assert upload(reviewer, case_no, "ok.pdf", PDF + os.urandom(32)).status_code == 302
     assert len(stored_files(app)) == len(before) + 1
+
+
+def test_the_upload_form_is_shown_to_those_who_may_attach(api, browser):
+    case_no = api.new_case()["case_no"]
+    assert 'name="files"' in browser("clerk").get(f"/cases/{case_no}").get_data(as_text=True)
+    assert 'name="files"' not in browser("supervisor").get(f"/cases/{case_no}").get_data(as_text=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 
+from app.cases.access import may_act_on_case
 from app.cases.web_panels import case_panel, task_panel
 from app.core.errors import ServiceError
 from app.core.inputs import large_body
@@ -21,7 +22,8 @@ def init_app(app) -> None:
 @case_panel("_case_files.html", order=20)
 def case_files(case, user) -> dict:
     return {"files": evidence_service.case_evidence(case),
-            "may_read": lambda evidence: evidence_service.may_read(user, evidence)}
+            "may_read": lambda evidence: evidence_service.may_read(user, evidence),
+            "may_attach": may_act_on_case(user, case)}  # supervisors see the files, not the upload form
 
 
 @task_panel("_task_files.html", order=20)
