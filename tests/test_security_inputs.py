@@ -53,18 +53,19 @@ def test_nan_infinity_and_numbers_beyond_64_bits_in_bodies(api):
 
 @pytest.mark.parametrize("path", ["/api/cases/{case_no}/records?after_seq=99999999999999999999",
                                   "/api/cases/{case_no}/records?after_seq=-1",
+                                  "/api/cases/{case_no}/records?after_seq=2147483648",
                                   "/api/public/decisions?page=99999999999999999999",
                                   "/api/public/decisions?page=0",
                                   "/api/tasks?offset=99999999999999999999"])
-def test_integers_beyond_64_bits_in_query_arguments_are_a_422(api, path):
+def test_integers_beyond_the_columns_in_query_arguments_are_a_422(api, path):
     case_no = api.new_case()["case_no"]
     res = api.get(path.format(case_no=case_no), "clerk")
     assert res.status_code == 422 and res.is_json and res.get_json()["fields"], res.get_json()
 
 
-@pytest.mark.parametrize("path", ["/files/99999999999999999999", "/publications/99999999999999999999",
+@pytest.mark.parametrize("path", ["/files/99999999999999999999", "/files/2147483648", "/publications/99999999999999999999",
                                   "/annual/99999999999999999999", "/public/decisions/99999999999999999999"])
-def test_integers_beyond_64_bits_in_paths_are_not_found(browser, path):
+def test_integers_beyond_the_columns_in_paths_are_not_found(browser, path):
     assert browser("supervisor").get(path).status_code == 404
 
 

@@ -21,7 +21,7 @@ from app.api.helpers import load_json, login_required
 from app.api.openapi import register_openapi
 from app.core.access import roles_required
 from app.core.errors import InvalidData
-from app.core.inputs import int64
+from app.core.inputs import column_int
 
 
 def _draft_json(draft) -> dict | None:
@@ -76,7 +76,7 @@ def annual_export(year: int):
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv"):
         raise InvalidData("format: json | csv", fields={"format": ["json | csv"]})
-    version = request.args.get("version", type=int64)
+    version = request.args.get("version", type=column_int)
     if version or service.is_published(year):
         view = service.View.of(service.get_version(year, version))
     else:

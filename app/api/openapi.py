@@ -4,7 +4,7 @@ choices, unknown fields refused) is what the code enforces.
 
 Each feature adds its operations: ``register_openapi(parts)`` with ``parts(op, component, path_param)``
 returning (paths, component schemas), built with the helpers below. Integer path segments (``<int:…>``
-in the route) are described as 64-bit integers from the URL map itself. Date-times are ISO 8601 in UTC
+in the route) are described as the integers an INTEGER column holds, from the URL map itself. Date-times are ISO 8601 in UTC
 with their offset (``2026-11-29T06:09:20+00:00``; app.core.schemas.UtcDateTime); pages show Beijing time.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from marshmallow import Schema
 from werkzeug.routing import IntegerConverter
 
 from app.api import bp
-from app.core.inputs import INT64_MAX
+from app.core.inputs import INT_COLUMN_MAX
 
 _ERRORS = {400: "malformed request", 401: "not signed in", 403: "the role may not act",
            404: "not found", 409: "already completed, claimed by another, concurrent change, or refused by the "
@@ -102,7 +102,7 @@ def path_param(name: str, schema: dict | None = None) -> dict:
 
 
 def _integer_path_params(paths: dict) -> None:
-    """``<int:name>`` in a route: an integer 0 … 2**63-1 in the document (unless a feature said more)."""
+    """``<int:name>`` in a route: an integer 0 … 2**31-1 in the document (unless a feature said more)."""
     integers: dict[str, set[str]] = {}
     for rule in current_app.url_map.iter_rules():
         if rule.rule.startswith("/api/"):
@@ -113,7 +113,7 @@ def _integer_path_params(paths: dict) -> None:
             for param in operation.get("parameters", []):
                 if param["in"] == "path" and param["name"] in integers.get(path, ()) \
                         and param["schema"].get("type") == "string":
-                    param["schema"] = {"type": "integer", "minimum": 0, "maximum": INT64_MAX}
+                    param["schema"] = {"type": "integer", "minimum": 0, "maximum": INT_COLUMN_MAX}
 
 
 def build_document() -> dict:

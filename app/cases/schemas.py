@@ -6,7 +6,7 @@ import json
 from marshmallow import Schema, fields, validate
 
 from app.cases.access import TASK_SCOPES, listed_applicant, open_tasks
-from app.core.inputs import INT64_MAX, PAGE_MAX
+from app.core.inputs import INT_COLUMN_MAX, PAGE_MAX
 from app.core.schemas import StrictSchema, UtcDateTime
 
 
@@ -123,6 +123,6 @@ class TaskListQuerySchema(StrictSchema):
 
 
 class RecordsQuerySchema(StrictSchema):
-    after_seq = fields.Integer(load_default=0, validate=validate.Range(min=0, max=INT64_MAX),
+    after_seq = fields.Integer(load_default=0, validate=validate.Range(min=0, max=INT_COLUMN_MAX),
                                metadata={"description": "only records after this sequence number"})
     lang = fields.String()

@@ -1,6 +1,7 @@
 """Untrusted input reduced to what the rest of the code can hold, refused with a clear 4xx otherwise: JSON
 bodies (nesting depth, unpaired surrogates, numbers a database cannot hold, NaN/Infinity), integers in
-query arguments and in paths (64-bit, as the database's columns)."""
+query arguments and in paths (the range of the database's INTEGER columns: ids, versions, sequence
+numbers)."""
 from __future__ import annotations
 
 import json
@@ -10,16 +11,17 @@ from werkzeug.routing import IntegerConverter
 from app.core.errors import InvalidData
 from app.core.i18n import t
 
-INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1  # what a JSON document column can take in a number
+INT_COLUMN_MAX = 2 ** 31 - 1  # the INTEGER columns (ids, versions, record numbers) on PostgreSQL
 MAX_JSON_DEPTH = 32  # the deepest body of the API (a task's form data with a checklist) needs 4
-PAGE_MAX = 1_000_000  # a page number beyond any list (offsets stay far inside 64 bits)
+PAGE_MAX = 1_000_000  # a page number beyond any list (offsets stay far inside the columns' range)
 
 
-def int64(value) -> int:
-    """``type=`` of a query argument: an integer a 64-bit column can hold (else the argument's default)."""
+def column_int(value) -> int:
+    """``type=`` of a query argument compared with an INTEGER column (else the argument's default)."""
     number = int(value)
-    if not INT64_MIN <= number <= INT64_MAX:
-        raise ValueError("out of the 64-bit range")
+    if not -INT_COLUMN_MAX - 1 <= number <= INT_COLUMN_MAX:
+        raise ValueError("out of the column's range")
     return number
 
 
@@ -31,10 +33,11 @@ def page_number(value) -> int:
     return number
 
 
-class Int64Converter(IntegerConverter):
-    """``<int:…>`` in a route: 0 … 2**63-1, so a longer number is a 404, not an overflow in the database."""
+class ColumnIntConverter(IntegerConverter):
+    """``<int:…>`` in a route: 0 … 2**31-1 (an INTEGER column), so a longer number is a 404, not an overflow
+    in the database."""
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002 (werkzeug's names)
-        super().__init__(map, fixed_digits, min, INT64_MAX if max is None else max, signed)
+        super().__init__(map, fixed_digits, min, INT_COLUMN_MAX if max is None else max, signed)
 
 
 def _refuse_constant(name: str):

@@ -17,7 +17,7 @@ from app.api.openapi import register_openapi
 from app.core.access import roles_required
 from app.core.errors import InvalidData, NotFound
 from app.core.i18n import t
-from app.core.inputs import int64, large_body
+from app.core.inputs import INT_COLUMN_MAX, column_int, large_body
 from app.designer import migration, registry
 from app.designer.deploy import deploy
 from app.designer.records import verify_deployments
@@ -95,7 +95,7 @@ def migration_plan(key: str):
     """Dry run (supervisor): every running case on an older version of ``key``, whether it can move to the
     latest versions and why not. ``?version=N`` must name the latest version. Writes nothing."""
     migration.require_supervisor(g.user)
-    return jsonify(migration.plan(key, request.args.get("version", type=int64)).to_dict())
+    return jsonify(migration.plan(key, request.args.get("version", type=column_int)).to_dict())
 
 
 @bp.post("/definitions/<key>/migration")
@@ -106,7 +106,8 @@ def migrate_cases(key: str):
     migration.require_supervisor(g.user)
     body = json_body() if request.is_json else {}
     body = body if isinstance(body, dict) else {}
-    version = body.get("version") if isinstance(body.get("version"), int) else None
+    version = body.get("version")
+    version = version if isinstance(version, int) and 1 <= version <= INT_COLUMN_MAX else None
     case_no = body.get("case_no")
     if isinstance(case_no, str) and case_no:
         moved = migration.migrate_case(g.user, case_no, key, version)

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from app.bpmn.model import bpmn, read_process
 from app.config import PROJECT_ROOT
 from app.core.errors import InvalidData, ServiceError
-from app.core.inputs import int64, large_body, parse_json
+from app.core.inputs import column_int, large_body, parse_json
 from app.core.vocabulary import task_kinds
 from app.designer import registry
 from app.designer.deploy import definition_refused, deploy, lint_with_latest
@@ -88,7 +88,7 @@ def designer_edit(key: str):
     latest = registry.latest_version(key)
     if latest is None or latest.kind not in EDITOR_KINDS:
         abort(404)
-    start = request.args.get("from", latest.version, type=int64)
+    start = request.args.get("from", latest.version, type=column_int)
     v = registry.get_version(key, start)
     if v is None or v.kind != latest.kind:
         abort(404)
