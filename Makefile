@@ -41,9 +41,9 @@ dev: setup
 test: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-# Everything but the browser and multi-process tests: the quick loop while working.
+# Everything but the browser, multi-process and fuzz tests: the quick loop while working.
 test-fast: setup
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not multiprocess"
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not multiprocess and not fuzz"
 
 bench: setup
 	$(BIN)/python bench/lifecycle.py

@@ -29,6 +29,11 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     compile_catalogues(app.root_path + "/translations", app.config["TRANSLATIONS_BUILD_DIR"])
     babel.init_app(app, locale_selector=current_language, default_locale="zh",
                    default_translation_directories=app.config["TRANSLATIONS_BUILD_DIR"])
+    from app.core.inputs import ColumnIntConverter
+    app.url_map.converters["int"] = ColumnIntConverter  # a 20-digit id is a 404, not a database overflow
+    from app.web import headers, install_body_limits
+    install_body_limits(app)  # before CSRF protection reads a form
+    headers.install(app)  # Content-Security-Policy and the other security headers on every response
     csrf.init_app(app)
 
     # Each package registers its tables, adds its routes to the shared blueprints, its templates, commands,

@@ -72,7 +72,15 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SECRET_KEY": _env("SECRET_KEY"),  # else instance/secret_key, created once (see secret_key)
         # --- sign-in
+        # Sessions and API tokens live in the database (auth_session) and are revocable; both end after
+        # SESSION_IDLE_SECONDS without use, and at the latest after their absolute lifetime.
         "TOKEN_MAX_AGE_SECONDS": _int("TOKEN_MAX_AGE_SECONDS", 8 * 3600),
+        "SESSION_IDLE_SECONDS": _int("SESSION_IDLE_SECONDS", 30 * 60),
+        # Sign-in throttling (app.users.throttle): failures per account, per client address, in a window.
+        "LOGIN_WINDOW_SECONDS": _int("LOGIN_WINDOW_SECONDS", 15 * 60),
+        "LOGIN_ACCOUNT_MAX_FAILURES": _int("LOGIN_ACCOUNT_MAX_FAILURES", 5),
+        "LOGIN_ADDRESS_MAX_FAILURES": _int("LOGIN_ADDRESS_MAX_FAILURES", 50),  # an office behind one NAT
+        "PASSWORD_MIN_LENGTH": _int("PASSWORD_MIN_LENGTH", 10),
         "PASSWORD_HASH_METHOD": _env("PASSWORD_HASH_METHOD", "scrypt"),
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         # Behind HTTPS set SESSION_COOKIE_SECURE=1; plain-http development on localhost cannot use it.
@@ -93,7 +101,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # The address printed in every document's QR code (the public verification page).
         "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         # --- files (all under the instance folder by default)
-        "MAX_CONTENT_LENGTH": 512 * 1024 * 1024,  # video evidence; per-kind limits in app.evidence.service
+        # Every request body (JSON, forms) stays below MAX_CONTENT_LENGTH; routes marked large_body raise it for
+        # a signed-in user only: evidence uploads (video; per-kind limits in app.evidence.service) and the
+        # designer's definition files (20 files of 2 MiB).
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 256 * 1024),
+        "UPLOAD_MAX_CONTENT_LENGTH": _int("UPLOAD_MAX_CONTENT_LENGTH", 512 * 1024 * 1024),
+        "DEFINITION_MAX_CONTENT_LENGTH": _int("DEFINITION_MAX_CONTENT_LENGTH", 48 * 1024 * 1024),
         "EVIDENCE_DIR": _env("EVIDENCE_DIR", str(instance / "evidence")),
         "ARCHIVE_DIR": _env("ARCHIVE_DIR", str(instance / "archive")),  # sealed case files
         "TRANSLATIONS_BUILD_DIR": _env("TRANSLATIONS_BUILD_DIR", str(instance / "translations")),

@@ -82,9 +82,11 @@ def main() -> None:
     client = app.test_client()
     with client.session_transaction() as session:
         with app.app_context():
+            from app.users.auth import WEB, start_session
             from app.users.models import User
             clerk = db.session.scalar(select(User).where(User.username == "clerk"))
-            session.update(user_id=clerk.id, pw=clerk.password_hash[-12:], lang="zh")
+            session.update(sid=start_session(clerk, WEB), lang="zh")  # a signed-in session, as /login opens
+            db.session.commit()
     pages = {
         "available, first page": "/?scope=available",
         "available, page 200": "/?scope=available&page=200",

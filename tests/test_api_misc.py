@@ -53,7 +53,7 @@ def test_cli_drives_a_case(app, api):
     ok = runner.invoke(args=["tasks", "complete", task["id"], "--as", "clerk", "--data",
                              '{"outcome":"accept","materials_complete":true}'])
     assert ok.exit_code == 0 and "review" in ok.output
-    shown = runner.invoke(args=["cases", "show", case_no])
+    shown = runner.invoke(args=["cases", "show", case_no, "--as", "clerk"])
     assert "reviewing" in shown.output
 
 

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
     ("lifecycle.py", ["--cases", "1"], "ratio to floor"),
     ("tasklist.py", ["--cases", "30"], "search: applicant"),
     ("documents.py", ["--per-type", "1"], "grant_decision"),
+    ("signin.py", ["--rounds", "2"], "unknown user"),
 ])
 def test_the_benchmark_runs_and_prints_its_figures(script, args, expect, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("BENCH_DATABASE_URL", "DATABASE_URL")}

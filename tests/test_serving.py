@@ -279,7 +279,7 @@ def unmigrated_url(app, tmp_path):
 
 
 @pytest.mark.parametrize("args", [["demo", "load"], ["records", "verify"], ["scheduler", "status"],
-                                  ["scheduler", "run"], ["tasks", "list", "--as", "clerk"], ["cases", "show", "X"],
+                                  ["scheduler", "run"], ["tasks", "list", "--as", "clerk"], ["cases", "show", "X", "--as", "clerk"],
                                   ["definitions", "list"], ["calendar", "show", "2026-01"]])
 def test_cli_commands_on_a_database_not_migrated_say_what_to_run(unmigrated_url, args):
     empty = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": unmigrated_url})

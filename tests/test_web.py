@@ -296,9 +296,12 @@ def test_everyone_sees_only_what_their_roles_allow(api, browser):
     assert browser("clerk").get(f"/cases/{secret_no}").status_code == 200  # registered it
     assert browser("legal").get(f"/cases/{secret_no}").status_code == 403  # never acted on it
     assert browser("leader").get(f"/cases/{secret_no}").status_code == 200
-    assert api.get(f"/api/cases/{secret_no}", "supervisor").status_code == 200
+    assert api.get(f"/api/cases/{secret_no}", "supervisor").status_code == 403  # only with a leader's grant
     api.complete(secret_no, "receive", "clerk", f.ACCEPT)
-    assert browser("reviewer").get(f"/cases/{secret_no}").status_code == 200  # it is now at their step
+    assert browser("reviewer").get(f"/cases/{secret_no}").status_code == 403  # their role's step: not enough
+    task = api.open_task(secret_no, "review")
+    assert api.post(f"/api/tasks/{task['id']}/claim", "reviewer").status_code == 200
+    assert browser("reviewer").get(f"/cases/{secret_no}").status_code == 200  # they hold its task now
 
 
 def test_double_submit_of_a_task_page(api, browser):

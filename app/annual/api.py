@@ -8,7 +8,7 @@ from flask import Response, g, jsonify, request
 
 from app.annual import service
 from app.annual.export import export_name, to_csv, to_json
-from app.annual.figures import check_year
+from app.annual.figures import MAX_YEAR, MIN_YEAR, check_year
 from app.annual.schemas import (
     SCHEMAS,
     AnnualOverviewSchema,
@@ -21,6 +21,7 @@ from app.api.helpers import load_json, login_required
 from app.api.openapi import register_openapi
 from app.core.access import roles_required
 from app.core.errors import InvalidData
+from app.core.inputs import column_int
 
 
 def _draft_json(draft) -> dict | None:
@@ -75,7 +76,7 @@ def annual_export(year: int):
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv"):
         raise InvalidData("format: json | csv", fields={"format": ["json | csv"]})
-    version = request.args.get("version", type=int)
+    version = request.args.get("version", type=column_int)
     if version or service.is_published(year):
         view = service.View.of(service.get_version(year, version))
     else:
@@ -87,7 +88,8 @@ def annual_export(year: int):
 
 
 def openapi_parts(op, component, path_param) -> tuple[dict, dict]:
-    year, version = [path_param("year")], [path_param("year"), path_param("version")]
+    year_param = path_param("year", {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR})
+    year, version = [year_param], [year_param, path_param("version")]
     export_params = year + [{"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}},
                             {"name": "version", "in": "query", "schema": {"type": "integer"}}]
     paths = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.core.schemas import StrictSchema
+from app.core.schemas import StrictSchema, UtcDateTime
 
 
 class DraftSchema(StrictSchema):
@@ -18,7 +18,7 @@ class PublishSchema(DraftSchema):
 
 class VersionSummarySchema(Schema):
     version = fields.Integer()
-    published_at = fields.DateTime()
+    published_at = UtcDateTime()
     published_by = fields.String()
     reason = fields.String(allow_none=True)
     sha256 = fields.String()

@@ -14,6 +14,7 @@ from app.annual.export import export_name, to_csv, to_json
 from app.annual.figures import ITEM_KEYS, check_year, indicators, label
 from app.core.clock import china_today
 from app.core.errors import NotFound, ServiceError
+from app.core.inputs import column_int
 from app.web import bp, current_user, register_templates, roles_required
 
 
@@ -32,7 +33,7 @@ def _year_or_404(year: int) -> int:
 @bp.get("/annual")
 @roles_required("supervisor")
 def annual_index():
-    year = request.args.get("year", type=int)
+    year = request.args.get("year", type=column_int)
     if year:
         return redirect(url_for("web.annual_report", year=year))
     return render_template("annual_index.html", years=service.published_years(), last_year=china_today().year - 1)
@@ -43,7 +44,7 @@ def annual_index():
 def annual_report(year: int):
     _year_or_404(year)
     versions = service.versions(year)
-    version = request.args.get("version", type=int)
+    version = request.args.get("version", type=column_int)
     draft = service.get_draft(year)
     if version:
         try:
@@ -101,7 +102,7 @@ def annual_export(year: int, fmt: str):
     _year_or_404(year)
     if fmt not in ("csv", "json"):
         abort(404)
-    version = request.args.get("version", type=int)
+    version = request.args.get("version", type=column_int)
     if version or (request.args.get("preview") is None and service.is_published(year)):
         try:
             view = service.View.of(service.get_version(year, version))

@@ -8,6 +8,7 @@ from app.annual import service
 from app.annual.charts import charts
 from app.annual.figures import indicators
 from app.core.errors import NotFound
+from app.core.inputs import column_int
 from app.publicity.web_public import bp
 
 
@@ -21,7 +22,7 @@ def annual_year(year: int):
     versions = service.versions(year)
     if not versions:
         abort(404)
-    wanted = request.args.get("version", type=int)
+    wanted = request.args.get("version", type=column_int)
     try:
         report = service.get_version(year, wanted) if wanted else versions[-1]
     except NotFound:

@@ -13,7 +13,7 @@ from app.extensions import db
 @bp.errorhandler(ServiceError)
 def _service_error(exc: ServiceError):
     db.session.rollback()
-    return jsonify(exc.to_dict()), exc.status
+    return jsonify(exc.to_dict()), exc.status, exc.headers
 
 
 @bp.errorhandler(ValidationError)

@@ -7,7 +7,7 @@ def init_app(app) -> None:
     from app.core.i18n import register_messages
     register_messages(MESSAGES)
     # the tables, and the routes (which register on import)
-    from app.cases import api, models, web, web_case  # noqa: F401
+    from app.cases import api, api_grants, models, web, web_case, web_grants  # noqa: F401
     web.init_app(app)
     from app.cases.cli import cases_cli, records_cli, tasks_cli
     for group in (cases_cli, tasks_cli, records_cli):

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import Select, func, select
 
-from app.cases.models import Case, TaskItem
+from app.cases.models import Case, CaseAccessGrant, TaskItem
 from app.core.errors import Forbidden, NotFound
+from app.core.i18n import t
 from app.core.roles import CASE_WORKING_ROLES
 from app.definitions.service import get_bundle
 from app.engine.definitions import TaskMeta
@@ -29,17 +30,44 @@ def get_task(task_id: str) -> TaskItem:
 
 
 def may_view_case(user: User, case: Case) -> bool:
-    """Supervisors see every case; staff who work cases see them, but a state-secret case only its
-    leader and the people who acted on it; designers and administrators see no case data."""
-    if user.has_role("supervisor"):
-        return True
-    if not CASE_WORKING_ROLES & user.roles:
+    """The one rule of who sees a case — the web, the API, the commands, documents and the case file ask
+    it. Designers and administrators see no case data. Staff who work cases and supervisors see cases;
+    a state-secret case (国家秘密) only its 知悉范围: leaders, the clerk who registered it, whoever holds or
+    held one of its tasks, and a supervisor a leader granted it to (``CaseAccessGrant``). Holding the role
+    of an open task is not enough: claiming it (a recorded act) is what brings someone in."""
+    if not (CASE_WORKING_ROLES | {"supervisor"}) & user.roles:
         return False
-    if case.confidentiality != "state_secret" or user.has_role("leader") or case.created_by == user.username:
+    if case.confidentiality != "state_secret":
         return True
+    if CASE_WORKING_ROLES & user.roles and (user.has_role("leader") or case.created_by == user.username
+                                           or _holds_or_held_a_task(user, case)):
+        return True
+    return user.has_role("supervisor") and has_access_grant(user, case)
+
+
+def may_act_on_case(user: User, case: Case) -> bool:
+    """Who may add to a case beyond its tasks (files, …): someone who may see it and works cases — a
+    supervisor sees cases but does not work them."""
+    return bool(CASE_WORKING_ROLES & user.roles) and may_view_case(user, case)
+
+
+def _holds_or_held_a_task(user: User, case: Case) -> bool:
     return db.session.scalar(select(func.count(TaskItem.id)).where(
-        TaskItem.case_id == case.id, (TaskItem.completed_by == user.username) | (TaskItem.claimed_by == user.username)
-        | ((TaskItem.state == "READY") & TaskItem.role.in_(sorted(user.roles))))) > 0
+        TaskItem.case_id == case.id,
+        (TaskItem.completed_by == user.username) | (TaskItem.claimed_by == user.username))) > 0
+
+
+def has_access_grant(user: User, case: Case) -> bool:
+    """Whether a leader granted ``user`` this case and has not revoked it."""
+    return db.session.scalar(select(func.count(CaseAccessGrant.id)).where(
+        CaseAccessGrant.case_id == case.id, CaseAccessGrant.username == user.username,
+        CaseAccessGrant.revoked_at.is_(None))) > 0
+
+
+def listed_applicant(case: Case) -> str:
+    """The applicant as a task or case list shows it: a state-secret case's applicant stays on its own page
+    (lists are seen by everyone holding a role, and over shoulders)."""
+    return str(t("state_secret_withheld")) if case.confidentiality == "state_secret" else case.applicant_name
 
 
 def case_for_viewer(user: User, case_no: str) -> Case:
@@ -77,3 +105,10 @@ def scoped_tasks(stmt: Select, scope: str, user: User) -> Select:
 def users_roles(usernames) -> dict[str, set[str]]:
     users = db.session.scalars(select(User).where(User.username.in_(list(usernames)), User.active.is_(True)))
     return {u.username: u.roles for u in users}
+
+
+def assignable_supervisors() -> list[User]:
+    """Active supervisors, whom a leader may grant a state-secret case."""
+    from app.users.models import UserRole
+    return list(db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
+        UserRole.role == "supervisor", User.active.is_(True)).order_by(User.username)))

@@ -14,9 +14,12 @@ from app.cases.schemas import (
     CaseSchema,
     CompleteSchema,
     CompletionSchema,
+    RecordListSchema,
     RecordSchema,
+    RecordsQuerySchema,
     TaskDetailSchema,
     TaskListQuerySchema,
+    TaskListSchema,
     TaskSchema,
     VerifySchema,
     dump_case,
@@ -36,10 +39,10 @@ def show_case(case_no: str):
 @login_required
 def case_records(case_no: str):
     case = case_access.case_for_viewer(g.user, case_no)
-    after = request.args.get("after_seq", default=0, type=int)
+    after = RecordsQuerySchema().load(request.args.to_dict())["after_seq"]
     records = db.session.scalars(select(ExecutionRecord).where(
         ExecutionRecord.case_id == case.id, ExecutionRecord.seq > after).order_by(ExecutionRecord.seq))
-    return jsonify({"case_no": case.case_no, "records": RecordSchema(many=True).dump(records)})
+    return jsonify(RecordListSchema().dump({"case_no": case.case_no, "records": records}))
 
 
 @bp.get("/cases/<case_no>/records/verify")
@@ -55,7 +58,7 @@ def list_tasks():
     query = TaskListQuerySchema().load(request.args.to_dict())
     stmt = case_access.scoped_tasks(select(TaskItem).options(joinedload(TaskItem.case)), query["scope"], g.user)
     stmt = stmt.order_by(TaskItem.created_at, TaskItem.case_id).limit(query["limit"]).offset(query["offset"])
-    return jsonify({"tasks": TaskSchema(many=True).dump(db.session.scalars(stmt))})
+    return jsonify(TaskListSchema().dump({"tasks": db.session.scalars(stmt)}))
 
 
 @bp.get("/tasks/<task_id>")
@@ -92,19 +95,20 @@ def complete(task_id: str):
         "message": result.message()}))
 
 
-SCHEMAS = (CaseSchema, TaskSchema, TaskDetailSchema, CompleteSchema, CompletionSchema, RecordSchema, VerifySchema)
+SCHEMAS = (CaseSchema, TaskSchema, TaskDetailSchema, CompleteSchema, CompletionSchema, RecordSchema, VerifySchema,
+           RecordListSchema, TaskListSchema)
 
 
 def openapi_parts(op, component, path_param) -> tuple[dict, dict]:
     task, case = [path_param("task_id")], [path_param("case_no")]
     paths = {
         "/api/cases/{case_no}": {"get": op("A case with its open tasks", CaseSchema, params=case)},
-        "/api/cases/{case_no}/records": {"get": op("The case's execution records", None, params=case)},
+        "/api/cases/{case_no}/records": {"get": op("The case's execution records", RecordListSchema, params=case,
+                                                   query=RecordsQuerySchema)},
         "/api/cases/{case_no}/records/verify": {"get": op("Recompute the case's hash chain", VerifySchema,
                                                           params=case)},
-        "/api/tasks": {"get": op("Open tasks: scope=mine (claimed by me) or available (open to my roles)", None,
-                                 params=[{"name": "scope", "in": "query", "schema": {
-                                     "type": "string", "enum": list(case_access.TASK_SCOPES)}}])},
+        "/api/tasks": {"get": op("Open tasks: scope=mine (claimed by me) or available (open to my roles)",
+                                 TaskListSchema, query=TaskListQuerySchema)},
         "/api/tasks/{task_id}": {"get": op("A task with its form", TaskDetailSchema, params=task)},
         "/api/tasks/{task_id}/claim": {"post": op("Claim a task", TaskSchema, params=task)},
         "/api/tasks/{task_id}/release": {"post": op("Release a claimed task", TaskSchema, params=task)},

@@ -9,8 +9,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.cases import service
-from app.cases.access import get_case, open_tasks, scoped_tasks
+from app.cases import grants, service
+from app.cases.access import case_for_viewer, get_case, open_tasks, scoped_tasks
 from app.cases.models import TaskItem
 from app.cases.verify import external_problems, verify_all
 from app.core.cli import run_action
@@ -25,13 +25,35 @@ records_cli = AppGroup("records", help="Execution records: verify the hash chain
 
 @cases_cli.command("show")
 @click.argument("case_no")
-def show_case(case_no):
-    case = run_action(lambda: get_case(case_no))
+@click.option("--as", "username", required=True, help="who is looking (the case-access rule applies)")
+def show_case(case_no, username):
+    case = run_action(lambda: case_for_viewer(user_by_name(username), case_no))
     click.echo(f"{case.case_no}  {case.item.name}  {case.applicant_name}  status={case.status}  "
                f"major={case.is_major} {case.major_reason or ''}")
     for task in open_tasks(case):
         click.echo(f"  open task {task.id}  {task.name} {task.title}  role={task.role}  "
                    f"claimed_by={task.claimed_by or '-'}")
+
+
+@cases_cli.command("grant-access")
+@click.argument("case_no")
+@click.argument("supervisor")
+@click.option("--as", "username", required=True, help="the leader granting it")
+@click.option("--reason", required=True)
+def grant_access(case_no, supervisor, username, reason):
+    """Let a supervisor see a state-secret case (recorded on the case)."""
+    run_action(lambda: grants.grant_access(user_by_name(username), case_no, supervisor, reason))
+    click.echo(f"granted {case_no} to {supervisor}")
+
+
+@cases_cli.command("revoke-access")
+@click.argument("case_no")
+@click.argument("supervisor")
+@click.option("--as", "username", required=True, help="the leader revoking it")
+@click.option("--reason", required=True)
+def revoke_access(case_no, supervisor, username, reason):
+    run_action(lambda: grants.revoke_access(user_by_name(username), case_no, supervisor, reason))
+    click.echo(f"revoked {case_no} from {supervisor}")
 
 
 @tasks_cli.command("list")

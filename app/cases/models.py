@@ -101,3 +101,21 @@ class TaskItem(db.Model):
     draft: Mapped[dict | None] = mapped_column(JSON)
 
     case = relationship("Case")  # lists join it explicitly; see web.tasks and api.tasks
+
+
+class CaseAccessGrant(db.Model):
+    """A supervisor's deliberate, recorded permission to see one state-secret case: someone outside a secret's
+    知悉范围 who needs it for their work is let in with the approval of the body's head (保守国家秘密法,
+    2010 text, 第16条; docs/security.md). Given by a leader with a reason, revocable; both written to the
+    case's records."""
+    __tablename__ = "case_access_grant"
+    __table_args__ = (Index("ix_case_access_grant_case_user", "case_id", "username", "revoked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("approval_case.id"))
+    username: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by: Mapped[str] = mapped_column(String(64))
+    granted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(64))

@@ -5,8 +5,9 @@ import json
 
 from marshmallow import Schema, fields, validate
 
-from app.cases.access import TASK_SCOPES, open_tasks
-from app.core.schemas import StrictSchema
+from app.cases.access import TASK_SCOPES, listed_applicant, open_tasks
+from app.core.inputs import INT_COLUMN_MAX, PAGE_MAX
+from app.core.schemas import StrictSchema, UtcDateTime
 
 
 class TaskSchema(Schema):
@@ -17,18 +18,19 @@ class TaskSchema(Schema):
     kind = fields.String(allow_none=True)
     state = fields.String()
     claimed_by = fields.String(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     due = fields.Date(attribute="due_at", allow_none=True)
     due_confirmed = fields.Boolean()
-    completed_at = fields.DateTime(allow_none=True)
+    completed_at = UtcDateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
     case_no = fields.Function(lambda task: task.case.case_no)
     item = fields.Function(lambda task: task.case.item.name)
-    applicant = fields.Function(lambda task: task.case.applicant_name)
+    applicant = fields.Function(lambda task: listed_applicant(task.case))
     is_major = fields.Function(lambda task: task.case.is_major)
 
 
 class TaskDetailSchema(TaskSchema):
+    applicant = fields.Function(lambda task: task.case.applicant_name)  # only for those who may see the case
     instructions = fields.String(allow_none=True)
     form = fields.Dict()
     values = fields.Dict(metadata={"description": "current values: the saved draft, else the case facts"})
@@ -48,9 +50,9 @@ class CaseSchema(Schema):
     process_key = fields.String()
     process_version = fields.Function(lambda case: case.process_version.version)
     created_by = fields.String()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    completed_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+    completed_at = UtcDateTime(allow_none=True)
     received_on = fields.Date(allow_none=True)
     accepted_on = fields.Date(allow_none=True)
     deemed_accepted = fields.Boolean()
@@ -83,7 +85,7 @@ class CompletionSchema(Schema):
 
 class RecordSchema(Schema):
     seq = fields.Integer()
-    ts = fields.DateTime()
+    ts = UtcDateTime()
     actor = fields.String()
     role = fields.String(allow_none=True)
     action = fields.String()
@@ -104,8 +106,23 @@ class VerifySchema(Schema):
     reason = fields.String(allow_none=True)
 
 
+class TaskListSchema(Schema):
+    tasks = fields.List(fields.Nested(TaskSchema), required=True)
+
+
+class RecordListSchema(Schema):
+    case_no = fields.String(required=True)
+    records = fields.List(fields.Nested(RecordSchema), required=True)
+
+
 class TaskListQuerySchema(StrictSchema):
     scope = fields.String(load_default="available", validate=validate.OneOf(TASK_SCOPES))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=PAGE_MAX * 500))
+    lang = fields.String()
+
+
+class RecordsQuerySchema(StrictSchema):
+    after_seq = fields.Integer(load_default=0, validate=validate.Range(min=0, max=INT_COLUMN_MAX),
+                               metadata={"description": "only records after this sequence number"})
     lang = fields.String()

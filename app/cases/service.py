@@ -15,7 +15,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select, update
 
 from app.cases import hooks
-from app.cases.access import task_meta, users_roles
+from app.cases.access import may_view_case, task_meta, users_roles
 from app.cases.actions import action, check_may_act, lock_case, lock_task, refuse
 from app.cases.models import Case, TaskItem
 from app.cases.sync import persist_run, transition_drafts
@@ -109,6 +109,8 @@ def claim_task(user: User, task_id: str) -> TaskItem:
 @action
 def release_task(user: User, task_id: str) -> TaskItem:
     task = lock_task(task_id)
+    if not may_view_case(user, task.case):  # nothing about the task to someone who may not see its case
+        raise refuse(Forbidden, "permission_denied", user, task.case_id, "release", task)
     if task.case.archived_at is not None:
         raise Conflict.of("case_archived_read_only")
     if task.state != TaskState.READY:

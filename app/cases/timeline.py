@@ -72,6 +72,8 @@ def _value(field_spec, value) -> str:
 SIMPLE = {  # actions worded by one sentence (their reason, if any, is shown under it)
     "task_reassigned": lambda who, p: _("%(who)s 将任务改派给 %(to)s", who=who, to=p.get("to")),
     "supervisory_note": lambda who, p: _("%(who)s 督办", who=who),
+    "access_granted": lambda who, p: _("%(who)s 授权 %(to)s 知悉本涉密案件", who=who, to=p.get("to")),
+    "access_revoked": lambda who, p: _("%(who)s 撤销了 %(to)s 的知悉授权", who=who, to=p.get("from")),
     "case_suspended": lambda who, p: _("%(who)s 中止了案件办理", who=who),
     "case_resumed": lambda who, p: _("%(who)s 恢复了案件办理", who=who),
     "engine_woken": lambda who, p: _("%(who)s 推进了流程", who=who),

@@ -20,6 +20,7 @@ from app.cases.web_panels import TASK_PAGE, panels
 from app.catalogue.models import ServiceItem
 from app.core.clock import utcnow
 from app.core.errors import InvalidData, ServiceError
+from app.core.inputs import page_number
 from app.core.vocabulary import status_label
 from app.definitions.service import bundle_key, get_bundle, latest_versions
 from app.extensions import db
@@ -53,7 +54,7 @@ def task_list():
     # Without a choice: my claimed tasks first; when I hold none, what I can take.
     scope = args.get("scope") if args.get("scope") in TASK_SCOPES else ("mine" if counts["mine"] else "available")
     sort = args.get("sort") if args.get("sort") in SORTS else "waited"
-    page = max(args.get("page", 1, type=int) or 1, 1)
+    page = args.get("page", 1, type=page_number)
     step, item, q = args.get("step", ""), args.get("item", ""), args.get("q", "").strip()
     major = args.get("major", "")
 
@@ -63,7 +64,9 @@ def task_list():
     if major in ("1", "0"):
         conditions.append(Case.is_major.is_(major == "1"))
     if q:
-        conditions.append(or_(Case.case_no.ilike(f"%{q}%"), Case.applicant_name.ilike(f"%{q}%")))
+        # a state-secret case's applicant is not listed, so not searchable either
+        conditions.append(or_(Case.case_no.ilike(f"%{q}%"), (Case.confidentiality != "state_secret")
+                              & Case.applicant_name.ilike(f"%{q}%")))
     joined = scoped_tasks(select(TaskItem, Case, ServiceItem).join(Case, TaskItem.case_id == Case.id)
                           .join(ServiceItem, Case.item_id == ServiceItem.id), scope, user).where(*conditions)
     # Without filters on the case, count from the projection's index alone.
@@ -76,7 +79,7 @@ def task_list():
         "tasks.html", rows=rows, total=total, page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         scope=scope, sort=sort, step=step, item=item, q=q, major=major, counts=counts, now=utcnow(),
         steps=_steps_for(user), items=db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all(),
-        days_left=days_left)
+        days_left=days_left, listed_applicant=case_access.listed_applicant)
 
 
 def _steps_for(user) -> list[tuple[str, str]]:

@@ -9,11 +9,12 @@ class ServiceError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, *, fields: dict | None = None, code: str | None = None,
-                 problems: list | None = None):
+                 problems: list | None = None, headers: dict | None = None):
         super().__init__(message)
         self.message = message
         self.fields = fields
         self.problems = problems
+        self.headers = headers or {}  # e.g. Retry-After on a 429
         if code:
             self.code = code
 
@@ -53,3 +54,8 @@ class Conflict(ServiceError):
 class InvalidData(ServiceError):
     status = 422
     code = "invalid_data"
+
+
+class TooManyRequests(ServiceError):
+    status = 429
+    code = "too_many_requests"

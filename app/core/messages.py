@@ -50,4 +50,9 @@ MESSAGES = {
     "not_xml": _l("不是有效的 XML：{detail}"),
     "not_bpmn_or_dmn": _l("不是 BPMN 或 DMN 文件"),
     "uscc_invalid": _l("统一社会信用代码须为18位且校验位正确"),
+    "json_too_deep": _l("JSON 嵌套层数过多（最多 {max} 层）"),
+    "json_malformed": _l("请求体不是有效的 JSON"),
+    "json_object_expected": _l("请求体须为 JSON 对象（Content-Type: application/json）"),
+    "invalid_unicode": _l("文本中含有无效的 Unicode 字符（未配对的代理项）"),
+    "number_out_of_range": _l("数值超出允许范围"),
 }

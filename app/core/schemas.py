@@ -2,6 +2,8 @@
 error body and the one-reason body of several actions."""
 from __future__ import annotations
 
+import datetime as dt
+
 from marshmallow import RAISE, Schema, fields, validate
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -14,6 +16,16 @@ def uscc_is_valid(code: str) -> bool:
         return False
     total = sum(_USCC_ALPHABET.index(c) * w for c, w in zip(code[:17], _USCC_WEIGHTS))
     return _USCC_ALPHABET[(31 - total % 31) % 31] == code[17]
+
+
+class UtcDateTime(fields.DateTime):
+    """A stored moment (naive UTC, app.core.clock) as ISO 8601 with its offset, ``2026-11-29T06:09:20+00:00``:
+    one unambiguous form for every date-time of the API; people read Beijing time on the pages."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class StrictSchema(Schema):

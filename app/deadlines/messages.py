@@ -11,7 +11,7 @@ MESSAGES = {
     "clock_not_started": _l("案件尚未受理，办理期限尚未起算"),
     "clock_already_paused": _l("期限已在中止中，请先恢复"),
     "clock_not_paused": _l("期限未中止"),
-    "pause_end_before_start": _l("结束日期不能早于开始日期"),
+    "clock_date_out_of_range": _l("日期须在 {earliest} 至今天（{today}）之间"),
     "extension_needs_leader": _l("延长期限须经本机关负责人批准"),
     "extension_only_once": _l("办理期限只能延长一次"),
     "extension_needs_notice": _l("须将延长期限的理由书面告知申请人（填写文书编号）"),

@@ -11,11 +11,13 @@ import datetime as dt
 from sqlalchemy import select
 
 from app.calendar.service import calendar
-from app.cases.actions import lock_case_by_no, lock_task, refuse
+from app.cases.access import may_view_case
+from app.cases.actions import action, lock_case_by_no, lock_task, refuse
 from app.cases.models import Case, TaskItem
 from app.core.clock import china_date, china_today
-from app.core.errors import Conflict, Forbidden, InvalidData
+from app.core.errors import Conflict, Forbidden, InvalidData, NotFound
 from app.core.i18n import t
+from app.core.roles import role_label
 from app.core.vocabulary import TERMINAL_STATUSES
 from app.deadlines.clock import (
     correction_notice_due,
@@ -128,24 +130,49 @@ def case_pauses(case: Case) -> list[ClockPause]:
 
 # --------------------------------------------------------------------------------------------- actions
 
-def _case_for_clock(case_no: str) -> Case:
+
+def _pause_roles() -> str:
+    return f"{role_label('reviewer')}/{role_label('leader')}"
+
+def _case_for_clock(user: User, case_no: str, roles: set[str], refusal: str, **params) -> Case:
+    """The case, locked, once the user may see it and holds one of ``roles`` (both refusals recorded),
+    and only while it runs."""
     case = lock_case_by_no(case_no)
+    _check_actor(user, case, roles, refusal, **params)
     if case.status in TERMINAL_STATUSES:
         raise Conflict.of("case_not_running", status=case.status)
     return case
+
+
+def _check_actor(user: User, case: Case, roles: set[str], refusal: str, **params) -> None:
+    """Who may change a case's clock: someone who may see the case (app.cases.access) and holds the role
+    the action needs. The case-access check comes first, so nothing of a case leaks to someone refused."""
+    if not may_view_case(user, case):
+        raise _refuse(user, case, "permission_denied")
+    if not roles & user.roles:
+        raise _refuse(user, case, refusal, **params)
 
 
 def _refuse(user: User, case: Case, key: str, error_cls=Forbidden, **params):
     return refuse(error_cls, key, user, case.id, "clock", **params)
 
 
+def _check_date(value: dt.date, earliest: dt.date, field: str) -> dt.date:
+    """A date the user gives for the clock lies between ``earliest`` (acceptance, or the pause's start) and
+    today: the clock cannot be moved for a period before it ran, nor for one that has not happened."""
+    today = china_today()
+    if not earliest <= value <= today:
+        message = t("clock_date_out_of_range", earliest=earliest.isoformat(), today=today.isoformat())
+        raise InvalidData(message, fields={field: [message]}, code="clock_date_out_of_range")
+    return value
+
+
+@action
 def pause_clock(user: User, case_no: str, procedure: str, reason: str, notice_ref: str,
                 start_on: dt.date | None = None) -> ClockPause:
     """第45条: hearing, tender, auction, inspection, testing, quarantine, appraisal or expert review, with
     the written notice to the applicant. Nothing else pauses the decision clock."""
-    case = _case_for_clock(case_no)
-    if not {"reviewer", "leader"} & user.roles:
-        raise _refuse(user, case, "role_required", role="审查人员/局领导")
+    case = _case_for_clock(user, case_no, {"reviewer", "leader"}, "role_required", role=_pause_roles())
     errors = {}
     if procedure not in EXCLUDED_PROCEDURES:
         errors["procedure"] = [t("procedure_not_excluded")]
@@ -159,8 +186,9 @@ def pause_clock(user: User, case_no: str, procedure: str, reason: str, notice_re
         raise Conflict(t("clock_not_started"), code="clock_not_started")
     if db.session.scalar(select(ClockPause).where(ClockPause.case_id == case.id, ClockPause.end_on.is_(None))):
         raise Conflict(t("clock_already_paused"), code="clock_already_paused")
+    start = _check_date(start_on or china_today(), case.accepted_on, "start_on")
     pause = ClockPause(case_id=case.id, procedure=procedure, reason=reason.strip(), notice_ref=notice_ref.strip(),
-                       start_on=start_on or china_today(), created_by=user.username)
+                       start_on=start, created_by=user.username)
     db.session.add(pause)
     drafts = [RecordDraft(actor=user.username, action="clock_paused", payload={
         "procedure": procedure, "reason": pause.reason, "notice_ref": pause.notice_ref,
@@ -172,16 +200,13 @@ def pause_clock(user: User, case_no: str, procedure: str, reason: str, notice_re
     return pause
 
 
+@action
 def resume_clock(user: User, case_no: str, end_on: dt.date | None = None) -> ClockPause:
-    case = _case_for_clock(case_no)
-    if not {"reviewer", "leader"} & user.roles:
-        raise _refuse(user, case, "role_required", role="审查人员/局领导")
+    case = _case_for_clock(user, case_no, {"reviewer", "leader"}, "role_required", role=_pause_roles())
     pause = db.session.scalar(select(ClockPause).where(ClockPause.case_id == case.id, ClockPause.end_on.is_(None)))
     if pause is None:
         raise Conflict(t("clock_not_paused"), code="clock_not_paused")
-    end = end_on or china_today()
-    if end < pause.start_on:
-        raise InvalidData(t("pause_end_before_start"), fields={"end_on": [t("pause_end_before_start")]})
+    end = _check_date(end_on or china_today(), pause.start_on, "end_on")
     pause.end_on, pause.ended_by = end, user.username
     pause.paused_workdays = paused_workdays(pause.start_on, end)
     drafts = [RecordDraft(actor=user.username, action="clock_resumed", payload={
@@ -193,13 +218,12 @@ def resume_clock(user: User, case_no: str, end_on: dt.date | None = None) -> Clo
     return pause
 
 
+@action
 def extend_decision(user: User, case_no: str, reason: str, notice_ref: str,
                     government_approval_ref: str | None = None) -> Case:
     """第42条: once, +10 working days approved by the head of the bureau with written reasons to the
     applicant; joint handling: +15 with the approval of the government's head."""
-    case = _case_for_clock(case_no)
-    if not user.has_role("leader"):
-        raise _refuse(user, case, "extension_needs_leader")
+    case = _case_for_clock(user, case_no, {"leader"}, "extension_needs_leader")
     if case.extension_days:
         raise _refuse(user, case, "extension_only_once", Conflict)
     errors = {}
@@ -224,14 +248,17 @@ def extend_decision(user: User, case_no: str, reason: str, notice_ref: str,
     return case
 
 
-def extend_legal_review(user: User, task_id: str, reason: str) -> TaskItem:
-    """Complex cases: +3 working days once, with the head's approval."""
+@action
+def extend_legal_review(user: User, task_id: str, reason: str, case_no: str | None = None) -> TaskItem:
+    """Complex cases: +3 working days once, with the head's approval. ``case_no``, when the request names
+    one (the case page's form), must be the task's case."""
     task = lock_task(task_id)
     case = task.case
+    if case_no is not None and case.case_no != case_no:
+        raise NotFound.of("not_found", what=task_id)
+    _check_actor(user, case, {"leader"}, "extension_needs_leader")
     if task.kind != "legal_review" or task.state != "READY":
         raise Conflict.of("task_not_open", state=task.state)
-    if not user.has_role("leader"):
-        raise _refuse(user, case, "extension_needs_leader")
     if task.due_extended:
         raise _refuse(user, case, "extension_only_once", Conflict)
     if not (reason or "").strip():

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 
 from app.cases.web import days_left
 from app.cases.web_panels import case_panel
-from app.core.errors import ServiceError
+from app.core.errors import Forbidden, InvalidData, NotFound, ServiceError
+from app.core.i18n import t
 from app.deadlines import service as deadlines
 from app.deadlines.models import PROCEDURE_LABELS
 from app.extensions import db
@@ -27,11 +28,12 @@ def clock_panel(case, user) -> dict:
 
 
 def _date(name: str) -> dt.date | None:
+    """The posted date, None when left empty; a malformed one is refused (never silently today)."""
     raw = request.form.get(name, "").strip()
     try:
         return dt.date.fromisoformat(raw) if raw else None
     except ValueError:
-        return None
+        raise InvalidData(t("not_a_date"), fields={name: [t("not_a_date")]})
 
 
 def _run(case_no: str, action, done: str):
@@ -40,6 +42,8 @@ def _run(case_no: str, action, done: str):
     try:
         action()
         flash(done, "success")
+    except (Forbidden, NotFound):
+        raise  # the shared adapter: someone who may not see the case is not sent to its page
     except ServiceError as exc:
         db.session.rollback()
         details = "；".join(m for ms in (exc.fields or {}).values() for m in ms)
@@ -75,5 +79,6 @@ def extend_decision(case_no: str):
 @bp.post("/cases/<case_no>/tasks/<task_id>/extend-review")
 @login_required
 def extend_legal_review(case_no: str, task_id: str):
-    return _run(case_no, lambda: deadlines.extend_legal_review(current_user(), task_id, request.form.get("reason", "")),
+    return _run(case_no, lambda: deadlines.extend_legal_review(current_user(), task_id, request.form.get("reason", ""),
+                                                                  case_no),
                 _("法制审核期限已延长3个工作日"))

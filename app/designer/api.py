@@ -12,11 +12,12 @@ import io
 from flask import g, jsonify, request, send_file
 
 from app.api import bp
-from app.api.helpers import login_required
+from app.api.helpers import json_body, login_required
 from app.api.openapi import register_openapi
 from app.core.access import roles_required
 from app.core.errors import InvalidData, NotFound
 from app.core.i18n import t
+from app.core.inputs import INT_COLUMN_MAX, column_int, large_body
 from app.designer import migration, registry
 from app.designer.deploy import deploy
 from app.designer.records import verify_deployments
@@ -51,6 +52,7 @@ def list_definitions():
 
 
 @bp.post("/definitions")
+@large_body("DEFINITION_MAX_CONTENT_LENGTH")
 @login_required
 @roles_required("designer", code="designer_required")
 def deploy_definitions():
@@ -93,7 +95,7 @@ def migration_plan(key: str):
     """Dry run (supervisor): every running case on an older version of ``key``, whether it can move to the
     latest versions and why not. ``?version=N`` must name the latest version. Writes nothing."""
     migration.require_supervisor(g.user)
-    return jsonify(migration.plan(key, request.args.get("version", type=int)).to_dict())
+    return jsonify(migration.plan(key, request.args.get("version", type=column_int)).to_dict())
 
 
 @bp.post("/definitions/<key>/migration")
@@ -102,8 +104,10 @@ def migrate_cases(key: str):
     """Move one case (``{"case_no": ...}``) or every case that can move (``{"all": true}``) to the latest
     versions (supervisor). 200 with moved/refused; 409 ``migration_refused`` with the reasons for one case."""
     migration.require_supervisor(g.user)
-    body = request.get_json(silent=True) or {}
-    version = body.get("version") if isinstance(body.get("version"), int) else None
+    body = json_body() if request.is_json else {}
+    body = body if isinstance(body, dict) else {}
+    version = body.get("version")
+    version = version if isinstance(version, int) and 1 <= version <= INT_COLUMN_MAX else None
     case_no = body.get("case_no")
     if isinstance(case_no, str) and case_no:
         moved = migration.migrate_case(g.user, case_no, key, version)

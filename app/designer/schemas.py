@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from app.core.schemas import StrictSchema
+from app.core.schemas import StrictSchema, UtcDateTime
 
 
 class DefinitionVersionSchema(StrictSchema):
@@ -14,7 +14,7 @@ class DefinitionVersionSchema(StrictSchema):
     filename = fields.String()
     sha256 = fields.String()
     deployed_by = fields.String()
-    deployed_at = fields.DateTime()
+    deployed_at = UtcDateTime()
     note = fields.String(allow_none=True)
     running_cases = fields.Integer(metadata={"description": "running cases on this version"})
 

@@ -26,6 +26,7 @@ from app.bpmn.svg_geometry import SVG_NS
 from app.bpmn.xml import parse_untrusted_xml
 from app.core.clock import china_today
 from app.core.errors import InvalidData
+from app.core.inputs import column_int, large_body
 from app.designer import migration, registry
 from app.designer.deploy import deploy
 from app.designer.diffing import diff_versions
@@ -58,6 +59,7 @@ def designer():
 
 
 @bp.post("/designer/deploy")
+@large_body("DEFINITION_MAX_CONTENT_LENGTH")
 @roles_required("designer")
 def designer_deploy():
     note = (request.form.get("note") or "").strip()[:2000]
@@ -115,8 +117,8 @@ def designer_diff(key: str):
     latest = registry.latest_version(key)
     if latest is None:
         abort(404)
-    new_n = request.args.get("to", latest.version, type=int)
-    old_n = request.args.get("from", max(new_n - 1, 1), type=int)
+    new_n = request.args.get("to", latest.version, type=column_int)
+    old_n = request.args.get("from", max(new_n - 1, 1), type=column_int)
     old, new = _version_or_404(key, old_n), _version_or_404(key, new_n)
     versions = [v.version for v in reversed(next(d for d in registry.definitions() if d.key == key).versions)]
     return render_template("designer_diff.html", diff=diff_versions(old, new), old=old, new=new,
@@ -237,7 +239,7 @@ def designer_migrate(key: str):
 def designer_migrate_post(key: str):
     """Move one case (``case_no``) or every case that can move (``all``), one transaction per case. A refusal
     goes back to the page with its reason (the web layer's adapter)."""
-    version = request.form.get("version", type=int)
+    version = request.form.get("version", type=column_int)
     case_no = (request.form.get("case_no") or "").strip()
     if case_no:
         migration.migrate_case(current_user(), case_no, key, version)

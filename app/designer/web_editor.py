@@ -21,13 +21,15 @@ from flask_babel import gettext as _
 
 from app.bpmn.model import bpmn, read_process
 from app.config import PROJECT_ROOT
-from app.core.errors import InvalidData
+from app.core.errors import InvalidData, ServiceError
+from app.core.inputs import column_int, large_body, parse_json
 from app.core.vocabulary import task_kinds
 from app.designer import registry
 from app.designer.deploy import definition_refused, deploy, lint_with_latest
 from app.engine.definitions import MAX_DEFINITION_BYTES, DefinitionError, read_source
 from app.extensions import db
 from app.web import bp, current_user, roles_required
+from app.web.headers import allow as csp_allow
 
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 
@@ -86,11 +88,13 @@ def designer_edit(key: str):
     latest = registry.latest_version(key)
     if latest is None or latest.kind not in EDITOR_KINDS:
         abort(404)
-    start = request.args.get("from", latest.version, type=int)
+    start = request.args.get("from", latest.version, type=column_int)
     v = registry.get_version(key, start)
     if v is None or v.kind != latest.kind:
         abort(404)
     template = "designer_dmn_editor.html" if v.kind == "dmn" else "designer_editor.html"
+    if v.kind == "dmn":  # dmn-js sizes its table cells with style attributes: those only, not <style> or scripts
+        csp_allow("style-src-attr", "'unsafe-inline'")
     return render_template(template, v=v, latest=latest, xml=v.content.decode("utf-8"),
                            installed=vendor_installed(v.kind), kinds=kind_choices(),
                            deploy_url=url_for("web.designer_deploy_xml", key=key))
@@ -103,6 +107,7 @@ def kind_choices() -> list[tuple[str, str]]:
 
 
 @bp.post("/designer/<key>/deploy-xml")
+@large_body("DEFINITION_MAX_CONTENT_LENGTH")
 def designer_deploy_xml(key: str):
     # CSRFProtect has already checked the X-CSRFToken header (or csrf_token field) before we get here.
     user = current_user()
@@ -113,9 +118,12 @@ def designer_deploy_xml(key: str):
     latest = registry.latest_version(key)
     if latest is None or latest.kind not in EDITOR_KINDS:
         return jsonify({"error": "not_found", "message": _("没有这个流程。")}), 404
-    body = request.get_json(silent=True) if request.is_json else None
-    if body is None:
-        body = request.form
+    try:
+        body = parse_json(request.get_data(cache=True)) if request.is_json else request.form
+    except ServiceError as exc:  # not JSON, too deep, a lone surrogate…: the editor shows the reason
+        return jsonify({"error": exc.code, "message": exc.message, "errors": []}), exc.status
+    if not hasattr(body, "get"):
+        body = {}
     xml, note = body.get("xml"), (body.get("note") or "")
     if not isinstance(xml, str) or not xml.strip() or not isinstance(note, str):
         return jsonify({"error": "invalid_data", "message": _("缺少流程 XML。"), "errors": []}), 422

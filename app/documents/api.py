@@ -1,7 +1,7 @@
 """The documents' JSON API, on the shared ``/api`` blueprint:
 
     GET  /api/cases/<case_no>/documents        staff who may see the case: its documents
-    GET  /api/documents/<id>/pdf               the signed PDF
+    GET  /api/documents/<doc_id>/pdf               the signed PDF
     POST /api/documents/preview                designer (sample data) or staff who may see the case
     GET  /api/public/documents/<public_id>     anyone: type, number, date, SHA-256, status (the QR target)
     GET  /api/signing/certificate              anyone: the bureau's signing certificate (PEM)
@@ -115,11 +115,11 @@ def signing_ca():
 def openapi_parts(op, component, path_param) -> tuple[dict, dict]:
     """(paths, component schemas) for app.api.openapi."""
     case, public = [path_param("case_no")], [path_param("public_id")]
-    doc_id = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    doc_id = [path_param("doc_id")]
     paths = {
         "/api/cases/{case_no}/documents": {"get": op("The case's official documents (执法文书)", DocumentListSchema,
                                                      params=case)},
-        "/api/documents/{id}/pdf": {"get": op("The signed PDF of a document (application/pdf)", None, params=doc_id)},
+        "/api/documents/{doc_id}/pdf": {"get": op("The signed PDF of a document (application/pdf)", None, params=doc_id)},
         "/api/documents/preview": {"post": op("An unsigned, unnumbered preview PDF of a template (designer; or "
                                               "staff with a case they may see)", None, body=PreviewSchema)},
         "/api/public/documents/{public_id}": {"get": op("Public, no sign-in: a document's type, number, date, "

@@ -11,4 +11,5 @@ MESSAGES = {
     "already_superseded": _l("该文件已有新版本"),
     "confidential_file": _l("您无权查看该密级的文件"),
     "av_reason_required": _l("未上传音像记录时，须填写不进行音像记录的书面理由"),
+    "task_not_of_case": _l("该任务不属于案件 {case_no}"),
 }

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
-from app.cases.actions import lock_case, lock_case_by_no
+from app.cases.access import get_case, may_act_on_case, may_view_case
+from app.cases.actions import action, lock_case, lock_case_by_no, refuse
 from app.cases.confidentiality import CONFIDENTIALITY_CLASSES
-from app.cases.models import Case
+from app.cases.models import Case, TaskItem
 from app.core.errors import Conflict, Forbidden, InvalidData, NotFound
 from app.core.i18n import t
 from app.evidence.models import Evidence
@@ -77,36 +79,81 @@ def _extension(filename: str) -> str:
     return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 
 
-def _store_blob(stream: BinaryIO, limit: int) -> tuple[str, int, bytes]:
-    """Write the stream to a temporary file while hashing it; move it under its hash. Returns
-    (sha256, size, first bytes). An existing blob with the same hash is the same content: kept as is."""
+@dataclass
+class Staged:
+    """An upload written to a temporary file and checked, not yet in the store."""
+    tmp: str
+    sha256: str
+    size: int
+
+
+def _stage_blob(upload: "Upload", limit: int, magic: tuple[bytes, ...] | None) -> Staged:
+    """Write the stream to a temporary file while hashing it, and check it there (size, empty, the format's
+    leading bytes): a refused file never reaches the store, and its temporary file is removed."""
     directory = evidence_dir()
     directory.mkdir(parents=True, exist_ok=True)
     digest, size, head = hashlib.sha256(), 0, b""
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".upload-")
     try:
         with os.fdopen(fd, "wb") as out:
-            while chunk := stream.read(1024 * 1024):
-                if not head:
-                    head = chunk[:16]
+            while chunk := upload.stream.read(1024 * 1024):
+                if len(head) < 16:
+                    head += chunk[:16 - len(head)]
                 size += len(chunk)
                 if size > limit:
                     raise InvalidData(t("file_too_large", limit=limit // (1024 * 1024)), code="file_too_large")
                 digest.update(chunk)
                 out.write(chunk)
-        sha = digest.hexdigest()
-        target = blob_path(sha)
-        if target.exists():
-            os.unlink(tmp)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp, 0o440)  # read-only on disk as well
-            os.replace(tmp, target)
-        return sha, size, head
+        if size == 0:
+            raise InvalidData(t("file_empty"), fields={"files": [t("file_empty")]})
+        if magic and not head.startswith(magic):
+            raise InvalidData(t("file_content_mismatch", name=upload.filename),
+                              fields={"files": [t("file_content_mismatch", name=upload.filename)]})
+        return Staged(tmp, digest.hexdigest(), size)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        _unlink(tmp)
         raise
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _place(staged: Staged) -> None:
+    """Move a checked file under its hash. An existing blob with the same hash is the same content: kept as
+    is. A blob this transaction added is removed again if the transaction rolls back (see _drop_new_blobs)."""
+    target = blob_path(staged.sha256)
+    if target.exists():
+        _unlink(staged.tmp)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(staged.tmp, 0o440)  # read-only on disk as well
+    os.replace(staged.tmp, target)
+    db.session.info.setdefault(_NEW_BLOBS, []).append(staged.sha256)
+
+
+_NEW_BLOBS = "evidence_new_blobs"
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_new_blobs(session) -> None:
+    session.info.pop(_NEW_BLOBS, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_new_blobs(session, previous_transaction) -> None:
+    """The rows of a rolled-back upload are gone: so are the blobs it added, unless a committed row of
+    another upload (the same content, at the same moment) uses them."""
+    new = session.info.pop(_NEW_BLOBS, None)
+    if not new:
+        return
+    with db.engine.connect() as conn:
+        used = set(conn.execute(select(Evidence.sha256).where(Evidence.sha256.in_(new))).scalars())
+    for sha in set(new) - used:
+        _unlink(str(blob_path(sha)))
 
 
 def _check_upload(case: Case, upload: Upload) -> tuple[str, str, tuple | None]:
@@ -138,18 +185,21 @@ def store_evidence(case: Case, uploads: list[Upload], user: User, task_id: str |
     """Store files and their rows; return the rows and the records the caller must write."""
     if case.archived_at is not None:  # sealed case file (app.archive): read-only
         raise Conflict.of("case_archived_read_only")
+    staged: list[tuple[Upload, str, str, Staged]] = []
+    try:
+        for upload in uploads:  # every file checked before any is stored
+            kind, content_type, magic = _check_upload(case, upload)
+            staged.append((upload, kind, content_type, _stage_blob(upload, SIZE_LIMITS[kind], magic)))
+    except BaseException:
+        for *_ignored, done in staged:
+            _unlink(done.tmp)
+        raise
     rows, drafts = [], []
-    for upload in uploads:
-        kind, content_type, magic = _check_upload(case, upload)
-        sha, size, head = _store_blob(upload.stream, SIZE_LIMITS[kind])
-        if size == 0:
-            raise InvalidData(t("file_empty"), fields={"files": [t("file_empty")]})
-        if magic and not head.startswith(magic):
-            raise InvalidData(t("file_content_mismatch", name=upload.filename),
-                              fields={"files": [t("file_content_mismatch", name=upload.filename)]})
-        row = Evidence(case_id=case.id, task_id=task_id, sha256=sha, filename=Path(upload.filename).name[:255],
-                       content_type=content_type, size=size, kind=kind, confidentiality=upload.confidentiality,
-                       description=upload.description, uploaded_by=user.username,
+    for upload, kind, content_type, done in staged:
+        _place(done)
+        row = Evidence(case_id=case.id, task_id=task_id, sha256=done.sha256, filename=Path(upload.filename).name[:255],
+                       content_type=content_type, size=done.size, kind=kind, confidentiality=upload.confidentiality,
+                       description=(upload.description or "")[:2000] or None, uploaded_by=user.username,
                        supersedes_id=supersedes.id if supersedes else None, supersede_reason=reason)
         db.session.add(row)
         rows.append(row)
@@ -163,15 +213,20 @@ def store_evidence(case: Case, uploads: list[Upload], user: User, task_id: str |
     return rows, drafts
 
 
+@action
 def attach(user: User, case_no: str, uploads: list[Upload], task_id: str | None = None) -> list[Evidence]:
-    """A user action: add files to a case (or one of its tasks), in one transaction."""
+    """A user action: add files to a case (or one of its tasks), in one transaction. Only someone who may act
+    on the case attaches files, and a task named must be one of the case's."""
     case = lock_case_by_no(case_no)
-    _require_viewer(user, case)
+    _require_actor(user, case, "attach")
+    if task_id is not None:
+        _check_task_of_case(user, case, task_id)
     rows = add_evidence(case, uploads, user, task_id=task_id)
     db.session.commit()
     return rows
 
 
+@action
 def supersede(user: User, evidence_id: int, upload: Upload, reason: str) -> Evidence:
     """Replace nothing: store a new version that supersedes the old one, with the reason."""
     old = db.session.get(Evidence, evidence_id)
@@ -182,7 +237,7 @@ def supersede(user: User, evidence_id: int, upload: Upload, reason: str) -> Evid
     if old.superseded:
         raise InvalidData(t("already_superseded"), fields={"reason": [t("already_superseded")]})
     case = lock_case(old.case_id)
-    _require_viewer(user, case)
+    _require_actor(user, case, "supersede")
     (new,) = add_evidence(case, [upload], user, task_id=old.task_id, supersedes=old, reason=reason.strip())
     old.superseded = True  # a flag for lists; the old row and its bytes stay
     db.session.commit()
@@ -233,6 +288,31 @@ def case_evidence(case: Case) -> list[Evidence]:
 
 
 def _require_viewer(user: User, case: Case) -> None:
-    from app.cases.access import may_view_case
     if not may_view_case(user, case):
         raise Forbidden.of("permission_denied")
+
+
+def require_actor(user: User, case_no: str) -> None:
+    """Before reading an upload's form: may this user add files to this case at all (recorded if not)?"""
+    case = get_case(case_no)
+    _require_actor(user, case, "attach")
+
+
+def require_supersede_actor(user: User, evidence_id: int) -> None:
+    old = db.session.get(Evidence, evidence_id)
+    if old is None:
+        raise NotFound.of("not_found", what=str(evidence_id))
+    _require_actor(user, old.case, "supersede")
+
+
+def _require_actor(user: User, case: Case, attempted: str) -> None:
+    """Files are added by those who work the case (app.cases.access.may_act_on_case); a refusal is recorded."""
+    if not may_act_on_case(user, case):
+        raise refuse(Forbidden, "permission_denied", user, case.id, attempted)
+
+
+def _check_task_of_case(user: User, case: Case, task_id: str) -> None:
+    task = db.session.get(TaskItem, task_id)
+    if task is None or task.case_id != case.id:
+        message = t("task_not_of_case", case_no=case.case_no)
+        raise InvalidData(message, fields={"task_id": [message]}, code="task_not_of_case")

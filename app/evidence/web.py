@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 
+from app.cases.access import may_act_on_case
 from app.cases.web_panels import case_panel, task_panel
 from app.core.errors import ServiceError
+from app.core.inputs import large_body
 from app.evidence import service as evidence_service
 from app.extensions import db
 from app.web import bp, current_user, login_required, register_templates
@@ -20,7 +22,8 @@ def init_app(app) -> None:
 @case_panel("_case_files.html", order=20)
 def case_files(case, user) -> dict:
     return {"files": evidence_service.case_evidence(case),
-            "may_read": lambda evidence: evidence_service.may_read(user, evidence)}
+            "may_read": lambda evidence: evidence_service.may_read(user, evidence),
+            "may_attach": may_act_on_case(user, case)}  # supervisors see the files, not the upload form
 
 
 @task_panel("_task_files.html", order=20)
@@ -36,8 +39,10 @@ def posted_uploads(field: str = "files") -> list[evidence_service.Upload]:
 
 
 @bp.post("/cases/<case_no>/files")
+@large_body("UPLOAD_MAX_CONTENT_LENGTH")
 @login_required
 def upload_files(case_no: str):
+    evidence_service.require_actor(current_user(), case_no)
     task_id = request.form.get("task_id") or None
     uploads = posted_uploads()
     back = url_for("web.task_page", task_id=task_id) if task_id else url_for("web.case_page", case_no=case_no)
@@ -50,9 +55,11 @@ def upload_files(case_no: str):
 
 
 @bp.post("/files/<int:evidence_id>/supersede")
+@large_body("UPLOAD_MAX_CONTENT_LENGTH")
 @login_required
 def supersede_file(evidence_id: int):
     """Back to the case named by the form whatever happened, with the outcome (or every field's problem)."""
+    evidence_service.require_supersede_actor(current_user(), evidence_id)  # refused: the error page, not a flash
     uploads = posted_uploads("file")
     case_no = request.form.get("case_no", "")
     try:

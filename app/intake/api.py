@@ -6,11 +6,13 @@ from app.api.helpers import load_json, login_required
 from app.api.openapi import register_openapi
 from app.cases import service as case_service
 from app.cases.schemas import CaseSchema, dump_case
+from app.core.access import roles_required
 from app.intake.schemas import ApplicantSchema, CaseCreateSchema, FactsSchema
 
 
 @bp.post("/cases")
 @login_required
+@roles_required("clerk")  # before the body is read: who may not register learns nothing of its form
 def create_case():
     body = load_json(CaseCreateSchema())
     case = case_service.create_case(g.user, body["item"], body["applicant"], body["facts"],

@@ -10,6 +10,7 @@ from app.cases import service as case_service
 from app.cases.confidentiality import CONFIDENTIALITY_CLASSES, CONFIDENTIALITY_LABELS
 from app.catalogue.models import ServiceItem
 from app.core.errors import ServiceError
+from app.core.inputs import large_body
 from app.evidence.web import posted_uploads
 from app.extensions import db
 from app.intake.schemas import APPLICANT_TYPES, CaseCreateSchema
@@ -24,6 +25,7 @@ def init_app(app) -> None:
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
+@large_body("UPLOAD_MAX_CONTENT_LENGTH")  # the application's materials
 @roles_required("clerk")
 def new_case():
     items = db.session.scalars(select(ServiceItem).where(ServiceItem.active.is_(True))

@@ -60,21 +60,15 @@ def public_decisions():
 
 def openapi_parts(op, component, path_param) -> tuple[dict, dict]:
     """(paths, component schemas) for app.api.openapi, built with its helpers."""
-    code = [path_param("case_no"), {"name": "code", "in": "query", "required": True, "schema": {"type": "string"},
-                                    "description": "the query code on the receipt"}]
-    decision_query = [{"name": name, "in": "query", "schema": schema} for name, schema in (
-        ("name", {"type": "string"}), ("document_no", {"type": "string"}), ("item", {"type": "string"}),
-        ("date_from", {"type": "string", "format": "date"}), ("date_to", {"type": "string", "format": "date"}),
-        ("page", {"type": "integer"}), ("per_page", {"type": "integer"}))]
     progress = op("Public, no sign-in: a case's progress by case number and query code. A wrong code and an "
                   "unknown case get the same 404; 429 after 10 queries a minute from one address", ProgressSchema,
-                  auth=False, params=code)
+                  auth=False, params=[path_param("case_no")], query=ProgressQuerySchema)
     progress["responses"]["429"] = {"description": "too many queries (see Retry-After)"}
     paths = {
         "/api/public/progress/{case_no}": {"get": progress},
         "/api/public/decisions": {"get": op("Public, no sign-in: published licensing decisions (双公示), keys are "
                                             "the standard's Chinese field names, ID numbers masked",
-                                            PublicDecisionListSchema, auth=False, params=decision_query)},
+                                            PublicDecisionListSchema, auth=False, query=DecisionQuerySchema)},
     }
     schemas = {"Progress": component(ProgressSchema), "PublicDecisionList": component(PublicDecisionListSchema),
                "PublicDecision": _described_in_english(component(PublicDecisionSchema))}

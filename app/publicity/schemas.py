@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.core.inputs import PAGE_MAX
 from app.core.schemas import StrictSchema
 from app.publicity.fields import FIELD_NAMES
 
@@ -45,7 +46,7 @@ class DecisionQuerySchema(StrictSchema):
                          metadata={"description": "service item code"})
     date_from = fields.Date(load_default=None, metadata={"description": "许可决定日期 from (inclusive)"})
     date_to = fields.Date(load_default=None, metadata={"description": "许可决定日期 to (inclusive)"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     lang = fields.String()
 

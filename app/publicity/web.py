@@ -13,6 +13,7 @@ from app.calendar.service import calendar
 from app.cases.confidentiality import CONFIDENTIALITY_LABELS as CLASS_LABELS
 from app.core.clock import china_today
 from app.core.errors import ServiceError
+from app.core.inputs import column_int
 from app.evidence.models import Evidence
 from app.extensions import db
 from app.publicity import fields as pf
@@ -94,7 +95,7 @@ def _field_values() -> dict[str, str]:
 
 
 def _version() -> int | None:
-    return request.form.get("version", type=int)
+    return request.form.get("version", type=column_int)
 
 
 def _run(pub_id: int, form: str, action, done: str):

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from app.core.clock import china_today
 from app.core.exports import csv_bytes
 from app.core.i18n import current_language, pick, t
+from app.core.inputs import page_number
 from app.core.vocabulary import status_label
 from app.deadlines.clock import statutory_workdays
 from app.extensions import csrf
@@ -121,7 +122,7 @@ def progress():
 @bp.get("/decisions")
 def decisions():
     filters = portal.DecisionFilters.from_args(request.args)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = request.args.get("page", 1, type=page_number)
     rows, total = portal.public_decisions(filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template("public/decisions.html", section="decisions", rows=rows, total=total, page=page,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.cases.access import get_case
-from app.cases.actions import action, lock_case_by_no, lock_task
+from app.cases.access import get_case, may_view_case
+from app.cases.actions import action, lock_case_by_no, lock_task, refuse
 from app.cases.models import Case, TaskItem
 from app.cases.service import wake_case
 from app.core.clock import utcnow
@@ -31,6 +31,12 @@ def _require_supervisor(user: User) -> None:
         raise Forbidden.of("permission_denied")
 
 
+def _require_viewer(user: User, case: Case) -> None:
+    """A state-secret case takes a supervisor's action only with a leader's grant (app.cases.access)."""
+    if not may_view_case(user, case):
+        raise refuse(Forbidden, "permission_denied", user, case.id, "supervision")
+
+
 def _clean_reason(reason: str | None, field_name: str = "reason") -> str:
     text = (reason or "").strip()
     if not text:
@@ -47,6 +53,7 @@ def reassign_task(user: User, task_id: str, to: str, reason: str) -> TaskItem:
     _require_supervisor(user)
     reason = _clean_reason(reason)
     task = lock_task(task_id)
+    _require_viewer(user, task.case)
     if task.state != "READY":
         raise Conflict.of("task_not_open", state=task.state)
     target = db.session.scalar(select(User).where(User.username == (to or "").strip(), User.active.is_(True)))
@@ -77,6 +84,7 @@ def add_note(user: User, case_no: str, text: str) -> Case:
     _require_supervisor(user)
     text = _clean_reason(text)
     case = lock_case_by_no(case_no)
+    _require_viewer(user, case)
     append_records(case, [RecordDraft(actor=user.username, role=ROLE, action="supervisory_note",
                                       payload={"text": text})])
     db.session.commit()
@@ -89,6 +97,7 @@ def suspend_case(user: User, case_no: str, reason: str) -> Case:
     _require_supervisor(user)
     reason = _clean_reason(reason)
     case = lock_case_by_no(case_no)
+    _require_viewer(user, case)
     if case.suspended:
         raise Conflict.of("case_already_suspended")
     if case.status in TERMINAL_STATUSES:
@@ -106,6 +115,7 @@ def resume_case(user: User, case_no: str, reason: str) -> Case:
     _require_supervisor(user)
     reason = _clean_reason(reason)
     case = lock_case_by_no(case_no)
+    _require_viewer(user, case)
     if not case.suspended:
         raise Conflict.of("case_not_suspended")
     case.suspended = False
@@ -122,6 +132,7 @@ def retry_case(user: User, case_no: str, reason: str) -> dict:
     _require_supervisor(user)
     reason = _clean_reason(reason)
     case = get_case(case_no)
+    _require_viewer(user, case)
     has_open_task = db.session.scalar(select(func.count(TaskItem.id)).where(
         TaskItem.case_id == case.id, TaskItem.state == "READY")) > 0
     stalled = case.status not in TERMINAL_STATUSES and case.next_timer_at is None and not has_open_task

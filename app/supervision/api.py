@@ -122,18 +122,16 @@ def supervision_retry(case_no: str):
 
 def openapi_parts(op, component, path_param) -> tuple[dict, dict]:
     """(paths, component schemas) for app.api.openapi, built with its helpers."""
-    query = [{"name": name, "in": "query", "schema": schema} for name, schema in (
-        ("item", {"type": "string"}), ("step", {"type": "string"}), ("major", {"type": "boolean"}))]
     task, case = [path_param("task_id")], [path_param("case_no")]
     paths = {
         "/api/supervision/overdue": {"get": op("Supervisor: open tasks past due and undecided cases past their "
-                                               "decision deadline", SupervisionListSchema, params=query)},
+                                               "decision deadline", SupervisionListSchema, query=SupervisionQuerySchema)},
         "/api/supervision/due-soon": {"get": op("Supervisor: due today up to the 2nd working day after today",
-                                                SupervisionListSchema, params=query)},
+                                                SupervisionListSchema, query=SupervisionQuerySchema)},
         "/api/supervision/stuck": {"get": op("Supervisor: running cases without a transition for N working days",
-                                             SupervisionListSchema, params=query)},
+                                             SupervisionListSchema, query=SupervisionQuerySchema)},
         "/api/supervision/broken": {"get": op("Supervisor: cases with an engine error or waiting for nothing",
-                                              SupervisionListSchema, params=query)},
+                                              SupervisionListSchema, query=SupervisionQuerySchema)},
         "/api/supervision/steps": {"get": op("Supervisor: open tasks and waiting time per step and process version",
                                              StepsSchema)},
         "/api/supervision/on-time": {"get": op("Supervisor: monthly on-time decision rate, last 12 months",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.core.schemas import ReasonSchema, StrictSchema
+from app.core.schemas import ReasonSchema, StrictSchema, UtcDateTime
 
 
 class SupervisionQuerySchema(StrictSchema):
@@ -40,7 +40,7 @@ class SupervisionRowSchema(Schema):
     days_overdue = fields.Integer(allow_none=True, metadata={"description": "working days"})
     days_left = fields.Integer(allow_none=True, metadata={"description": "working days"})
     idle_workdays = fields.Integer(allow_none=True)
-    last_change = fields.DateTime(allow_none=True)
+    last_change = UtcDateTime(allow_none=True)
     problem = fields.String(allow_none=True, metadata={"description": "broken list: engine_error | no_open_task"})
     engine_error = fields.String(allow_none=True)
 

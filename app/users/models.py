@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -51,3 +51,36 @@ class UserRole(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class AuthSession(db.Model):
+    """A signed-in session (the staff web) or a bearer token (the API): an opaque random token that only the
+    client holds; we keep its SHA-256, so a copy of this table signs nobody in. Revoked at sign-out, on a
+    password change and when the account is disabled; it lapses after an idle period and an absolute age."""
+    __tablename__ = "auth_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # the one indexed lookup per request
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # 'web' | 'api'
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_why: Mapped[str | None] = mapped_column(String(32))  # sign_out | password_changed | disabled | …
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class LoginAttempt(db.Model):
+    """Every sign-in attempt, kept in the database so that the throttle holds across processes and nodes."""
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_username_ts", "username", "ts"),
+                      Index("ix_login_attempt_addr_ts", "remote_addr", "ts"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ts: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    username: Mapped[str] = mapped_column(String(64))  # as typed (lower-cased, cut to 64)
+    remote_addr: Mapped[str] = mapped_column(String(64))
+    # success | bad_password | unknown_user | disabled | throttled | unlocked (an administrator's reset)
+    outcome: Mapped[str] = mapped_column(String(16))

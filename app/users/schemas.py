@@ -1,4 +1,4 @@
-"""Sign-in: a username and password in, a bearer token out."""
+"""Sign-in: a username and password in, a bearer token out; a password change."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -12,6 +12,12 @@ class TokenRequestSchema(StrictSchema):
 
 
 class TokenSchema(Schema):
-    token = fields.String()
-    username = fields.String()
-    roles = fields.List(fields.String())
+    token = fields.String(required=True, metadata={"description": "opaque; send as Authorization: Bearer <token>"})
+    username = fields.String(required=True)
+    full_name = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+
+
+class PasswordChangeSchema(StrictSchema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)

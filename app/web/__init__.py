@@ -56,6 +56,30 @@ def roles_required(*roles: str):
     return decorator
 
 
+def install_body_limits(app) -> None:
+    """Before anything reads the body (CSRF included): a route marked ``app.core.inputs.large_body`` takes its
+    larger limit, but only from a signed-in user; everyone else stays within ``MAX_CONTENT_LENGTH``, so a
+    large body sent without signing in is refused (413) before it is read."""
+    from app.api.helpers import api_user
+    from app.core.errors import ServiceError
+    from app.core.inputs import raise_body_limit
+
+    def signed_in() -> bool:
+        if request.path.startswith("/api/"):
+            try:
+                return api_user() is not None
+            except ServiceError:
+                return False
+        return current_user() is not None
+
+    @app.before_request
+    def _body_limit():
+        view = app.view_functions.get(request.endpoint) if request.endpoint else None
+        limit = raise_body_limit(view, app.config, signed_in) if view else None
+        if limit is not None:
+            request.max_content_length = limit
+
+
 def register_templates(app, import_name: str) -> None:
     """Let a feature keep its page templates in its own ``templates/`` folder (a blueprint with no routes)."""
     app.register_blueprint(Blueprint(import_name.replace(".", "_") + "_templates", import_name,
