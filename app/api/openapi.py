@@ -25,11 +25,17 @@ _ERRORS = {400: "malformed request", 401: "not signed in", 403: "the role may no
            "mandatory-review guard", 413: "request body too large",
            422: "invalid data, with per-field messages"}
 _PARTS: list = []
+_DOCUMENT_HOOKS: list = []  # fn(document): changes across operations (e.g. the Idempotency-Key header)
 
 
 def register_openapi(parts) -> None:
     if parts not in _PARTS:
         _PARTS.append(parts)
+
+
+def register_document_hook(hook) -> None:
+    if hook not in _DOCUMENT_HOOKS:
+        _DOCUMENT_HOOKS.append(hook)
 
 
 def schema_name(schema) -> str:
@@ -129,6 +135,8 @@ def build_document() -> dict:
     document = builder.spec.to_dict()
     document["components"]["schemas"].update(extra)  # a feature's additions to a component (descriptions)
     document["paths"] = paths
+    for hook in _DOCUMENT_HOOKS:
+        hook(document)
     return document
 
 

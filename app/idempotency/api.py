@@ -1,0 +1,91 @@
+"""The Idempotency-Key request hooks on the API blueprint (see the package's docstring)."""
+from __future__ import annotations
+
+import re
+
+from flask import Response, current_app, g, request
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from app.api import bp
+from app.api.helpers import api_user
+from app.api.openapi import register_document_hook
+from app.core.errors import Conflict, InvalidData
+from app.extensions import db
+from app.idempotency import service
+
+HEADER = "Idempotency-Key"
+_VALID = re.compile(r"[\x21-\x7e]{1,200}")
+_EXEMPT = ("/api/auth/",)  # signing in has no user to own a key; signing out and passwords are not replayed
+
+
+def _applies() -> bool:
+    return request.method == "POST" and HEADER in request.headers and not request.path.startswith(_EXEMPT)
+
+
+def _replay(row) -> Response:
+    response = Response(row.body, status=row.status, content_type=row.content_type)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+@bp.before_request
+def replay_or_reserve():
+    if not _applies():
+        return None
+    key = request.headers[HEADER]
+    if not _VALID.fullmatch(key):
+        raise InvalidData.of("idempotency_key_invalid")
+    user = api_user()
+    fingerprint = service.fingerprint(request.method, request.path, request.query_string,
+                                      request.get_data(cache=True))
+    row = service.stored(user.username, key, fingerprint)
+    if row is not None:
+        return _replay(row)
+    db.session.rollback()  # end the read: the reservation is the first statement of the action's transaction
+    try:
+        row = service.reserve(user.username, key, fingerprint)
+    except (IntegrityError, OperationalError) as exc:  # the same key in flight (waited for), or SQLite busy
+        db.session.rollback()
+        if isinstance(exc, OperationalError) and "locked" not in str(exc):
+            raise
+        row = service.stored(user.username, key, fingerprint)
+        if row is not None:
+            return _replay(row)
+        raise Conflict.of("idempotency_key_in_progress")
+    db.session().hold()
+    g.idempotency_key = row
+    return None
+
+
+@bp.after_request
+def store_answer(response: Response) -> Response:
+    row = g.pop("idempotency_key", None)
+    session = db.session()
+    if row is None or session.held is None:  # no key, or the session was replaced (nothing of it is held)
+        return response
+    keep = session.held_commits > 0 and response.status_code < 500  # the request acted (or recorded a refusal)
+    try:
+        if keep:
+            service.answer(row, response.status_code, response.content_type, response.get_data())
+        session.release_hold(commit=keep)
+    except Exception:
+        current_app.logger.warning("the action with Idempotency-Key %s could not be committed", row.key)
+        session.held = None
+        session.rollback()
+        raise
+    return response
+
+
+def _document(document: dict) -> None:
+    """Every POST operation (but signing in and out) takes the optional header."""
+    parameter = {"name": HEADER, "in": "header", "required": False, "schema": {"type": "string", "minLength": 1,
+                 "maxLength": 200, "pattern": r"^[\x21-\x7e]+$"},
+                 "description": "Makes the POST safe to retry: the first request with this key acts and its answer "
+                                "is stored with the action (24 h); the same request again returns that answer "
+                                "(header Idempotent-Replayed: true); the key with another body is a 422."}
+    for path, operations in document["paths"].items():
+        if "post" in operations and not path.startswith(_EXEMPT):
+            operations["post"].setdefault("parameters", []).append(parameter)
+
+
+register_document_hook(_document)
