@@ -151,3 +151,22 @@ def test_the_openapi_document_offers_the_header_on_post_actions(api):
     params = [p["name"] for p in doc["paths"]["/api/tasks/{task_id}/complete"]["post"]["parameters"]]
     assert "Idempotency-Key" in params
     assert "Idempotency-Key" not in [p["name"] for p in doc["paths"]["/api/auth/token"]["post"].get("parameters", [])]
+
+
+def test_a_failure_before_the_one_commit_leaves_neither_the_action_nor_the_key(api, app, monkeypatch):
+    from app.idempotency import service
+
+    def broken(*args):
+        raise RuntimeError("the process died here")
+    monkeypatch.setattr(service, "answer", broken)
+    try:
+        res = api.post("/api/cases", "clerk", json=NEW_CASE, headers=keyed("crash"))
+        assert res.status_code == 500
+    except RuntimeError:  # TESTING propagates the exception to the test client
+        pass
+    assert count_cases(app) == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(IdempotencyKey)) == 0
+    monkeypatch.undo()
+    assert api.post("/api/cases", "clerk", json=NEW_CASE, headers=keyed("crash")).status_code == 201
+    assert count_cases(app) == 1

@@ -19,57 +19,75 @@ _EXEMPT = ("/api/auth/",)  # signing in has no user to own a key; signing out an
 
 
 def _applies() -> bool:
-    return request.method == "POST" and HEADER in request.headers and not request.path.startswith(_EXEMPT)
+    return request.method == "POST" and not request.path.startswith(_EXEMPT)
 
 
 def _replay(row) -> Response:
+    db.session.rollback()
     response = Response(row.body, status=row.status, content_type=row.content_type)
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
 
+def _begin() -> None:
+    """Open the request's transaction with a real BEGIN. PostgreSQL begins with the first statement; the
+    sqlite3 driver only before a write — a savepoint opened before that would itself be the transaction, and
+    its release a commit. IMMEDIATE: SQLite has one writer; waiting for it here (busy_timeout) is better
+    than finding the read snapshot stale at the first write."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 @bp.before_request
-def replay_or_reserve():
+def hold_the_commit():
+    """Every POST action: its commits are held until the answer is made (nothing touches the database after
+    the one real commit); with an Idempotency-Key, the key and the answer commit with the action."""
     if not _applies():
         return None
-    key = request.headers[HEADER]
-    if not _VALID.fullmatch(key):
-        raise InvalidData.of("idempotency_key_invalid")
-    user = api_user()
-    fingerprint = service.fingerprint(request.method, request.path, request.query_string,
-                                      request.get_data(cache=True))
-    row = service.stored(user.username, key, fingerprint)
-    if row is not None:
-        return _replay(row)
-    db.session.rollback()  # end the read: the reservation is the first statement of the action's transaction
-    try:
-        row = service.reserve(user.username, key, fingerprint)
-    except (IntegrityError, OperationalError) as exc:  # the same key in flight (waited for), or SQLite busy
-        db.session.rollback()
-        if isinstance(exc, OperationalError) and "locked" not in str(exc):
-            raise
+    key = request.headers.get(HEADER)
+    row = None
+    if key is not None:
+        if not _VALID.fullmatch(key):
+            raise InvalidData.of("idempotency_key_invalid")
+        user = api_user()
+        fingerprint = service.fingerprint(request.method, request.path, request.query_string,
+                                          request.get_data(cache=True))
+        _begin()
         row = service.stored(user.username, key, fingerprint)
         if row is not None:
             return _replay(row)
-        raise Conflict.of("idempotency_key_in_progress")
+        try:
+            row = service.reserve(user.username, key, fingerprint)
+        except (IntegrityError, OperationalError) as exc:  # the same key in flight (waited for), or SQLite busy
+            db.session.rollback()
+            if isinstance(exc, OperationalError) and "locked" not in str(exc):
+                raise
+            row = service.stored(user.username, key, fingerprint)
+            if row is not None:
+                return _replay(row)
+            raise Conflict.of("idempotency_key_in_progress")
+    else:
+        _begin()
     db.session().hold()
-    g.idempotency_key = row
+    g.held_action = (row,)
     return None
 
 
 @bp.after_request
-def store_answer(response: Response) -> Response:
-    row = g.pop("idempotency_key", None)
+def commit_with_the_answer(response: Response) -> Response:
+    held = g.pop("held_action", None)
     session = db.session()
-    if row is None or session.held is None:  # no key, or the session was replaced (nothing of it is held)
+    if held is None or session.held is None:  # not held, or the session was replaced (a dropped connection)
         return response
+    row = held[0]
     keep = session.held_commits > 0 and response.status_code < 500  # the request acted (or recorded a refusal)
     try:
-        if keep:
+        if keep and row is not None:
             service.answer(row, response.status_code, response.content_type, response.get_data())
         session.release_hold(commit=keep)
     except Exception:
-        current_app.logger.warning("the action with Idempotency-Key %s could not be committed", row.key)
+        current_app.logger.warning("%s %s: the held action could not be committed", request.method, request.path)
         session.held = None
         session.rollback()
         raise
