@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from app.engine.compaction import compact
 from app.engine.definitions import Bundle
 from app.engine.script_engine import SAFE_SCRIPT_ENGINE
 
@@ -75,6 +76,8 @@ def load_workflow(bundle: Bundle, process_id: str, state: str) -> BpmnWorkflow:
 
 
 def dump_workflow(workflow: BpmnWorkflow) -> str:
+    """The instance state, the finished rounds of loops cut out first (app.engine.compaction)."""
+    compact(workflow)
     return STATE_SERIALIZER.serialize_json(workflow)
 
 
