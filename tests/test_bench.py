@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
     ("documents.py", ["--per-type", "1"], "grant_decision"),
     ("signin.py", ["--rounds", "2"], "unknown user"),
     ("loops.py", ["--rounds", "2", "--samples", "2"], "ratio looped/fresh"),
+    ("verify.py", ["--records", "200"], "ratio:"),
 ])
 def test_the_benchmark_runs_and_prints_its_figures(script, args, expect, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("BENCH_DATABASE_URL", "DATABASE_URL")}

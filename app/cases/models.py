@@ -80,6 +80,10 @@ class TaskItem(db.Model):
         # Serves "open, for my role, unclaimed, oldest first" (the task list) straight from the index.
         Index("ix_task_item_open_by_role", "state", "role", "claimed_by", "created_at", "case_id"),
         Index("ix_task_item_claimed", "claimed_by", "state"),
+        # The task list's step filter and its due-date sort (migration 0012); on PostgreSQL the applicant
+        # and case-number search use trigram indexes on approval_case (pg_trgm, created only there).
+        Index("ix_task_item_open_by_step", "state", "name", "role", "claimed_by", "created_at", "case_id"),
+        Index("ix_task_item_open_by_due", "state", "role", "claimed_by", "due_at", "created_at", "case_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the engine's task UUID

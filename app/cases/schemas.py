@@ -66,10 +66,13 @@ class CaseSchema(Schema):
     tasks = fields.List(fields.Nested(TaskSchema), attribute="open_tasks")
 
 
+_CASE = CaseSchema()  # one instance for every request (see app.cases.api)
+
+
 def dump_case(case) -> dict:
     """A case as the API returns it: with its open tasks."""
     case.open_tasks = open_tasks(case)
-    return CaseSchema().dump(case)
+    return _CASE.dump(case)
 
 
 class CompleteSchema(StrictSchema):

@@ -10,6 +10,8 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
+from json.encoder import encode_basestring as _encode_string  # the C escaper when available (ensure_ascii off)
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -21,8 +23,13 @@ from app.records.models import ExecutionRecord
 GENESIS_HASH = "0" * 64
 
 
+# One encoder for every call: json.dumps with these options builds a new one each time (measured: a third of
+# the cost of hashing a record, bench/verify.py).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(value)
 
 
 def canonical_timestamp(ts: dt.datetime) -> str:
@@ -46,6 +53,34 @@ class HashChain:
             body["ts"] = canonical_timestamp(body["ts"])
         return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
+    def hash_values(self, values) -> str:
+        """The hash of a row given as its values in the order of ``fields`` (anything after them is ignored):
+        the same canonical JSON as ``hash``, written directly when every value is a string, an integer, None
+        or the ``ts`` datetime (the records' case; 2–3× faster than building and encoding a dict)."""
+        parts = []
+        for prefix, index, is_ts in self._plan:
+            value = values[index]
+            kind = type(value)
+            if kind is str:
+                parts.append(prefix + _encode_string(value))
+            elif value is None:
+                parts.append(prefix + "null")
+            elif kind is int:
+                parts.append(prefix + int.__repr__(value))
+            elif is_ts and kind is dt.datetime:
+                parts.append(prefix + _encode_string(canonical_timestamp(value)))
+            else:  # anything else: the general encoder
+                body = dict(zip(self.fields, values))
+                if isinstance(body.get("ts"), dt.datetime):
+                    body["ts"] = canonical_timestamp(body["ts"])
+                return hashlib.sha256(_CANONICAL.encode(body).encode("utf-8")).hexdigest()
+        return hashlib.sha256(("{" + ",".join(parts) + "}").encode("utf-8")).hexdigest()
+
+    @cached_property
+    def _plan(self) -> tuple:
+        """(the key as canonical JSON writes it, the value's index, whether it is ``ts``), in key order."""
+        return tuple((_encode_string(name) + ":", self.fields.index(name), name == "ts") for name in sorted(self.fields))
+
     def link(self, rows: list[dict], seq: int, prev: str) -> tuple[int, str]:
         """Number and hash ``rows`` after the row ``seq`` whose hash is ``prev``; returns the new head."""
         for row in rows:
@@ -56,19 +91,28 @@ class HashChain:
 
     def check(self, rows) -> "ChainCheck":
         """Walk ``rows`` (ordered by seq) and name the first one that does not fit, and why."""
+        return self._walk(((row.seq, row.prev_hash, row.hash, row) for row in rows), self.hash)
+
+    def check_tuples(self, rows) -> "ChainCheck":
+        """``check`` for plain tuples: the values of ``fields`` in order, then the stored hash."""
+        i_seq, i_prev = self.fields.index("seq"), self.fields.index("prev_hash")
+        return self._walk(((row[i_seq], row[i_prev], row[-1], row) for row in rows), self.hash_values)
+
+    @staticmethod
+    def _walk(rows, hash_of) -> "ChainCheck":
         prev, count = GENESIS_HASH, 0
-        for expected, row in enumerate(rows, start=1):
+        for expected, (seq, prev_hash, stored, row) in enumerate(rows, start=1):
             count += 1
             problem = None
-            if row.seq != expected:
-                problem = f"sequence gap: expected {expected}, found {row.seq}"
-            elif row.prev_hash != prev:
+            if seq != expected:
+                problem = f"sequence gap: expected {expected}, found {seq}"
+            elif prev_hash != prev:
                 problem = "previous-hash link broken (a record before it was removed, inserted or changed)"
-            elif self.hash(row) != row.hash:
+            elif hash_of(row) != stored:
                 problem = "content does not match its hash (the record was altered)"
             if problem:
-                return ChainCheck(count, prev, min(row.seq, expected), problem)
-            prev = row.hash
+                return ChainCheck(count, prev, min(seq, expected), problem)
+            prev = stored
         return ChainCheck(count, prev)
 
 
@@ -140,7 +184,16 @@ def verify_case(case) -> VerifyResult:
     """Recompute the case's chain; name the first record that does not match and why."""
     records = db.session.scalars(
         select(ExecutionRecord).where(ExecutionRecord.case_id == case.id).order_by(ExecutionRecord.seq))
-    check = EXECUTION_CHAIN.check(records)
+    return chain_result(case, EXECUTION_CHAIN.check(records))
+
+
+# The columns ``EXECUTION_CHAIN.check_tuples`` reads: the hashed fields (case_id first), then the hash.
+RECORD_COLUMNS = [ExecutionRecord.__table__.c[name] for name in (*EXECUTION_CHAIN.fields, "hash")]
+
+
+def chain_result(case, check: ChainCheck) -> VerifyResult:
+    """The verdict on the case's chain from the check of its records (``case``: id, case_no, records_count,
+    records_head)."""
     if not check.valid:
         return VerifyResult(case.id, case.case_no, False, _count(case), check.first_invalid_seq, check.reason)
     if check.count != (case.records_count or 0) or check.head != (case.records_head or GENESIS_HASH):
