@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
@@ -73,6 +73,9 @@ class Case(db.Model):
     __mapper_args__ = {"version_id_col": lock_version}
 
 
+_AVAILABLE = text("state = 'READY' AND claimed_by IS NULL")
+
+
 class TaskItem(db.Model):
     """The task projection: one row per user task of a case, so task lists never load the engine state."""
     __tablename__ = "task_item"
@@ -80,10 +83,16 @@ class TaskItem(db.Model):
         # Serves "open, for my role, unclaimed, oldest first" (the task list) straight from the index.
         Index("ix_task_item_open_by_role", "state", "role", "claimed_by", "created_at", "case_id"),
         Index("ix_task_item_claimed", "claimed_by", "state"),
-        # The task list's step filter and its due-date sort (migration 0012); on PostgreSQL the applicant
-        # and case-number search use trigram indexes on approval_case (pg_trgm, created only there).
-        Index("ix_task_item_open_by_step", "state", "name", "role", "claimed_by", "created_at", "case_id"),
-        Index("ix_task_item_open_by_due", "state", "role", "claimed_by", "due_at", "created_at", "case_id"),
+        # The "available" task list (open, unclaimed) in each of its orders and by step, read in order from
+        # the index (migration 0012). Partial: PostgreSQL does not take "claimed_by IS NULL" as an equality
+        # that lets a plain index give the order, so it sorted every open task for each page. On PostgreSQL
+        # the applicant and case-number search use trigram indexes on approval_case (pg_trgm, only there).
+        Index("ix_task_item_available", "role", "created_at", "case_id", postgresql_where=_AVAILABLE,
+              sqlite_where=_AVAILABLE),
+        Index("ix_task_item_available_step", "name", "role", "created_at", "case_id", postgresql_where=_AVAILABLE,
+              sqlite_where=_AVAILABLE),
+        Index("ix_task_item_available_due", "role", "due_at", "created_at", "case_id", postgresql_where=_AVAILABLE,
+              sqlite_where=_AVAILABLE),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the engine's task UUID

@@ -2,7 +2,8 @@
 
 - ``idempotency_key``: the Idempotency-Keys of the API's POST actions, with the stored answer
   (app.idempotency);
-- the task list's indexes: the step filter and the due-date sort on ``task_item``; on PostgreSQL only,
+- the task list's indexes: partial indexes of the available (open, unclaimed) tasks in each order and by
+  step on ``task_item``; on PostgreSQL only,
   trigram (pg_trgm) GIN indexes for the search by applicant name and case number (``ILIKE '%…%'``).
 
 Revision ID: 0012_throughput
@@ -33,10 +34,13 @@ def upgrade():
     sa.UniqueConstraint('username', 'key', name='uq_idempotency_key_username_key')
     )
     op.create_index('ix_idempotency_key_expires_at', 'idempotency_key', ['expires_at'], unique=False)
-    op.create_index('ix_task_item_open_by_step', 'task_item',
-                    ['state', 'name', 'role', 'claimed_by', 'created_at', 'case_id'], unique=False)
-    op.create_index('ix_task_item_open_by_due', 'task_item',
-                    ['state', 'role', 'claimed_by', 'due_at', 'created_at', 'case_id'], unique=False)
+    # partial: PostgreSQL does not take "claimed_by IS NULL" as an equality that lets an index give the order
+    available = sa.text("state = 'READY' AND claimed_by IS NULL")
+    for name, columns in (('ix_task_item_available', ['role', 'created_at', 'case_id']),
+                          ('ix_task_item_available_step', ['name', 'role', 'created_at', 'case_id']),
+                          ('ix_task_item_available_due', ['role', 'due_at', 'created_at', 'case_id'])):
+        op.create_index(name, 'task_item', columns, unique=False, postgresql_where=available,
+                        sqlite_where=available)
     if op.get_bind().dialect.name == 'postgresql':
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
         op.execute('CREATE INDEX ix_approval_case_applicant_trgm ON approval_case '
@@ -48,7 +52,7 @@ def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
         op.execute('DROP INDEX IF EXISTS ix_approval_case_case_no_trgm')
         op.execute('DROP INDEX IF EXISTS ix_approval_case_applicant_trgm')
-    op.drop_index('ix_task_item_open_by_due', table_name='task_item')
-    op.drop_index('ix_task_item_open_by_step', table_name='task_item')
+    for name in ('ix_task_item_available_due', 'ix_task_item_available_step', 'ix_task_item_available'):
+        op.drop_index(name, table_name='task_item')
     op.drop_index('ix_idempotency_key_expires_at', table_name='idempotency_key')
     op.drop_table('idempotency_key')
