@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
     ("signin.py", ["--rounds", "2"], "unknown user"),
     ("loops.py", ["--rounds", "2", "--samples", "2"], "ratio looped/fresh"),
     ("verify.py", ["--records", "200"], "ratio:"),
+    ("scans.py", ["--cases", "100", "--due", "5"], "slowest:"),
 ])
 def test_the_benchmark_runs_and_prints_its_figures(script, args, expect, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("BENCH_DATABASE_URL", "DATABASE_URL")}

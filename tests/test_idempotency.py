@@ -135,14 +135,14 @@ def test_keys_expire_and_the_scheduler_job_purges_them(api, app):
     with app.app_context():
         row = db.session.scalar(select(IdempotencyKey))
         assert row.expires_at - row.created_at == dt.timedelta(hours=24)
-        assert purge_expired(row.created_at + dt.timedelta(hours=23)) == 0
+        assert purge_expired(row.created_at + dt.timedelta(hours=23)) == {"purged": 0}
         row.expires_at = row.created_at - dt.timedelta(seconds=1)  # as if 24 h had passed
         db.session.commit()
     # expired: the key acts again (a second case)
     assert api.post("/api/cases", "clerk", json=NEW_CASE, headers=keyed("old")).status_code == 201
     assert count_cases(app) == 2
     with app.app_context():
-        assert purge_expired(dt.datetime(2999, 1, 1)) == 1
+        assert purge_expired(dt.datetime(2999, 1, 1)) == {"purged": 1}
         assert db.session.scalar(select(func.count()).select_from(IdempotencyKey)) == 0
 
 

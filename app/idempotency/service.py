@@ -50,8 +50,8 @@ def answer(row: IdempotencyKey, status: int, content_type: str | None, body: byt
     row.status, row.content_type, row.body = status, content_type, body
 
 
-def purge_expired(now: dt.datetime) -> int:
+def purge_expired(now: dt.datetime) -> dict:
     """Scheduler job: delete the expired keys (their answers can no longer be replayed)."""
     result = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now))
     db.session.commit()
-    return result.rowcount
+    return {"purged": result.rowcount}
