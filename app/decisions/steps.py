@@ -7,8 +7,8 @@ from app.core.vocabulary import declare_task_kind
 
 
 def _decided(step: Step) -> None:
-    step.record("decision_made", {"decision": step.data.get("decision"),
-                                  "document_no": step.data.get("document_no"), "is_major": step.case.is_major})
+    # The decision document and its number follow as the ``document_issued`` record (app.documents).
+    step.record("decision_made", {"decision": step.data.get("decision"), "is_major": step.case.is_major})
 
 
 def register() -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from app.core.clock import china_today, utcnow
 from app.core.errors import Conflict, InvalidData
+from app.core.vocabulary import task_kind_label
 from app.documents import storage
 from app.documents.models import (
     SUPERSEDED,
@@ -125,12 +126,18 @@ def render_pdf(template_source: str, code: str, case: dict, data: dict, *, numbe
 
 def issue_document(case, doc_type: str, context: dict, actor: str, *, drafts: list | None = None,
                    template_version: int | None = None, supersedes: IssuedDocument | None = None,
-                   task_id: str | None = None, role: str | None = None) -> tuple[IssuedDocument, list[RecordDraft]]:
+                   task_id: str | None = None, role: str | None = None,
+                   step_kind: str | None = None) -> tuple[IssuedDocument, list[RecordDraft]]:
     """Render ``doc_type`` for ``case`` with the step's data ``context`` (types.py: required keys), number
     it, sign it, store it and add its row. Returns the document and the record drafts (``document_issued``
     with type, number, SHA-256, template version, document id), which are also appended to ``drafts``.
-    Does not commit: the caller's transaction holds the number until it commits."""
+    Does not commit: the caller's transaction holds the number until it commits. ``step_kind`` is the kind
+    of the task issuing it: only the issuing step (``DocType.steps``) may take a number of this type."""
     dtype = _doc_type(doc_type)
+    if step_kind not in dtype.steps:
+        raise Conflict(_("%(title)s只能在“%(steps)s”环节出具并编号",
+                         title=dtype.title, steps="、".join(task_kind_label(k) for k in dtype.steps)),
+                       code="document_outside_step")
     data = dict(context or {})
     _check_required(dtype, data)
     if getattr(case, "archived_at", None) is not None:

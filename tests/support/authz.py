@@ -58,6 +58,7 @@ EXPECTED: dict[str, Rule] = {
     # --- a case and its tasks (the review task: the reviewer's role)
     "web.case_page": CASE_VIEWERS, "api.show_case": CASE_VIEWERS, "api.case_records": CASE_VIEWERS,
     "api.verify_case_records": CASE_VIEWERS, "api.case_documents": CASE_VIEWERS,
+    "web.case_document_pdf": CASE_VIEWERS, "web.preview_step_document": CASE_VIEWERS,
     "web.task_page": CASE_VIEWERS, "api.show_task": CASE_VIEWERS,
     "web.claim": only("reviewer"), "api.claim": only("reviewer"),
     "web.release": CASE_VIEWERS, "api.release": CASE_VIEWERS,  # then 409: not claimed by them
