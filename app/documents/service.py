@@ -74,7 +74,7 @@ def _check_required(dtype: DocType, data: dict) -> None:
                           fields={key: [_("此项为必填项")] for key in missing}, code="document_data_missing")
 
 
-def _document_date(code: str, case, data: dict) -> dt.date:
+def document_date(code: str, case, data: dict) -> dt.date:
     """The date printed on the document. A decision's date must not be in the future nor before the
     procedure started (acceptance for a decision on the merits, receipt for a refusal to accept)."""
     today = china_today()
@@ -145,7 +145,7 @@ def issue_document(case, doc_type: str, context: dict, actor: str, *, drafts: li
     if supersedes is not None:
         _check_supersedable(case, supersedes)
     template = _template(doc_type, template_version)
-    issued_on = _document_date(doc_type, case, data)
+    issued_on = document_date(doc_type, case, data)
     serial = next_serial(doc_type, issued_on.year)
     number, public_id = dtype.number(issued_on.year, serial), secrets.token_urlsafe(16)
     pdf, title = render_pdf(template.content, doc_type, case_context(case), data, number=number,

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.cases import hooks
 from app.cases.hooks import Step
 from app.core.clock import china_today
+from app.core.errors import InvalidData
 from app.documents.models import VALID, IssuedDocument
-from app.documents.service import issue_document
+from app.documents.service import document_date, issue_document
 from app.documents.templating import as_date
 from app.extensions import db
 from app.users.models import User
@@ -189,7 +191,27 @@ def _issue(step: Step) -> None:
         step.outputs["licence_document"] = issued["licence"]
 
 
+def _check_decision(step: Step) -> None:
+    """Before the engine runs: the decision's date lies between acceptance and today (行政许可法 第37、38条:
+    a decision is made on an accepted application, and cannot be dated in the future), and a licence's
+    validity ends after the decision."""
+    decision = step.data.get("decision")
+    if decision not in ("grant", "deny"):
+        return
+    decided = document_date("grant_decision" if decision == "grant" else "denial_decision", step.case, step.data)
+    valid_until = step.data.get("valid_until")
+    if decision == "grant" and valid_until:
+        try:
+            until = as_date(valid_until)
+        except ValueError:
+            until = None
+        if until is None or until <= decided:
+            message = _("许可证有效期须晚于决定日期（%(d)s）", d=decided.isoformat())
+            raise InvalidData(message, fields={"valid_until": [message]}, code="licence_validity_invalid")
+
+
 def register() -> None:
+    hooks.register_task_kind("decide", validate=_check_decision)
     for kind in PLANS:
         hooks.register_task_kind(kind, apply=_issue)
 
