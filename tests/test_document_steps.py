@@ -68,7 +68,7 @@ def test_the_standard_path_issues_notice_licence_decision_and_proof_of_service(a
     api.complete(case_no, "deliver", "clerk", f.DELIVER)
     receipt = docs_of(case_no)["service_receipt"]
     receipt_text = text(receipt)
-    assert grant.number in receipt_text and "直接送达" in receipt_text and "王窗口" in receipt_text
+    assert grant.number in receipt_text and "电子送达" in receipt_text and "王窗口" in receipt_text
 
     # Each document is an execution record of the chain (type, number, SHA-256 of the signed PDF).
     records = db.session.scalars(select(ExecutionRecord).where(ExecutionRecord.action == "document_issued")

@@ -129,7 +129,7 @@ def test_publishing_on_the_last_day_is_on_time_and_sets_published_on(api, app, s
     assert run_scan(app, "scan_publication", "2025-10-17") == {"publication_overdue": 0}
     # the process's 公示 step is now a confirmation: it does not move the publication date
     with at("2025-10-20"):
-        api.complete(case_no, "deliver", "clerk", f.DELIVER)
+        api.complete(case_no, "deliver", "clerk", {**f.DELIVER, "delivered_on": "2025-10-20"})
         api.complete(case_no, "publish", "clerk", {**f.PUBLISH, "published_on": "2025-10-20"})
     assert case_row(case_no).published_on == dt.date(2025, 10, 16)
 

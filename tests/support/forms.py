@@ -45,6 +45,7 @@ VALID_UNTIL = (china_today() + dt.timedelta(days=5 * 365)).isoformat()
 DECIDE_GRANT = {"decision": "grant", "decision_date": TODAY, "valid_until": VALID_UNTIL, "opinion": "同意"}
 DECIDE_DENY = {"decision": "deny", "decision_date": TODAY,
                "opinion": "不同意", "reasons": "不符合法定条件", "appeal_rights": "如不服本决定，可依法申请行政复议或提起行政诉讼。"}
-DELIVER = {"delivery_method": "direct", "delivered_on": "2026-11-26"}
+# Electronic service: proven by the system's own record (direct and mail need the signed receipt uploaded).
+DELIVER = {"delivery_method": "electronic", "delivered_on": TODAY}
 PUBLISH = {"publication_ref": "https://example.invalid/gs/1", "published_on": "2026-11-27"}
 ARCHIVE = {"archive_no": "DA-2026-0001"}
