@@ -62,3 +62,28 @@ def checkpoint_after_archive(case_no: str) -> None:
         take_checkpoint(f"archive {case_no}")
     except Exception:  # noqa: BLE001 — the case is sealed; the checkpoint is retried by the scheduler
         current_app.logger.exception("checkpoint after archiving %s failed", case_no)
+
+
+def check_signature(bundle) -> str | None:
+    """The manifest's signature checked cryptographically against the certificate it carries, and that
+    certificate against the bureau's trust roots when the key is configured. None when good (or unsigned:
+    verify.py reports that), else what is wrong."""
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+    with zipfile.ZipFile(bundle) as zf:
+        names = set(zf.namelist())
+        if SIGNATURE not in names or "manifest.json" not in names:
+            return None
+        manifest_bytes, sig = zf.read("manifest.json"), json.loads(zf.read(SIGNATURE).decode("utf-8"))
+    try:
+        certificate = x509.load_der_x509_certificate(base64.b64decode(sig["certificate"]))
+        signature, key = base64.b64decode(sig["signature"]), certificate.public_key()
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, manifest_bytes, ec.ECDSA(hashes.SHA256()))
+        else:
+            key.verify(signature, manifest_bytes, padding.PKCS1v15(), hashes.SHA256())
+    except (InvalidSignature, ValueError, KeyError, TypeError):
+        return f"{SIGNATURE}: the signature does not verify over manifest.json (altered after signing, or forged)"
+    return None

@@ -200,6 +200,15 @@ def void_document(doc: IssuedDocument, reason: str, actor: str, drafts: list | N
     return new
 
 
+def latest_data(case, doc_type: str) -> dict | None:
+    """The step data the case's latest document of this type was issued with (for a designer's preview with
+    the case's data); None when the case has none (the preview then uses the type's sample data)."""
+    doc = db.session.scalars(select(IssuedDocument).where(IssuedDocument.case_id == case.id,
+                                                          IssuedDocument.doc_type == doc_type)
+                             .order_by(IssuedDocument.id.desc()).limit(1)).first()
+    return dict(doc.data) if doc is not None else None
+
+
 def case_documents(case) -> list[IssuedDocument]:
     return list(db.session.scalars(select(IssuedDocument).where(IssuedDocument.case_id == case.id)
                                    .order_by(IssuedDocument.issued_at, IssuedDocument.id)))

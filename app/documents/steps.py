@@ -122,11 +122,12 @@ def _decide(step: Step) -> list[Planned]:
         scope = data.get("licence_scope") or case.item.name
         licence = {"scope": scope, "valid_from": decided, "valid_until": valid_until,
                    "licence_name": f"{case.item.name}证" if not case.item.name.endswith("证") else case.item.name}
-        content = f"准予你（单位）{case.item.name}，许可范围：{scope}"
+        content = f"{case.item.name}（许可范围：{scope.strip().rstrip('。；;')}）"
         grant = {"content": content, "decision_date": decided, "valid_from": decided, "valid_until": valid_until,
                  "licence_number": LICENCE_NUMBER_PENDING}
-        if data.get("conditions"):
-            grant["conditions"] = data["conditions"]
+        if (data.get("conditions") or "").strip():
+            conditions = data["conditions"].strip()
+            grant["conditions"] = conditions if conditions[-1] in "。；;.!！" else conditions + "。"
         return [Planned("licence", licence), Planned("grant_decision", grant)]
     if data.get("decision") == "deny":
         return [Planned("denial_decision", {"reasons": data.get("reasons"), "decision_date": decided})]
@@ -155,9 +156,9 @@ def _deliver(step: Step) -> list[Planned]:
     context = {"served_document": _served_document(step.case), "recipient": step.case.applicant_name,
                "delivery_method": data.get("delivery_method"), "delivered_on": data.get("delivered_on"),
                "servers": [step.user.full_name]}
-    for key in ("comment", "address", "witnesses"):
-        if data.get(key):
-            context[key] = data[key]
+    note = "；".join(text.strip() for text in (data.get("service_note"), data.get("comment")) if (text or "").strip())
+    if note:
+        context["comment"] = note
     return [Planned("service_receipt", context)]
 
 
