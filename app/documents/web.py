@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.cases.access import case_for_viewer, may_view_case, task_for_viewer, task_meta
 from app.cases.hooks import Step
@@ -37,9 +38,17 @@ def step_documents(task, user, data: dict) -> list[str]:
     return [code for code, dtype in DOC_TYPES.items() if task.kind in dtype.steps]
 
 
+# When a step may issue several documents, which choice issues which (shown next to each on the task page).
+ISSUED_WHEN = {"acceptance_notice": _l("受理时"), "correction_notice": _l("要求补正时"),
+               "rejection_decision": _l("不予受理时"), "grant_decision": _l("准予许可时"), "licence": _l("准予许可时"),
+               "denial_decision": _l("不予许可时")}
+
+
 @task_panel("documents/_task_documents.html", order=30)
 def task_documents(task, user) -> dict:
-    return {"step_documents": [(code, DOC_TYPES[code]) for code in step_documents(task, user, task.draft or {})]}
+    codes = step_documents(task, user, task.draft or {})
+    return {"step_documents": [(code, DOC_TYPES[code]) for code in codes],
+            "issued_when": ISSUED_WHEN if len(codes) > 1 else {}}
 
 
 @case_panel("documents/_case_documents.html", order=15)
