@@ -75,7 +75,7 @@ EXPECTED: dict[str, Rule] = {
     "web.grant_access": only("leader"), "web.revoke_access": only("leader"),
     "api.grant_access": only("leader"), "api.revoke_access": only("leader"), "api.list_access_grants": only("leader"),
     # --- documents
-    "api.document_pdf": CASE_VIEWERS,  # the acceptance step issued document 1 of the case
+    "api.document_pdf": CASE_VIEWERS,  # the acceptance notice the receive step issued
     "api.preview_document": SIGNED_IN,
     # --- publications (双公示)
     "web.publications": only("clerk", "leader"), "web.publication": only("clerk", "leader"),
