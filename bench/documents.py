@@ -71,7 +71,7 @@ def issue_once(case_no: str, doc_type: str) -> tuple[float, float, object]:
     from app.cases.models import Case
     from app.core.clock import china_today
     from app.documents import service
-    from app.documents.types import SAMPLE_DATA
+    from app.documents.types import DOC_TYPES, SAMPLE_DATA
     from app.extensions import db
     from app.records import append_records
     data = dict(SAMPLE_DATA[doc_type])
@@ -81,7 +81,8 @@ def issue_once(case_no: str, doc_type: str) -> tuple[float, float, object]:
     case = db.session.scalar(db.select(Case).where(Case.case_no == case_no))
     start, cpu = time.perf_counter(), time.process_time()
     drafts = []
-    doc, _ = service.issue_document(case, doc_type, data, "leader", drafts=drafts)
+    doc, _ = service.issue_document(case, doc_type, data, "leader", drafts=drafts,
+                                    step_kind=DOC_TYPES[doc_type].steps[0])
     append_records(case, drafts)
     db.session.commit()
     return (time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000, doc

@@ -97,7 +97,7 @@ def test_archive_step_seals_the_case_file(archived, app):
         assert hashlib.sha256(manifest_bytes).hexdigest() == case.archive_sha256
         assert manifest["sealed"] is True and manifest["case_no"] == archived
         assert manifest["chain_head"] == {"records_count": last.seq, "last_hash": last.hash}
-        assert {m["name"] for m in manifest["members"]} == names - {"manifest.json"}
+        assert {m["name"] for m in manifest["members"]} == names - {"manifest.json", "manifest.sig"}
         files = {n for n in names if n.startswith("files/")}
         assert files == {f"files/{hashlib.sha256(PHOTO).hexdigest()}__现场照片.jpg",
                          f"files/{hashlib.sha256(PDF_V1).hexdigest()}__营业执照.pdf",
@@ -202,6 +202,10 @@ def _rewrite(src: Path, dst: Path, edit, fix_manifest: bool) -> None:
             if name != "manifest.json" and name in entries and before.get(name) != data:
                 entries[name].update(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
         manifest["members"] = [m for m in manifest["members"] if m["name"] in members]
+        # without the bureau's key the attacker cannot re-sign: they drop the signature (a re-signed or
+        # still-signed forgery is tests/test_verification.py's)
+        manifest.pop("signature", None)
+        members.pop("manifest.sig", None)
         members["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
     with zipfile.ZipFile(dst, "w") as zf:
         for name, data in members.items():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import forms as f
 from tests.support.chromium import shot
 
 pytestmark = pytest.mark.browser
@@ -142,15 +143,18 @@ def test_major_application_from_registration_to_decision(chromium, live_server, 
     leader.open_task(case_no, "决定")
     page = leader.page
     choose(page, "decision", "grant")
-    page.fill("input[name=document_no]", "鞍行审许字〔2026〕18号")
-    page.fill("input[name=decision_date]", "2026-11-25")
+    page.fill("input[name=decision_date]", f.TODAY)  # no 文号 to type: the register numbers the decision
+    page.fill("input[name=valid_until]", f.VALID_UNTIL)
     page.fill("textarea[name=opinion]", "同意准予许可。")
+    assert "准予行政许可决定书" in page.content() and "预览" in page.content()  # what this step will issue
+    leader.shot("05-decide-task-documents")
     assert "送达" in leader.submit()
 
     # The case page: status, major reason, timeline in plain words, files and the diagram.
     page.goto(f"{server}/cases/{case_no}")
     content = page.content()
     assert "待送达" in content and "目录清单所列重大执法决定事项" in content
+    assert "执法文书" in content and "鞍行审许字〔" in content and "鞍审证〔" in content  # the documents issued
     assert "第 1 轮法制审核结论" in content and "第 2 轮法制审核结论" in content
     assert page.locator("[data-element-id=decide].done, [data-element-id=decide] .done").count() + \
         page.locator(".done[data-element-id=decide]").count() >= 1

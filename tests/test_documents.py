@@ -52,6 +52,7 @@ def issue(case_no, doc_type, data=None, commit=True, **kwargs) -> IssuedDocument
     """What a kernel handler does: issue in its transaction, chain the records, commit."""
     case = _case(case_no)
     drafts = []
+    kwargs.setdefault("step_kind", DOC_TYPES[doc_type].steps[0])  # as the issuing step's handler does
     doc, _ = service.issue_document(case, doc_type, _data(doc_type) if data is None else data, "leader",
                                     drafts=drafts, **kwargs)
     append_records(case, drafts)
@@ -101,7 +102,8 @@ EXPECTED = {
 def test_each_type_is_rendered_with_its_content_numbered_signed_and_stored(api, ctx, case_no, doc_type):
     doc = issue(case_no, doc_type)
     year = china_today().year
-    assert doc.number == f"{DOC_TYPES[doc_type].prefix}〔{year}〕第0001号" and doc.status == "valid"
+    serial = 2 if doc_type == "acceptance_notice" else 1  # the acceptance step issued the first notice
+    assert doc.number == f"{DOC_TYPES[doc_type].prefix}〔{year}〕第{serial:04d}号" and doc.status == "valid"
     pdf = service.document_pdf(doc)
     words = pdf_text(pdf)
     for expected in EXPECTED[doc_type] + [doc.number, "鞍山市行政审批局", "鞍山示例食品有限公司"]:
@@ -129,7 +131,8 @@ def test_the_qr_code_carries_the_verification_address(api, ctx, case_no):
 
 def test_issuing_writes_the_execution_record_and_the_chain_stays_valid(api, ctx, case_no):
     doc = issue(case_no, "grant_decision")
-    rec = db.session.scalar(select(ExecutionRecord).where(ExecutionRecord.action == "document_issued"))
+    rec = db.session.scalar(select(ExecutionRecord).where(ExecutionRecord.action == "document_issued")
+                            .order_by(ExecutionRecord.id.desc()).limit(1))
     import json
     payload = json.loads(rec.payload)
     assert payload["number"] == doc.number and payload["sha256"] == doc.sha256
@@ -141,16 +144,16 @@ def test_issuing_writes_the_execution_record_and_the_chain_stays_valid(api, ctx,
 # ------------------------------------------------------------------------------------------ numbers
 
 def test_numbers_are_sequential_and_a_rolled_back_issue_gives_its_number_back(api, ctx, case_no):
-    first = issue(case_no, "acceptance_notice")
+    first = issue(case_no, "legal_review_opinion")
     assert first.serial == 1
-    rolled = issue(case_no, "acceptance_notice", commit=False)
+    rolled = issue(case_no, "legal_review_opinion", commit=False)
     assert rolled.serial == 2
     db.session.rollback()
-    again = issue(case_no, "acceptance_notice")
+    again = issue(case_no, "legal_review_opinion")
     assert again.serial == 2 and again.number.endswith("第0002号")
     other_type = issue(case_no, "correction_notice")
     assert other_type.serial == 1  # one sequence per type
-    serials = db.session.scalars(select(IssuedDocument.serial).where(IssuedDocument.doc_type == "acceptance_notice")
+    serials = db.session.scalars(select(IssuedDocument.serial).where(IssuedDocument.doc_type == "legal_review_opinion")
                                  .order_by(IssuedDocument.serial)).all()
     assert serials == [1, 2]
 
@@ -313,8 +316,9 @@ def test_production_key_from_a_pkcs12_file(app, api, ctx, case_no, tmp_path, mon
 
 
 def test_archive_members_name_every_document(api, ctx, case_no):
-    doc = issue(case_no, "acceptance_notice")
-    (member,) = service.archive_members(_case(case_no))
+    doc = issue(case_no, "legal_review_opinion")
+    notice, member = service.archive_members(_case(case_no))  # the acceptance step's notice, then this one
+    assert "acceptance_notice" in notice["name"]
     assert member["sha256"] == doc.sha256 and member["path"].exists() and member["name"].endswith(".pdf")
 
 
@@ -391,7 +395,7 @@ def test_the_qr_target_sends_browsers_to_the_page_and_programs_get_json(client, 
 # ------------------------------------------------------------------------------------------ staff API
 
 def test_staff_api_lists_documents_and_serves_the_pdf(api, ctx, case_no):
-    doc = issue(case_no, "acceptance_notice")
+    (doc,) = service.case_documents(_case(case_no))  # the acceptance notice, issued by the acceptance step
     body = api.get(f"/api/cases/{case_no}/documents", "reviewer").get_json()
     (item,) = body["documents"]
     assert {"id", "type", "number", "title", "sha256", "issued_at", "status"} <= set(item)
@@ -421,16 +425,18 @@ def test_a_decision_dated_in_the_future_or_before_acceptance_is_refused(api, ctx
     for when in (china_today() + dt.timedelta(days=1), case.accepted_on - dt.timedelta(days=1)):
         data = {**SAMPLE_DATA["grant_decision"], "decision_date": when.isoformat()}
         with pytest.raises(InvalidData) as info:
-            service.issue_document(case, "grant_decision", data, "leader", drafts=[])
+            service.issue_document(case, "grant_decision", data, "leader", drafts=[], step_kind="decide")
         assert info.value.code == "document_date_invalid"
         db.session.rollback()
-    assert db.session.scalar(text("SELECT count(*) FROM issued_document")) == 0
-    assert db.session.scalar(text("SELECT coalesce(max(last_serial), 0) FROM document_counter")) == 0
+    assert db.session.scalar(text("SELECT count(*) FROM issued_document WHERE doc_type = 'grant_decision'")) == 0
+    assert db.session.scalar(text("SELECT coalesce(max(last_serial), 0) FROM document_counter "
+                                  "WHERE doc_type = 'grant_decision'")) == 0
 
 
 def test_missing_required_data_is_refused_with_the_fields(api, ctx, case_no):
     with pytest.raises(InvalidData) as info:
-        service.issue_document(_case(case_no), "denial_decision", {"legal_basis": "x"}, "leader", drafts=[])
+        service.issue_document(_case(case_no), "denial_decision", {"legal_basis": "x"}, "leader", drafts=[],
+                               step_kind="decide")
     assert "reasons" in info.value.fields
 
 

@@ -48,6 +48,9 @@ def staff(app):
     return sign_in
 
 
+FIRST_NO = "鞍行审许字〔2025〕第0001号"  # the register numbers decisions: the first of 2025 in each test
+
+
 def decided(api, day="2025-09-30", accepted="2025-09-22", applicant=None, facts=None, confidentiality=None,
             **decision) -> str:
     """A general licence case (XK-002) accepted on ``accepted`` and granted on ``day``."""
@@ -106,7 +109,7 @@ def test_a_decision_before_national_day_creates_a_draft_due_16_october(api):
     fields = pub.fields
     assert fields["行政相对人名称"] == "鞍山示例食品有限公司" and fields["行政相对人类别"] == "法人及非法人组织"
     assert fields["行政相对人代码_1(统一社会信用代码)"] == "91210300MA0QC4XB9B"
-    assert fields["行政许可决定文书号"] == f.DECIDE_GRANT["document_no"] and fields["许可决定日期"] == "2025-09-30"
+    assert fields["行政许可决定文书号"] == FIRST_NO and fields["许可决定日期"] == "2025-09-30"
     assert fields["许可机关"] == "鞍山市行政审批局" and fields["当前状态"] == "有效" and fields["许可类别"] == "普通"
     # drafted in the decision's own transaction: its record sits among the decision's records
     names = [r["action"] for r in actions(api, case_no)]
@@ -126,7 +129,7 @@ def test_publishing_on_the_last_day_is_on_time_and_sets_published_on(api, app, s
     assert run_scan(app, "scan_publication", "2025-10-17") == {"publication_overdue": 0}
     # the process's 公示 step is now a confirmation: it does not move the publication date
     with at("2025-10-20"):
-        api.complete(case_no, "deliver", "clerk", f.DELIVER)
+        api.complete(case_no, "deliver", "clerk", {**f.DELIVER, "delivered_on": "2025-10-20"})
         api.complete(case_no, "publish", "clerk", {**f.PUBLISH, "published_on": "2025-10-20"})
     assert case_row(case_no).published_on == dt.date(2025, 10, 16)
 
@@ -142,7 +145,7 @@ def test_publishing_a_day_late_is_flagged(api, app, staff):
 
 def test_a_withheld_decision_needs_a_reason_and_a_leader_and_is_not_overdue(api, app, staff):
     withheld_no = decided(api, "2025-09-30", confidentiality="business_secret")
-    other_no = decided(api, "2025-09-30", document_no="鞍行审许字〔2025〕9号")
+    other_no = decided(api, "2025-09-30")
     pub_id = publication(withheld_no).id
     b = staff("clerk")
     page = html(b.get(f"/publications/{pub_id}"))
@@ -222,7 +225,7 @@ def test_natural_persons_id_numbers_are_masked_on_pages_csv_json_and_api(api, st
     assert rows[0]["当前状态"] == "有效"
     records = json.loads(responses["/public/decisions.json"].data)
     assert list(records[0]) == list(rows[0])  # the standard's fields, in its order
-    assert records[0]["证件号码"] == MASKED_ID and records[0]["行政许可决定文书号"] == f.DECIDE_GRANT["document_no"]
+    assert records[0]["证件号码"] == MASKED_ID and records[0]["行政许可决定文书号"] == FIRST_NO
     assert responses["/api/public/decisions"].get_json()["items"][0]["证件号码"] == MASKED_ID
 
 
@@ -256,7 +259,7 @@ def test_a_revoked_decision_is_withdrawn_shows_invalid_and_records_the_reason(ap
     detail = html(client.get(f"/public/decisions/{pub_id}"))
     assert "无效" in detail and "鞍政复决字〔2025〕12号" in detail
     listing = html(client.get("/public/decisions"))
-    assert f.DECIDE_GRANT["document_no"] in listing and 'class="state invalid"' in listing
+    assert FIRST_NO in listing and 'class="state invalid"' in listing
     rows = list(csv.DictReader(io.StringIO(client.get("/public/decisions.csv").data.decode("utf-8-sig"))))
     assert rows[0]["当前状态"] == "无效"
     # nothing more can be done to a withdrawn record
@@ -289,7 +292,7 @@ def test_a_changed_decision_updates_the_published_record_with_a_reason(api, staf
 
 def test_staff_review_list_marks_overdue_drafts_and_is_for_clerks_and_leaders(api, staff):
     late_no = decided(api, "2025-09-30")
-    decided(api, "2025-10-15", accepted="2025-10-09", document_no="鞍行审许字〔2025〕20号")
+    decided(api, "2025-10-15", accepted="2025-10-09")
     with at("2025-10-20"):
         page = html(staff("clerk").get("/publications"))
         assert page.count('class="pub-overdue"') == 1 and "超期 2 个工作日" in page and late_no in page
@@ -333,14 +336,16 @@ def test_public_pages_need_no_sign_in(api, staff, client):
 
 def test_the_public_never_sees_an_unpublished_case(api, client):
     case_no = decided(api, "2025-09-30", applicant={**COMPANY, "name": "未公开测试企业有限公司"},
-                      facts={"project_name": "保密项目代号丙"}, document_no="鞍行审许字〔2025〕77号")
+                      facts={"project_name": "保密项目代号丙"})
+    number = publication(case_no).document_no
+    assert number == FIRST_NO  # the register's number
     code, due = case_row(case_no).query_code, case_row(case_no).decision_due.isoformat()
     assert due == "2025-10-24"  # 20 working days from 2025-09-22 (9/28 and 10/11 are working days)
     pub_id = publication(case_no).id
     for url in ("/public/", "/public/decisions", "/public/decisions?name=未公开", "/public/decisions.csv",
-                "/public/decisions.json", "/api/public/decisions", "/public/decisions?document_no=77"):
+                "/public/decisions.json", "/api/public/decisions", "/public/decisions?document_no=0001"):
         body = client.get(url).get_data(as_text=True)
-        assert "未公开测试企业" not in body and "保密项目" not in body and "77号" not in body, url
+        assert "未公开测试企业" not in body and "保密项目" not in body and number not in body, url
     assert client.get(f"/public/decisions/{pub_id}").status_code == 404
     # the applicant's own progress query shows the step and the dates, nothing personal
     res = client.post("/public/progress", data={"case_no": case_no, "code": code.lower()})
@@ -445,11 +450,11 @@ def test_on_site_check_refuses_an_officer_whose_certificate_has_expired(api):
 
 
 def test_decision_search_by_name_document_item_and_date(api, staff, client):
-    first = decided(api, "2025-09-30", document_no="鞍行审许字〔2025〕101号")
-    second = decided(api, "2025-10-15", accepted="2025-10-09", applicant={**COMPANY, "name": "鞍山光明餐饮店"},
-                     document_no="鞍行审许字〔2025〕102号")
+    # numbered by the register in the order decided: 鞍行审许字〔2025〕第0001号 … 第0003号
+    first = decided(api, "2025-09-30")
+    second = decided(api, "2025-10-15", accepted="2025-10-09", applicant={**COMPANY, "name": "鞍山光明餐饮店"})
     third = decided(api, "2025-10-15", accepted="2025-10-09", applicant={**COMPANY, "name": "海城矿业有限公司"},
-                    document_no="鞍行审许字〔2025〕103号", item="XK-001")
+                    item="XK-001")
     for case_no in (first, second, third):
         publish(staff, case_no, "2025-10-16")
 
@@ -458,12 +463,12 @@ def test_decision_search_by_name_document_item_and_date(api, staff, client):
         assert res.status_code == 200, res.get_json()
         return sorted(r["行政许可决定文书号"][-4:-1] for r in res.get_json()["items"])
 
-    assert found() == ["101", "102", "103"]
-    assert found(name="光明") == ["102"]
-    assert found(document_no="103") == ["103"]
-    assert found(item="XK-001") == ["103"]
-    assert found(date_from="2025-10-01") == ["102", "103"]
-    assert found(date_to="2025-09-30") == ["101"]
+    assert found() == ["001", "002", "003"]
+    assert found(name="光明") == ["002"]
+    assert found(document_no="0003") == ["003"]
+    assert found(item="XK-001") == ["003"]
+    assert found(date_from="2025-10-01") == ["002", "003"]
+    assert found(date_to="2025-09-30") == ["001"]
     assert found(name="%") == []  # a wildcard is searched for literally
     assert client.get("/api/public/decisions?bogus=1").status_code == 422
     page = html(client.get("/public/decisions", query_string={"name": "光明"}))
@@ -489,10 +494,9 @@ def chromium_page(chromium, live_server):
 
 @pytest.mark.browser
 def test_public_portal_in_a_browser(api, staff, chromium_page):
-    for name, person, doc in (("鞍山示例食品有限公司", COMPANY, "鞍行审许字〔2025〕31号"),
-                              ("张三", PERSON, "鞍行审许字〔2025〕32号"),
-                              ("鞍山光明餐饮有限公司", {**COMPANY, "name": "鞍山光明餐饮有限公司"}, "鞍行审许字〔2025〕33号")):
-        case_no = decided(api, "2025-09-30", applicant=person, document_no=doc)
+    for name, person in (("鞍山示例食品有限公司", COMPANY), ("张三", PERSON),  # numbered 第0001号 … 第0003号
+                         ("鞍山光明餐饮有限公司", {**COMPANY, "name": "鞍山光明餐饮有限公司"})):
+        case_no = decided(api, "2025-09-30", applicant=person)
         publish(staff, case_no, "2025-10-09")
     b = staff("leader")  # the last one was revoked on review: withdrawn, shown as 无效
     b.get("/publications")
@@ -514,7 +518,7 @@ def test_public_portal_in_a_browser(api, staff, chromium_page):
     rows = page.locator("table.decisions tbody tr")
     assert rows.count() == 1 and "鞍山光明餐饮有限公司" in rows.first.inner_text()
     page.fill("input[name=name]", "")
-    page.fill("input[name=document_no]", "32号")
+    page.fill("input[name=document_no]", "0002号")
     page.click("form.search button")
     page.wait_for_selector("text=共 1 条")
     assert "张三" in page.content() and PERSON_ID not in page.content()

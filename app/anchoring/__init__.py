@@ -16,6 +16,9 @@ def init_app(app) -> None:
     from app.scheduler.jobs import Job, register
     records_cli.add_command(checkpoint_command)
     register_external_check(report_against_checkpoints)
+    from app.anchoring.service import case_check
+    from app.cases.verify import register_case_check
+    register_case_check(case_check)  # the API verify compares the case with the checkpoints too
     register(Job("checkpoint", "app.anchoring.service:scheduled_checkpoint",
                  app.config["CHECKPOINT_INTERVAL_SECONDS"],
                  "sign a checkpoint of every record chain when any changed (kept outside the database too)", "now"))

@@ -348,3 +348,9 @@ def verify_case_against_checkpoints(case) -> dict:
     return {"valid": report.ok, "first_invalid_seq": first.seq if first else None,
             "reason": first.message if first else (report.problems[0].message if report.problems else None),
             "checkpoints": report.checkpoints, "problems": [asdict(p) for p in report.problems]}
+
+
+def case_check(case) -> tuple[int | None, str] | None:
+    """For the API verify: (first record that no longer matches, why) when the checkpoints disagree."""
+    found = verify_case_against_checkpoints(case)
+    return None if found["valid"] else (found["first_invalid_seq"], found["reason"] or "checkpoint mismatch")

@@ -35,22 +35,25 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from app.archive.signed import SIGNATURE, DocumentMissing, add_documents, checkpoint_after_archive, signature_for
 from app.archive.summary import render_summary
 from app.archive.verify import FORMAT, MANIFEST
 from app.cases.access import may_view_case
 from app.cases.actions import action, lock_case_by_no
 from app.cases.models import Case, TaskItem
+from app.cases.verify import verify_case_and_row
 from app.core.access import require_roles
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.i18n import in_language, t
 from app.core.vocabulary import TERMINAL_STATUSES, status_label
 from app.definitions.models import DefinitionVersion
+from app.documents.service import archive_members
 from app.evidence.models import Evidence
 from app.evidence.service import blob_path
 from app.extensions import db
 from app.legal_review.models import CommitteeMeeting, LegalReviewRound
-from app.records import RecordDraft, append_records, verify_case
+from app.records import RecordDraft, append_records
 from app.records.chain import canonical_timestamp
 from app.records.models import ExecutionRecord
 from app.users.models import User
@@ -151,7 +154,7 @@ def seal_case(case: Case, user: User, role: str | None = None, archive_no: str |
         raise Conflict.of("case_already_archived", case_no=case.case_no)
     if case.status not in TERMINAL_STATUSES:
         raise Conflict.of("case_not_finished", status=case.status)
-    check = verify_case(case)
+    check = verify_case_and_row(case)  # the chain, and the row against what its records give
     if not check.valid:
         raise ArchiveError(f"execution record #{check.first_invalid_seq}: {check.reason}")
     evidence = _evidence(case)
@@ -159,7 +162,8 @@ def seal_case(case: Case, user: User, role: str | None = None, archive_no: str |
     case.archived_at = utcnow()
     append_records(case, [RecordDraft(actor=user.username, role=role, action="case_archived", payload={
         "archive_no": archive_no, "bundle": f"{case.case_no}.zip", "records_sealed": (case.records_count or 0) + 1,
-        "files": sorted({e.sha256 for e in evidence}), "definitions": [v.sha256 for v in definitions]})])
+        "files": sorted({e.sha256 for e in evidence}), "definitions": [v.sha256 for v in definitions],
+        "documents": sorted({d["sha256"] for d in archive_members(case)})})])
     final = archive_path(case.case_no)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}.tmp")
@@ -189,7 +193,9 @@ def archive_case(case_no: str, user: User) -> Manifest:
         with pending:
             db.session.commit()
         return pending.manifest
-    return run()
+    manifest = run()
+    checkpoint_after_archive(case_no)
+    return manifest
 
 
 # ------------------------------------------------------------------------------------------ writing
@@ -223,18 +229,24 @@ def _write_bundle(case: Case, target: Path, exporter: str, sealed: bool) -> Mani
             if any(m["name"] == name for m in members):
                 continue  # the same bytes under the same name (uploaded twice): one member
             members.append(_add_blob(zf, name, e))
+        try:  # the official documents, signed PDFs (issue 13)
+            doc_members, documents = add_documents(zf, case)
+        except DocumentMissing as exc:
+            raise ArchiveError(str(exc)) from exc
+        members.extend(doc_members)
         add("summary.html", render_summary(case, records, evidence, file_members, definitions, exported_at,
                                            exporter, sealed, NOTE).encode("utf-8"))
         add("verify.py", Path(__file__).with_name("verify.py").read_bytes())
         data = {"format": FORMAT, "format_version": FORMAT_VERSION, "case_no": case.case_no, "case_id": case.id,
                 "sealed": sealed, "exported_at": _iso(exported_at), "exported_by": exporter,
                 "chain_head": {"records_count": case.records_count or 0, "last_hash": case.records_head or "0" * 64},
-                "members": members, "note": NOTE,
+                "members": members, "documents": documents, "note": NOTE, "signature": SIGNATURE,
                 "verify": "python3 verify.py <bundle>.zip  (or: flask archive verify <bundle>.zip)"}
         if sealed:
             data["seal_rule"] = SEAL_RULE
         manifest_bytes = _dumps(data)
         zf.writestr(MANIFEST, manifest_bytes, compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr(SIGNATURE, signature_for(manifest_bytes), compress_type=zipfile.ZIP_DEFLATED)  # bureau key
     return Manifest(data, hashlib.sha256(manifest_bytes).hexdigest())
 
 

@@ -47,8 +47,13 @@ def seal_command(case_no, username):
 def verify_command(bundle, expect_manifest):
     """Check BUNDLE offline: manifest hashes, no extra members, the record chain, evidence hashes.
     Exit 1 on any problem. Needs no database (same as: python -m app.archive.verify BUNDLE)."""
+    from app.archive.signed import check_signature
     from app.archive.verify import report
     lines, ok = report(bundle, expect_manifest)
+    bad_signature = check_signature(bundle)  # the cryptographic check the standard-library verifier cannot do
+    if bad_signature:
+        lines = [f"FAILED {bundle}: {bad_signature}"] + [f"  {line}" for line in lines]
+        ok = False
     for line in lines:
         click.echo(line)
     sys.exit(0 if ok else 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from app.archive.bundle import ArchiveError, seal_case
+from app.archive.signed import checkpoint_after_archive
 from app.cases import hooks
 from app.cases.hooks import Step
 from app.core.errors import Conflict
@@ -23,6 +24,7 @@ def _sealed(step: Step):
         raise step.refuse(Conflict, "archive_failed", detail=str(exc))
     with pending:
         yield
+    checkpoint_after_archive(step.case.case_no)  # after the commit: anchors the sealed chain outside the database
 
 
 def register() -> None:

@@ -49,6 +49,8 @@ class Summary:
     sealed: bool = False
     manifest_sha256: str | None = None
     last_hash: str | None = None
+    documents: int = 0
+    signer: str | None = None  # SHA-256 of the certificate that signed the manifest
 
 
 # ------------------------------------------------------------------------------------------ the record hash
@@ -150,7 +152,10 @@ def check_bundle(path) -> tuple[list[Problem], Summary]:
                               f"content {_short(sha)})")
             elif size != entry.get("size"):
                 problem(name, f"{name}: size mismatch (manifest {entry.get('size')}, content {size})")
-        for name in sorted(seen - listed.keys() - {MANIFEST}):
+        signature = manifest.get("signature") if isinstance(manifest.get("signature"), str) else None
+        if signature:
+            summary.signer = _check_signature(zf, seen, signature, manifest_bytes, problem)
+        for name in sorted(seen - listed.keys() - {MANIFEST, signature}):
             problem(name, f"unexpected member {name} not in manifest")
             actual[name] = _hash_member(zf, name)[0]
         summary.members = len(listed)
@@ -201,9 +206,12 @@ def check_bundle(path) -> tuple[list[Problem], Summary]:
                             and r.get("action") in ("evidence_added", "evidence_superseded") for r in records)
             if records and not mentioned:
                 problem("case.json", f"{label}: no record in records.jsonl adds this file with this SHA-256")
+        document_shas = {d.get("sha256") for d in manifest.get("documents") or [] if isinstance(d, dict)}
         for rec in records:
             sha = rec["_payload"].get("sha256")
-            if isinstance(sha, str) and SHA256_RE.match(sha) and sha not in files:
+            in_bundle = sha in document_shas if rec.get("action") in ("document_issued", "document_voided") \
+                else sha in files
+            if isinstance(sha, str) and SHA256_RE.match(sha) and not in_bundle:
                 problem("records.jsonl", f"records.jsonl: record #{rec.get('seq')} names file {_short(sha)} "
                                          f"({rec['_payload'].get('filename') or 'evidence'}) which is not in "
                                          f"the bundle", rec.get("seq"))
@@ -220,9 +228,22 @@ def check_bundle(path) -> tuple[list[Problem], Summary]:
                 problem(member, f"{member}: SHA-256 mismatch (deployed as {_short(item.get('sha256'))}, the bytes "
                                 f"hash to {_short(actual.get(member))})")
 
+        # 5b. the official documents (signed PDFs): listed with their SHA-256, which the members must have
+        documents = manifest.get("documents") or []
+        summary.documents = len(documents)
+        for item in documents:
+            member = item.get("name") if isinstance(item, dict) else None
+            if member not in seen or actual.get(member) != item.get("sha256"):
+                problem(str(member), f"{member}: document {item.get('number')} missing or altered")
+
         # 6. a sealed bundle ends with the record that seals it, naming its files and definitions
         if summary.sealed and records:
             _check_seal(records[-1], files, definitions, problem)
+            shipped_documents = {d.get("sha256") for d in documents if isinstance(d, dict)}
+            for sha in records[-1]["_payload"].get("documents") or []:
+                if sha not in shipped_documents:
+                    problem("records.jsonl", f"records.jsonl: the sealing record lists document {_short(sha)}, "
+                                             f"which is not in the bundle", records[-1].get("seq"))
         elif summary.sealed:
             problem("records.jsonl", "records.jsonl: a sealed bundle without records")
     return problems, summary
@@ -295,6 +316,27 @@ def _check_records(zf, seen, case: dict, manifest: dict, problem) -> list[dict]:
     return records
 
 
+def _check_signature(zf, seen, name: str, manifest_bytes: bytes, problem) -> str | None:
+    """The manifest's signature by the bureau's key: its file must be there and bind these exact bytes
+    (their SHA-256); returns the signer's certificate fingerprint, to compare with the bureau's published
+    certificate. The ECDSA/RSA signature itself needs a cryptography library: ``flask archive verify``
+    checks it too (app.archive.signed.check_signature); this file stays standard-library only."""
+    import base64
+    if name not in seen:
+        problem(name, f"{name}: the manifest says it is signed, but the signature is missing")
+        return None
+    try:
+        sig = json.loads(zf.read(name).decode("utf-8"))
+        base64.b64decode(sig["signature"], validate=True)
+        certificate = base64.b64decode(sig["certificate"], validate=True)
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        problem(name, f"{name}: not a valid signature file ({exc})")
+        return None
+    if sig.get("manifest_sha256") != hashlib.sha256(manifest_bytes).hexdigest():
+        problem(name, f"{name}: signs another manifest (SHA-256 {_short(sig.get('manifest_sha256'))})")
+    return hashlib.sha256(certificate).hexdigest()
+
+
 def _check_seal(last: dict, files: dict, definitions: list, problem) -> None:
     seq, payload = last.get("seq"), last["_payload"]
     if last.get("action") != "case_archived":
@@ -328,6 +370,8 @@ def report(path, expect_manifest: str | None = None) -> tuple[list[str], bool]:
              f"{summary.definitions} definitions, {summary.members} members"
              f"{' (sealed)' if summary.sealed else ''}",
              f"chain head #{summary.records} {summary.last_hash}",
+             f"{summary.documents} official document(s); manifest signed by certificate SHA-256 {summary.signer}"
+             if summary.signer else f"{summary.documents} official document(s); manifest not signed",
              f"manifest.json SHA-256 {summary.manifest_sha256}"]
     return lines, True
 

@@ -25,7 +25,7 @@ from app.cases.schemas import (
     dump_case,
 )
 from app.extensions import db
-from app.records import verify_case
+from app.cases.verify import verify_case_fully
 from app.records.models import ExecutionRecord
 
 
@@ -54,7 +54,7 @@ def case_records(case_no: str):
 @bp.get("/cases/<case_no>/records/verify")
 @login_required
 def verify_case_records(case_no: str):
-    return jsonify(VerifySchema().dump(verify_case(case_access.case_for_viewer(g.user, case_no)).to_dict()))
+    return jsonify(VerifySchema().dump(verify_case_fully(case_access.case_for_viewer(g.user, case_no)).to_dict()))
 
 
 @bp.get("/tasks")

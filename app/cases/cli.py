@@ -12,10 +12,9 @@ from sqlalchemy.orm import joinedload
 from app.cases import grants, service
 from app.cases.access import case_for_viewer, get_case, open_tasks, scoped_tasks
 from app.cases.models import TaskItem
-from app.cases.verify import external_problems, verify_all
+from app.cases.verify import external_problems, verify_all, verify_case_and_row
 from app.core.cli import run_action
 from app.extensions import db
-from app.records import verify_case
 from app.users.lookup import user_by_name
 
 cases_cli = AppGroup("cases", help="Register and inspect cases.")
@@ -101,7 +100,7 @@ def complete(task_id, username, data):
 @click.option("--case", "case_no", default=None, help="verify one case only")
 def verify_records(case_no):
     """Recompute every hash chain; name the first record that does not match. Exit 1 on any break."""
-    results = [verify_case(run_action(lambda: get_case(case_no)))] if case_no else verify_all()
+    results = [verify_case_and_row(run_action(lambda: get_case(case_no)))] if case_no else verify_all()
     broken = checked = 0
     for result in results:
         checked += 1

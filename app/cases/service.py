@@ -85,7 +85,8 @@ def create_case(user: User, item_code: str, applicant: dict, facts: dict, confid
             "category": item.category, **facts}
     workflow, run = CaseWorkflow.start(bundle, item.process_key, data)
     drafts = [RecordDraft(actor=user.username, role="clerk", action="case_created", payload={
-        "item": item.code, "applicant": applicant, "facts": facts,
+        "item": item.code, "applicant": applicant, "facts": facts, "confidentiality": confidentiality,
+        "is_major": bool(item.major),  # with the rest of the row's legal fields, checked by verify (row_check.py)
         "process": {"key": item.process_key, "version": latest[item.process_key].version, "bundle": key}})]
     later: list[RecordDraft] = []  # what the hooks record comes after the engine's first run
     hooks.case_created(case, user, context, later)

@@ -154,8 +154,10 @@ def describe(record: ExecutionRecord, bundle: Bundle) -> Entry:
     if action == "committee_conclusion_signed":
         return Entry(_("%(who)s 签发了委员会审议结论", who=who))
     if action == "decision_made":
-        return Entry(_("%(who)s 作出决定：%(d)s（%(no)s）", who=who,
-                       d=_value(fields.get("decision"), payload.get("decision")), no=payload.get("document_no")))
+        decision = _value(fields.get("decision"), payload.get("decision"))
+        if not payload.get("document_no"):  # the number comes with the decision document's own record
+            return Entry(_("%(who)s 作出决定：%(d)s", who=who, d=decision))
+        return Entry(_("%(who)s 作出决定：%(d)s（%(no)s）", who=who, d=decision, no=payload.get("document_no")))
     if action in ("evidence_added", "evidence_superseded"):
         text = _("%(who)s 上传了文件 %(name)s", who=who, name=payload.get("filename")) if action == "evidence_added" \
             else _("%(who)s 上传了文件 %(name)s 的新版本", who=who, name=payload.get("filename"))

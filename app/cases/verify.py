@@ -10,17 +10,20 @@ from sqlalchemy import select
 
 from app.cases.models import Case
 from app.extensions import db
-from app.records import VerifyResult
+from app.cases.row_check import ROW_FIELDS, row_problems, row_problems_from
+from app.records import VerifyResult, verify_case
 from app.records.chain import EXECUTION_CHAIN, RECORD_COLUMNS, chain_result
 from app.records.models import ExecutionRecord
 
 _BATCH = 2000
+_ACTION, _TO_STATE, _PAYLOAD, _SEQ = (EXECUTION_CHAIN.fields.index(name) for name in ("action", "to_state", "payload", "seq"))
 
 
 def verify_all() -> Iterator[VerifyResult]:
-    """Every case's chain, the records read as plain rows in one ordered pass per batch of cases (not one
-    query and an object per record: bench/verify.py measures both)."""
-    heads = select(Case.id, Case.case_no, Case.records_count, Case.records_head).order_by(Case.id)
+    """Every case's chain and its row, the records read as plain rows in one ordered pass per batch of cases
+    (not one query and an object per record: bench/verify.py measures both)."""
+    heads = select(Case.id, Case.case_no, Case.records_count, Case.records_head,
+                   *(getattr(Case, name) for name in ROW_FIELDS)).order_by(Case.id)
     after = 0
     while True:
         cases = db.session.execute(heads.where(Case.id > after).limit(_BATCH)).all()
@@ -35,12 +38,53 @@ def verify_all() -> Iterator[VerifyResult]:
         for case in cases:
             while chain is not None and chain[0] < case.id:  # records of a case that is gone: not ours to judge
                 chain = next(chains, None)
+            records = []
             if chain is not None and chain[0] == case.id:
-                yield chain_result(case, EXECUTION_CHAIN.check_tuples(chain[1]))
+                records = list(chain[1])
                 chain = next(chains, None)
-            else:
-                yield chain_result(case, EXECUTION_CHAIN.check_tuples(()))
+            yield _with_row(case, chain_result(case, EXECUTION_CHAIN.check_tuples(records)), records)
         after = last
+
+
+def _with_row(case, result: VerifyResult, records: list) -> VerifyResult:
+    if not result.valid:
+        return result
+    problems = row_problems_from(case, ((r[_SEQ], r[_ACTION], r[_TO_STATE], r[_PAYLOAD]) for r in records))
+    if problems:
+        return VerifyResult(case.id, case.case_no, False, result.count, None, "; ".join(problems))
+    return result
+
+
+def verify_case_and_row(case: Case) -> VerifyResult:
+    """The chain recomputed, then the case row compared with what its records give (row_check.py)."""
+    result = verify_case(case)
+    if result.valid:
+        problems = row_problems(case)
+        if problems:
+            return VerifyResult(case.id, case.case_no, False, result.count, None, "; ".join(problems))
+    return result
+
+
+# Per-case checks beyond the chain (the checkpoints), registered by the features that keep them:
+# ``check(case) -> (first_invalid_seq or None, reason) or None``; used by the API verify.
+_CASE_CHECKS: list[Callable[[Case], tuple[int | None, str] | None]] = []
+
+
+def register_case_check(check: Callable[[Case], tuple[int | None, str] | None]) -> None:
+    if check not in _CASE_CHECKS:
+        _CASE_CHECKS.append(check)
+
+
+def verify_case_fully(case: Case) -> VerifyResult:
+    """What the API verify answers: the chain, the row, and the features' checks (checkpoints)."""
+    result = verify_case_and_row(case)
+    if not result.valid:
+        return result
+    for check in _CASE_CHECKS:
+        found = check(case)
+        if found:
+            return VerifyResult(case.id, case.case_no, False, result.count, found[0], found[1])
+    return result
 
 
 # Checks beyond the chains themselves (e.g. against checkpoints anchored outside the database), registered by

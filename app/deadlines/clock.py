@@ -54,3 +54,12 @@ def legal_review_due(materials_complete_on: dt.date, extended: bool, cal: Workin
 
 def publication_due(decided_on: dt.date, cal: WorkingCalendar | None = None) -> Deadline:
     return (cal or calendar()).add_workdays(decided_on, PUBLICATION_WORKDAYS)
+
+
+# 行政许可法 第44条: the licence is issued and served within 10 days of the decision (working days, 第82条).
+SERVICE_WORKDAYS = 10
+
+
+def service_due(decided_on: dt.date, cal: WorkingCalendar | None = None) -> Deadline:
+    """The decision and the licence are served (送达) within 10 working days of the decision (第44条)."""
+    return (cal or calendar()).add_workdays(decided_on, SERVICE_WORKDAYS)

@@ -26,6 +26,7 @@ from app.deadlines.clock import (
     legal_review_due,
     paused_workdays,
     publication_due,
+    service_due,
 )
 from app.deadlines.models import EXCLUDED_PROCEDURES, ClockPause
 from app.extensions import db
@@ -91,7 +92,7 @@ def recompute(case: Case, drafts: list | None = None) -> None:
                 "decision_due": due.date.isoformat(), "confirmed": due.confirmed, "calendar": due.calendar_version,
                 "paused_workdays": paused, "extension_days": case.extension_days}))
         for task in db.session.scalars(select(TaskItem).where(TaskItem.case_id == case.id, TaskItem.state == "READY",
-                                                              TaskItem.kind.not_in(("legal_review", "receive")))):
+                                                              TaskItem.kind.not_in(("legal_review", "receive", "deliver")))):
             task.due_at, task.due_confirmed = case.decision_due, case.decision_due_confirmed
     if case.decided_on is not None:
         case.publication_due = publication_due(case.decided_on, cal).date
@@ -117,6 +118,8 @@ def assign_due_dates(case: Case, created: list[TaskItem], bundle, drafts: list) 
                                                    "message": t("legal_review_past_decision_due", lang="zh",
                                                                 review=due.date.isoformat(),
                                                                 decision=case.decision_due.isoformat())}))
+        elif task.kind == "deliver" and case.decided_on:
+            due = service_due(case.decided_on, cal)  # 行政许可法 第44条
         else:
             task.due_at, task.due_confirmed = case.decision_due, case.decision_due_confirmed
             continue

@@ -2,5 +2,8 @@
 
 
 def init_app(app) -> None:
+    from app.core.i18n import register_messages
+    from app.decisions.messages import MESSAGES
+    register_messages(MESSAGES)
     from app.decisions import steps
     steps.register()

@@ -4,11 +4,12 @@ from __future__ import annotations
 from app.cases import hooks
 from app.cases.hooks import Step
 from app.core.vocabulary import declare_task_kind
+from app.decisions import delivery
 
 
 def _decided(step: Step) -> None:
-    step.record("decision_made", {"decision": step.data.get("decision"),
-                                  "document_no": step.data.get("document_no"), "is_major": step.case.is_major})
+    # The decision document and its number follow as the ``document_issued`` record (app.documents).
+    step.record("decision_made", {"decision": step.data.get("decision"), "is_major": step.case.is_major})
 
 
 def register() -> None:
@@ -17,3 +18,4 @@ def register() -> None:
     declare_task_kind("deliver", "送达", "Delivery", status="delivering", status_zh="待送达",
                       status_en="Awaiting delivery")
     hooks.register_task_kind("decide", apply=_decided)
+    hooks.register_task_kind("deliver", validate=delivery.check_service, apply=delivery.record_service)

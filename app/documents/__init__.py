@@ -8,5 +8,8 @@ def init_app(app) -> None:
     from app.documents import api, models, web_public  # noqa: F401
     from app.documents.cli import documents_cli, signing_cli
     web_public.init_app(app)
+    from app.documents import steps, web, web_designer  # noqa: F401  (routes register on import)
+    steps.register()  # each document issued at its step, in the step's transaction
+    web.init_app(app)  # the task page's preview and the case page's list of documents
     app.cli.add_command(documents_cli)
     app.cli.add_command(signing_cli)

@@ -137,7 +137,7 @@ def frame(body: str, *, title: str, number: str, url: str, qr: Markup) -> str:
     verify = Markup('<div class="verify">{}<div class="vtext">文书编号：{}<br>扫码或访问以下地址核验真伪：<br>{}</div></div>'
                     ).format(qr, number, url)
     return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-            f'<style>{BASE_CSS}</style></head><body>{verify}{body}</body></html>')
+            f'</head><body>{verify}{body}</body></html>')  # BASE_CSS: parsed once, see _Renderer
 
 
 class _Renderer:
@@ -147,14 +147,19 @@ class _Renderer:
     def __init__(self):
         from weasyprint import URLFetcher
         from weasyprint.text.fonts import FontConfiguration
+        from weasyprint import CSS
         self.fonts = FontConfiguration()
         self.fetcher = URLFetcher(allowed_protocols=("data",), timeout=1)
+        # The page frame's stylesheet, parsed once (a user stylesheet: a template's own <style> overrides it,
+        # e.g. the licence's landscape page).
+        self.base_css = CSS(string=BASE_CSS, font_config=self.fonts, url_fetcher=self.fetcher)
         self.lock = threading.Lock()  # fontconfig/Pango state is shared: one document at a time per process
 
     def pdf(self, html: str, metadata: dict) -> bytes:
         from weasyprint import HTML
         with self.lock:
-            document = HTML(string=html, url_fetcher=self.fetcher, base_url="data:,").render(font_config=self.fonts)
+            document = HTML(string=html, url_fetcher=self.fetcher, base_url="data:,").render(
+                font_config=self.fonts, stylesheets=[self.base_css])
             document.metadata.title = metadata.get("title")
             document.metadata.authors = [metadata.get("author", "")]
             document.metadata.keywords = [metadata.get("number", "")]

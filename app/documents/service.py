@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from app.core.clock import china_today, utcnow
 from app.core.errors import Conflict, InvalidData
+from app.core.vocabulary import task_kind_label
 from app.documents import storage
 from app.documents.models import (
     SUPERSEDED,
@@ -73,7 +74,7 @@ def _check_required(dtype: DocType, data: dict) -> None:
                           fields={key: [_("此项为必填项")] for key in missing}, code="document_data_missing")
 
 
-def _document_date(code: str, case, data: dict) -> dt.date:
+def document_date(code: str, case, data: dict) -> dt.date:
     """The date printed on the document. A decision's date must not be in the future nor before the
     procedure started (acceptance for a decision on the merits, receipt for a refusal to accept)."""
     today = china_today()
@@ -125,12 +126,18 @@ def render_pdf(template_source: str, code: str, case: dict, data: dict, *, numbe
 
 def issue_document(case, doc_type: str, context: dict, actor: str, *, drafts: list | None = None,
                    template_version: int | None = None, supersedes: IssuedDocument | None = None,
-                   task_id: str | None = None, role: str | None = None) -> tuple[IssuedDocument, list[RecordDraft]]:
+                   task_id: str | None = None, role: str | None = None,
+                   step_kind: str | None = None) -> tuple[IssuedDocument, list[RecordDraft]]:
     """Render ``doc_type`` for ``case`` with the step's data ``context`` (types.py: required keys), number
     it, sign it, store it and add its row. Returns the document and the record drafts (``document_issued``
     with type, number, SHA-256, template version, document id), which are also appended to ``drafts``.
-    Does not commit: the caller's transaction holds the number until it commits."""
+    Does not commit: the caller's transaction holds the number until it commits. ``step_kind`` is the kind
+    of the task issuing it: only the issuing step (``DocType.steps``) may take a number of this type."""
     dtype = _doc_type(doc_type)
+    if step_kind not in dtype.steps:
+        raise Conflict(_("%(title)s只能在“%(steps)s”环节出具并编号",
+                         title=dtype.title, steps="、".join(task_kind_label(k) for k in dtype.steps)),
+                       code="document_outside_step")
     data = dict(context or {})
     _check_required(dtype, data)
     if getattr(case, "archived_at", None) is not None:
@@ -138,7 +145,7 @@ def issue_document(case, doc_type: str, context: dict, actor: str, *, drafts: li
     if supersedes is not None:
         _check_supersedable(case, supersedes)
     template = _template(doc_type, template_version)
-    issued_on = _document_date(doc_type, case, data)
+    issued_on = document_date(doc_type, case, data)
     serial = next_serial(doc_type, issued_on.year)
     number, public_id = dtype.number(issued_on.year, serial), secrets.token_urlsafe(16)
     pdf, title = render_pdf(template.content, doc_type, case_context(case), data, number=number,
@@ -191,6 +198,15 @@ def void_document(doc: IssuedDocument, reason: str, actor: str, drafts: list | N
     if drafts is not None:
         drafts.extend(new)
     return new
+
+
+def latest_data(case, doc_type: str) -> dict | None:
+    """The step data the case's latest document of this type was issued with (for a designer's preview with
+    the case's data); None when the case has none (the preview then uses the type's sample data)."""
+    doc = db.session.scalars(select(IssuedDocument).where(IssuedDocument.case_id == case.id,
+                                                          IssuedDocument.doc_type == doc_type)
+                             .order_by(IssuedDocument.id.desc()).limit(1)).first()
+    return dict(doc.data) if doc is not None else None
 
 
 def case_documents(case) -> list[IssuedDocument]:

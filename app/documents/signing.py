@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import threading
 from dataclasses import dataclass
 from io import BytesIO
@@ -267,8 +268,23 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str = "鞍山市", field_name
     meta = signers.PdfSignatureMetadata(field_name=field_name, subfilter=fields.SigSeedSubFilter.PADES,
                                         reason=reason, location=location, md_algorithm="sha256")
     out = BytesIO()
-    signers.PdfSigner(meta, signer=pdf_signer()).sign_pdf(writer, output=out)
-    return out.getvalue()
+    key = load_key()
+    signer = pdf_signer(key)
+    # pyHanko sizes the signature's placeholder by signing a dummy first (a third of the signing time): do
+    # that once per key and reuse the size it chose (the key, chain and attributes do not change).
+    reserved = _reserved.get(key.fingerprint)
+    signers.PdfSigner(meta, signer=signer).sign_pdf(writer, output=out, bytes_reserved=reserved)
+    signed = out.getvalue()
+    if reserved is None:
+        found = _CONTENTS.findall(signed[-200_000:])
+        if found:
+            _reserved.clear()
+            _reserved[key.fingerprint] = len(found[-1])  # in pyHanko's unit: hex digits
+    return signed
+
+
+_CONTENTS = re.compile(rb"/Contents <([0-9a-fA-F]+)>")
+_reserved: dict[str, int] = {}  # key fingerprint -> bytes reserved for its signature
 
 
 @dataclass

@@ -23,27 +23,30 @@ class DocType:
     prefix: str  # 机关代字
     required: tuple[str, ...]
     internal: bool = False  # an internal document (法制审核意见书, 审议纪要): not delivered to the applicant
+    steps: tuple[str, ...] = ()  # the task kinds that issue it: only they may take a number of this type
 
     def number(self, year: int, serial: int) -> str:
         return f"{self.prefix}〔{year}〕第{serial:04d}号"
 
 
 DOC_TYPES: dict[str, DocType] = {t.code: t for t in (
-    DocType("acceptance_notice", "受理通知书", "Notice of acceptance", "鞍行审受字", ()),
+    DocType("acceptance_notice", "受理通知书", "Notice of acceptance", "鞍行审受字", (), steps=("receive",)),
     DocType("correction_notice", "行政许可申请材料补正告知书", "Notice to supplement application materials",
-            "鞍行审补字", ("correction_items",)),
+            "鞍行审补字", ("correction_items",), steps=("receive",)),
     DocType("rejection_decision", "不予受理决定书", "Decision not to accept an application", "鞍行审不受字",
-            ("reject_reason",)),
+            ("reject_reason",), steps=("receive",)),
     DocType("grant_decision", "准予行政许可决定书", "Decision to grant an administrative licence", "鞍行审许字",
-            ("content",)),
+            ("content",), steps=("decide",)),
     DocType("denial_decision", "不予行政许可决定书", "Decision to refuse an administrative licence", "鞍行审不许字",
-            ("reasons",)),
-    DocType("licence", "行政许可证", "Licence", "鞍审证", ("scope", "valid_from", "valid_until")),
+            ("reasons",), steps=("decide",)),
+    DocType("licence", "行政许可证", "Licence", "鞍审证", ("scope", "valid_from", "valid_until"), steps=("decide",)),
     DocType("legal_review_opinion", "法制审核意见书", "Legal review opinion", "鞍行审法审字",
-            ("outcome", "opinion", "reviewer"), internal=True),
+            ("outcome", "opinion", "reviewer"), internal=True,
+            steps=("legal_review",)),
     DocType("committee_minutes", "专业审查委员会审议纪要", "Minutes of the professional review committee",
-            "鞍行审会纪字", ("meeting_date", "attendees", "conclusion", "minutes"), internal=True),
-    DocType("service_receipt", "送达回证", "Proof of service", "鞍行审送字", ("served_document", "recipient")),
+            "鞍行审会纪字", ("meeting_date", "attendees", "conclusion", "minutes"), internal=True,
+            steps=("sign_conclusion",)),
+    DocType("service_receipt", "送达回证", "Proof of service", "鞍行审送字", ("served_document", "recipient"), steps=("deliver",)),
 )}
 
 

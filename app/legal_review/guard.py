@@ -32,7 +32,7 @@ def decision_refusal(case: Case) -> str | None:
         return "guard_legal_review_stale"
     meeting = db.session.scalars(
         select(CommitteeMeeting).where(CommitteeMeeting.case_id == case.id, CommitteeMeeting.conclusion == "pass",
-                                       CommitteeMeeting.signed_by.is_not(None))
+                                       CommitteeMeeting.quorum_met.is_(True), CommitteeMeeting.signed_by.is_not(None))
         .order_by(CommitteeMeeting.meeting_no.desc()).limit(1)).first()
     if meeting is None or not meeting.legal_attendees:
         return "guard_no_committee"

@@ -10,4 +10,7 @@ MESSAGES = {
     "guard_committee_stale": _l("案件事实在委员会审议后发生变更，须重新审议"),
     "sod_legal_is_reviewer": _l("法制审核人员不得是本案的审查人员（办审分离）"),
     "sod_leader_is_reviewer": _l("签发决定的领导不得是本案的审查人员"),
+    "decision_differs_from_reviewed": _l("决定（{decision}）与法制审核同意、专业审查委员会审议通过的拟处理意见（{proposal}）"
+                                         "不一致：作出不同的决定，须修改拟处理意见（修改重报）并重新经法制审核和委员会审议"),
+    "committee_pass_needs_quorum": _l("未达到法定人数的会议不能作出“审议通过”的结论"),
 }

@@ -9,7 +9,7 @@ from app.cases import hooks
 from app.cases.access import users_roles
 from app.cases.hooks import Step
 from app.core.errors import Conflict, InvalidData
-from app.core.i18n import t
+from app.core.i18n import current_language, t
 from app.core.roles import role_label
 from app.core.vocabulary import declare_task_kind
 from app.extensions import db
@@ -35,6 +35,10 @@ def _review_round(step: Step) -> None:
 
 
 def _check_committee(step: Step) -> None:
+    if step.data.get("conclusion") == "pass" and step.data.get("quorum_met") is not True:
+        message = t("committee_pass_needs_quorum")
+        raise InvalidData(message, fields={"quorum_met": [message], "conclusion": [message]},
+                          code="committee_pass_needs_quorum")
     attendees = step.data.get("attendees") or []
     if not any("legal" in roles for roles in users_roles(attendees).values()):
         message = t("must_include_role", role=role_label("legal"))
@@ -74,6 +78,16 @@ def _guard_decision(step: Step) -> None:
     refusal = decision_refusal(step.case)
     if refusal:
         raise step.refuse(Conflict, refusal)
+    # A major decision is the proposal the legal review approved and the committee passed (the guard above
+    # holds both to the current facts, of which the proposal is one); another one goes back through them.
+    proposal = (step.case.facts or {}).get("proposal")
+    decision = step.data.get("decision")
+    if step.case.is_major and proposal and decision and decision != proposal:
+        form = step.meta.form.by_name.get("decision") if step.meta and step.meta.form else None
+        english = current_language() == "en"
+        labels = {o.value: (o.label_en if english and o.label_en else o.label) for o in (form.options if form else ())}
+        raise step.refuse(InvalidData, "decision_differs_from_reviewed", decision=labels.get(decision, decision),
+                          proposal=labels.get(proposal, proposal))
 
 
 def register() -> None:

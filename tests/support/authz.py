@@ -58,6 +58,7 @@ EXPECTED: dict[str, Rule] = {
     # --- a case and its tasks (the review task: the reviewer's role)
     "web.case_page": CASE_VIEWERS, "api.show_case": CASE_VIEWERS, "api.case_records": CASE_VIEWERS,
     "api.verify_case_records": CASE_VIEWERS, "api.case_documents": CASE_VIEWERS,
+    "web.case_document_pdf": CASE_VIEWERS, "web.preview_step_document": CASE_VIEWERS,
     "web.task_page": CASE_VIEWERS, "api.show_task": CASE_VIEWERS,
     "web.claim": only("reviewer"), "api.claim": only("reviewer"),
     "web.release": CASE_VIEWERS, "api.release": CASE_VIEWERS,  # then 409: not claimed by them
@@ -74,7 +75,7 @@ EXPECTED: dict[str, Rule] = {
     "web.grant_access": only("leader"), "web.revoke_access": only("leader"),
     "api.grant_access": only("leader"), "api.revoke_access": only("leader"), "api.list_access_grants": only("leader"),
     # --- documents
-    "api.document_pdf": SIGNED_IN,  # the matrix issues no document: 404 before the case check
+    "api.document_pdf": CASE_VIEWERS,  # the acceptance notice the receive step issued
     "api.preview_document": SIGNED_IN,
     # --- publications (双公示)
     "web.publications": only("clerk", "leader"), "web.publication": only("clerk", "leader"),
@@ -104,6 +105,8 @@ EXPECTED: dict[str, Rule] = {
     "web.designer_download": SIGNED_IN, "web.designer_diff": SIGNED_IN, "web.designer_cockpit": SIGNED_IN,
     "web.designer_deploy": only("designer"), "web.designer_edit": only("designer"),
     "web.designer_deploy_xml": only("designer"),
+    "web.designer_templates": only("designer"), "web.designer_template_preview": only("designer"),
+    "web.designer_template_deploy": only("designer"),
     "web.designer_migrate": only("supervisor"), "web.designer_migrate_post": only("supervisor"),
     "api.list_definitions": SIGNED_IN, "api.definition_content": SIGNED_IN,
     "api.deploy_definitions": only("designer"), "api.verify_definition_records": SIGNED_IN,
@@ -133,4 +136,5 @@ def values(case_no: str, task_id: str, evidence_id: int) -> dict:
     """What fills each path variable of the matrix's requests."""
     return {"case_no": case_no, "task_id": task_id, "evidence_id": evidence_id, "pub_id": 1, "doc_id": 1,
             "public_id": "0" * 32, "year": 2026, "version": 1, "key": "standard_permit", "username": "legal2",
-            "fmt": "csv", "code": "XK-002", "path": "bpmn-js/assets/bpmn-js.css", "filename": "style.css"}
+            "fmt": "csv", "doc_type": "grant_decision", "code": "XK-002", "path": "bpmn-js/assets/bpmn-js.css",
+            "filename": "style.css"}

@@ -1,4 +1,11 @@
 """Valid form data for each task of the bureau's diagrams (tests change one field at a time)."""
+import datetime as dt
+
+from app.core.clock import china_today
+
+# A decision is dated between acceptance and today (the decide step refuses any other date): a case accepted
+# today is decided today; tests that travel in time pass their own decision_date.
+TODAY = china_today().isoformat()
 
 ACCEPT = {"outcome": "accept", "materials_complete": True}
 CORRECT = {"outcome": "correct", "materials_complete": False, "correction_items": "缺少经营场所平面图；营业执照复印件不清晰"}
@@ -34,10 +41,11 @@ def committee(conclusion="pass", attendees=("leader", "legal", "reviewer2")):
 
 SIGN = {"sign_opinion": "同意委员会结论", "signed": True}
 COUNSEL = {"counsel_opinion": "本案法律关系清楚，建议准予许可。"}
-DECIDE_GRANT = {"decision": "grant", "document_no": "鞍行审许字〔2026〕1号", "decision_date": "2026-11-25",
-                "opinion": "同意"}
-DECIDE_DENY = {"decision": "deny", "document_no": "鞍行审不许字〔2026〕2号", "decision_date": "2026-11-25",
+VALID_UNTIL = (china_today() + dt.timedelta(days=5 * 365)).isoformat()
+DECIDE_GRANT = {"decision": "grant", "decision_date": TODAY, "valid_until": VALID_UNTIL, "opinion": "同意"}
+DECIDE_DENY = {"decision": "deny", "decision_date": TODAY,
                "opinion": "不同意", "reasons": "不符合法定条件", "appeal_rights": "如不服本决定，可依法申请行政复议或提起行政诉讼。"}
-DELIVER = {"delivery_method": "direct", "delivered_on": "2026-11-26", "receipt_no": "SD-0001"}
+# Electronic service: proven by the system's own record (direct and mail need the signed receipt uploaded).
+DELIVER = {"delivery_method": "electronic", "delivered_on": TODAY}
 PUBLISH = {"publication_ref": "https://example.invalid/gs/1", "published_on": "2026-11-27"}
 ARCHIVE = {"archive_no": "DA-2026-0001"}

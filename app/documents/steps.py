@@ -1,0 +1,218 @@
+"""Documents issued at their steps: the task-kind handlers that issue each 执法文书 inside the step's
+transaction (its number, the signed PDF, its row, its ``document_issued`` record and its stored file commit
+with the step or not at all), and the plan the task page previews before the step is completed.
+
+Which step issues what (docs/documents.md, "Issued at their steps"):
+
+    receive, outcome accept     受理通知书 acceptance_notice (with the receipt's query code)   行政许可法 第32条
+    receive, outcome correct    补正材料通知书 correction_notice (every item, once)              第32条第1款第4项
+    receive, outcome reject     不予受理决定书 rejection_decision                                第32条第1款第1、2项
+    legal_review                法制审核意见书 legal_review_opinion                              国办发〔2018〕118号
+    sign_conclusion (signed)    专业审查委员会审议纪要 committee_minutes
+    decide, grant               行政许可证件 licence, then 准予行政许可决定书 grant_decision        第38、39条
+    decide, deny                不予行政许可决定书 denial_decision                               第38条第2款
+    deliver                     送达回证 service_receipt                                          第44条
+
+A number is taken only here, by the step that issues the document ; forms carry no
+typed 文号 any more (``DocType.steps`` in types.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.cases import hooks
+from app.cases.hooks import Step
+from app.core.clock import china_today
+from app.core.errors import InvalidData
+from app.documents.models import VALID, IssuedDocument
+from app.documents.service import document_date, issue_document
+from app.documents.templating import as_date
+from app.extensions import db
+from app.users.models import User
+
+DECISION_TYPES = ("grant_decision", "denial_decision", "rejection_decision")
+PROPOSAL_LABELS = {"grant": "拟准予行政许可", "deny": "拟不予行政许可"}
+LICENCE_NUMBER_PENDING = "（签发时由文书登记簿编号）"
+
+
+@dataclass
+class Planned:
+    """One document a step will issue: its type and the data it is rendered from."""
+    doc_type: str
+    context: dict
+
+
+def _full_names(usernames) -> list[str]:
+    names = dict(db.session.execute(select(User.username, User.full_name)
+                                    .where(User.username.in_(list(usernames or [])))).all())
+    return [names.get(u, u) for u in usernames or []]
+
+
+def _full_name(username: str | None) -> str:
+    return _full_names([username])[0] if username else ""
+
+
+# ------------------------------------------------------------------------------------------ the plans
+
+def _receive(step: Step) -> list[Planned]:
+    data, case = step.data, step.case
+    outcome = data.get("outcome")
+    if outcome == "accept":
+        return [Planned("acceptance_notice", {"materials": list(case.item.materials or [])})]
+    if outcome == "correct":
+        return [Planned("correction_notice", {"correction_items": data.get("correction_items"), "within_days": 30})]
+    if outcome == "reject":
+        context = {"reject_reason": data.get("reject_reason")}
+        if data.get("referral_agency"):
+            context["referral_agency"] = data["referral_agency"]
+        return [Planned("rejection_decision", context)]
+    return []
+
+
+def _round_no(step: Step) -> int:
+    from app.legal_review.models import LegalReviewRound
+    rounds = db.session.execute(select(LegalReviewRound.task_id, LegalReviewRound.round_no)
+                                .where(LegalReviewRound.case_id == step.case.id)).all()
+    mine = [n for task_id, n in rounds if task_id == step.task.id]
+    return mine[0] if mine else 1 + max((n for _t, n in rounds), default=0)
+
+
+def _legal_review(step: Step) -> list[Planned]:
+    data = step.data
+    checklist_field = step.meta.form.by_name.get("checklist") if step.meta and step.meta.form else None
+    answers = data.get("checklist") or {}
+    checklist = [{"item": item.label, "result": (answers.get(item.value) or {}).get("result") or "",
+                  "comment": (answers.get(item.value) or {}).get("comment") or ""}
+                 for item in (checklist_field.items if checklist_field else ())]
+    proposal = (step.case.facts or {}).get("proposal")
+    return [Planned("legal_review_opinion", {
+        "outcome": data.get("outcome"), "opinion": data.get("opinion"), "reviewer": step.user.full_name,
+        "round_no": _round_no(step), "proposal": PROPOSAL_LABELS.get(proposal, proposal or ""),
+        "checklist": checklist})]
+
+
+def _sign_conclusion(step: Step) -> list[Planned]:
+    from app.legal_review.models import CommitteeMeeting
+    if step.data.get("signed") is not True:
+        return []
+    meeting = db.session.scalars(select(CommitteeMeeting).where(CommitteeMeeting.case_id == step.case.id)
+                                 .order_by(CommitteeMeeting.meeting_no.desc()).limit(1)).first()
+    if meeting is None:
+        return []
+    conclusion_text = {"pass": "审议通过：同意" + PROPOSAL_LABELS.get((step.case.facts or {}).get("proposal"), "")
+                       .removeprefix("拟") + "。"}.get(meeting.conclusion)
+    context = {"meeting_no": meeting.meeting_no, "meeting_date": meeting.meeting_date,
+               "attendees": _full_names(meeting.attendees), "legal_attendees": _full_names(meeting.legal_attendees),
+               "quorum_met": bool(meeting.quorum_met), "minutes": meeting.minutes, "conclusion": meeting.conclusion,
+               "recorder": _full_name(meeting.secretary), "signed_by": step.user.full_name,
+               "sign_opinion": step.data.get("sign_opinion") or "", "signed_on": china_today()}
+    if conclusion_text:
+        context["conclusion_text"] = conclusion_text
+    return [Planned("committee_minutes", context)]
+
+
+def _decide(step: Step) -> list[Planned]:
+    data, case = step.data, step.case
+    decided = as_date(data.get("decision_date")) or china_today()
+    if data.get("decision") == "grant":
+        valid_until = data.get("valid_until")
+        scope = data.get("licence_scope") or case.item.name
+        licence = {"scope": scope, "valid_from": decided, "valid_until": valid_until,
+                   "licence_name": f"{case.item.name}证" if not case.item.name.endswith("证") else case.item.name}
+        content = f"{case.item.name}（许可范围：{scope.strip().rstrip('。；;')}）"
+        grant = {"content": content, "decision_date": decided, "valid_from": decided, "valid_until": valid_until,
+                 "licence_number": LICENCE_NUMBER_PENDING}
+        if (data.get("conditions") or "").strip():
+            conditions = data["conditions"].strip()
+            grant["conditions"] = conditions if conditions[-1] in "。；;.!！" else conditions + "。"
+        return [Planned("licence", licence), Planned("grant_decision", grant)]
+    if data.get("decision") == "deny":
+        return [Planned("denial_decision", {"reasons": data.get("reasons"), "decision_date": decided})]
+    return []
+
+
+def _served_document(case) -> str:
+    """The decision this delivery serves: the latest valid decision document of the case."""
+    doc = db.session.scalars(select(IssuedDocument).where(
+        IssuedDocument.case_id == case.id, IssuedDocument.status == VALID,
+        IssuedDocument.doc_type.in_(("grant_decision", "denial_decision")))
+        .order_by(IssuedDocument.id.desc()).limit(1)).first()
+    if doc is None:
+        return "行政许可决定书"
+    served = f"{doc.title}（{doc.number}）"
+    licence = db.session.scalars(select(IssuedDocument).where(
+        IssuedDocument.case_id == case.id, IssuedDocument.status == VALID, IssuedDocument.doc_type == "licence")
+        .order_by(IssuedDocument.id.desc()).limit(1)).first()
+    if doc.doc_type == "grant_decision" and licence is not None:
+        served += f"、{licence.title}（{licence.number}）"
+    return served
+
+
+def _deliver(step: Step) -> list[Planned]:
+    data = step.data
+    context = {"served_document": _served_document(step.case), "recipient": step.case.applicant_name,
+               "delivery_method": data.get("delivery_method"), "delivered_on": data.get("delivered_on"),
+               "servers": [step.user.full_name]}
+    note = "；".join(text.strip() for text in (data.get("service_note"), data.get("comment")) if (text or "").strip())
+    if note:
+        context["comment"] = note
+    return [Planned("service_receipt", context)]
+
+
+PLANS = {"receive": _receive, "legal_review": _legal_review, "sign_conclusion": _sign_conclusion,
+         "decide": _decide, "deliver": _deliver}
+
+
+def planned_documents(step: Step) -> list[Planned]:
+    """The documents this step will issue with its data (for the preview too)."""
+    plan = PLANS.get(step.kind or "")
+    return plan(step) if plan else []
+
+
+# ------------------------------------------------------------------------------------------ issuing
+
+def _issue(step: Step) -> None:
+    issued: dict[str, IssuedDocument] = {}
+    for planned in planned_documents(step):
+        context = dict(planned.context)
+        if planned.doc_type == "grant_decision" and "licence" in issued:
+            context["licence_number"] = issued["licence"].number
+        doc, _drafts = issue_document(step.case, planned.doc_type, context, step.user.username, drafts=step.drafts,
+                                      task_id=step.task.id, role=step.task.role, step_kind=step.kind)
+        issued[planned.doc_type] = doc
+    decision = next((issued[t] for t in DECISION_TYPES if t in issued), None)
+    if decision is not None:
+        # What the handlers after this one use (the publication draft's 文号): the register's number.
+        step.outputs["decision_document"] = decision
+        step.data["document_no"] = decision.number
+    if "licence" in issued:
+        step.outputs["licence_document"] = issued["licence"]
+
+
+def _check_decision(step: Step) -> None:
+    """Before the engine runs: the decision's date lies between acceptance and today (行政许可法 第37、38条:
+    a decision is made on an accepted application, and cannot be dated in the future), and a licence's
+    validity ends after the decision."""
+    decision = step.data.get("decision")
+    if decision not in ("grant", "deny"):
+        return
+    decided = document_date("grant_decision" if decision == "grant" else "denial_decision", step.case, step.data)
+    valid_until = step.data.get("valid_until")
+    if decision == "grant" and valid_until:
+        try:
+            until = as_date(valid_until)
+        except ValueError:
+            until = None
+        if until is None or until <= decided:
+            message = _("许可证有效期须晚于决定日期（%(d)s）", d=decided.isoformat())
+            raise InvalidData(message, fields={"valid_until": [message]}, code="licence_validity_invalid")
+
+
+def register() -> None:
+    hooks.register_task_kind("decide", validate=_check_decision)
+    for kind in PLANS:
+        hooks.register_task_kind(kind, apply=_issue)
+
