@@ -155,7 +155,8 @@ def complete_task(user: User, task_id: str, data: dict) -> Completion:
     task = lock_task(task_id)
     check_may_act(user, task, "complete")
     if isinstance(data, dict) and RESERVED_VARIABLES.intersection(data):
-        raise refuse(Forbidden, "major_flag_locked", user, task.case_id, "complete", task)
+        key = "hearing_held_derived" if "hearing_held" in data else "major_flag_locked"
+        raise refuse(Forbidden, key, user, task.case_id, "complete", task)
     meta = task_meta(task)
     try:
         cleaned = meta.form.validate(data, users_roles)
