@@ -3,11 +3,14 @@ professional committee and its signed conclusion, and the guard that keeps a maj
 decided without them; separation of duties (办审分离) for the people who take these steps."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import func, select
 
 from app.cases import hooks
 from app.cases.access import users_roles
 from app.cases.hooks import Step
+from app.core.clock import china_today
 from app.core.errors import Conflict, InvalidData
 from app.core.i18n import t
 from app.core.roles import role_label
@@ -15,9 +18,24 @@ from app.core.vocabulary import declare_task_kind
 from app.extensions import db
 from app.legal_review.guard import decision_refusal, separation_refusal
 from app.legal_review.models import CommitteeMeeting, LegalReviewRound
+from app.users.lookup import display_names
+from app.users.officers import uncertified
+
+
+def _uncertified_names(usernames, day) -> str | None:
+    missing = uncertified(usernames, day)
+    if not missing:
+        return None
+    names = display_names(missing)
+    return "、".join(names.get(u, u) for u in missing)
 
 
 def _check_review(step: Step) -> None:
+    """The legal reviewer holds an enforcement certificate valid today (执法人员资格, 审核要点 1)."""
+    today = china_today()
+    if names := _uncertified_names([step.user.username], today):
+        raise InvalidData(t("legal_reviewer_uncertified", date=today.isoformat(), names=names),
+                          code="legal_reviewer_uncertified")
     if step.data.get("outcome") == "approve":
         failed = [k for k, v in (step.data.get("checklist") or {}).items() if v.get("result") == "fail"]
         if failed:
@@ -36,9 +54,16 @@ def _review_round(step: Step) -> None:
 
 def _check_committee(step: Step) -> None:
     attendees = step.data.get("attendees") or []
-    if not any("legal" in roles for roles in users_roles(attendees).values()):
+    roles_of = users_roles(attendees)
+    if not any("legal" in roles for roles in roles_of.values()):
         message = t("must_include_role", role=role_label("legal"))
         raise InvalidData(message, fields={"attendees": [message]})
+    day = step.data.get("meeting_date")
+    day = dt.date.fromisoformat(str(day)) if day else china_today()
+    legal = [u for u in attendees if "legal" in roles_of.get(u, ())]
+    if names := _uncertified_names(legal, day):  # every legal attendee, not just one of them
+        message = t("legal_attendee_uncertified", date=day.isoformat(), names=names)
+        raise InvalidData(message, fields={"attendees": [message]}, code="legal_attendee_uncertified")
 
 
 def _meeting(step: Step) -> None:
