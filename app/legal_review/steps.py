@@ -11,7 +11,7 @@ from app.cases import hooks
 from app.cases.access import users_roles
 from app.cases.hooks import Step
 from app.core.clock import china_today
-from app.core.errors import Conflict, InvalidData
+from app.core.errors import Conflict, Forbidden, InvalidData
 from app.core.i18n import t
 from app.core.roles import role_label
 from app.core.vocabulary import declare_task_kind
@@ -20,6 +20,7 @@ from app.legal_review.guard import decision_refusal, separation_refusal
 from app.legal_review.models import CommitteeMeeting, LegalReviewRound
 from app.users.lookup import display_names
 from app.users.officers import uncertified
+from app.users.principal import may_sign_major
 
 
 def _uncertified_names(usernames, day) -> str | None:
@@ -84,6 +85,23 @@ def _meeting(step: Step) -> None:
 def _check_signature(step: Step) -> None:
     if step.data.get("signed") is not True:
         raise InvalidData(t("required"), fields={"signed": [t("required")]})
+    _principal_signs(step)
+
+
+def _principal_signs(step: Step) -> None:
+    """The plan names the principal head (主要负责人) as the one who signs major decisions and the committee's
+    conclusions; a deputy only while designated acting. Refused (and the attempt recorded) otherwise."""
+    if step.kind == "decide" and not step.case.is_major:
+        return
+    if not may_sign_major(step.user, china_today()):
+        raise step.refuse(Forbidden, "principal_head_required")
+
+
+def _signed_as_acting(step: Step) -> None:
+    user = step.user
+    if (step.kind == "sign_conclusion" or step.case.is_major) and not user.principal_head:
+        step.record("signed_as_acting", {"acting_until": user.acting_principal_until.isoformat(),
+                                         "designation_ref": user.acting_principal_ref})
 
 
 def _signed(step: Step) -> None:
@@ -113,4 +131,6 @@ def register() -> None:
     hooks.register_task_kind("legal_review", validate=_check_review, apply=_review_round)
     hooks.register_task_kind("committee", validate=_check_committee, apply=_meeting)
     hooks.register_task_kind("sign_conclusion", validate=_check_signature, apply=_signed)
+    hooks.register_task_kind("sign_conclusion", apply=_signed_as_acting)
     hooks.register_task_kind("decide", validate=_guard_decision)
+    hooks.register_task_kind("decide", validate=_principal_signs, apply=_signed_as_acting)

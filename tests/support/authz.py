@@ -113,6 +113,7 @@ EXPECTED: dict[str, Rule] = {
     "web.calendar_add_closure": only("admin"),
     "web.users_admin": only("admin"), "web.user_admin": only("admin"), "web.user_set_active": only("admin"),
     "web.user_set_password": only("admin"), "web.user_unlock": only("admin"),
+    "web.user_set_principal": only("admin"),
 }
 
 
@@ -121,7 +122,7 @@ EXPECTED: dict[str, Rule] = {
 BODIES = {
     "api.create_case": {"item": "XK-002", "applicant": {"name": "矩阵测试", "type": "natural_person"}},
     "api.complete": {"data": {}},
-    "api.pause_clock": {"procedure": "hearing", "reason": "听证", "notice_ref": "告知书1号"},
+    "api.pause_clock": {"procedure": "expert_review", "reason": "专家评审", "notice_ref": "告知书1号"},
     "api.extend_decision": {"reason": "复杂", "notice_ref": "告知书2号"},
     "api.extend_legal_review": {"reason": "复杂"},
     "api.grant_access": {"username": "supervisor", "reason": "督查"},
