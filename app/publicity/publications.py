@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from app.cases.access import may_view_case
 from app.cases.actions import action, lock_case, refuse
 from app.cases.models import Case
+from app.cases.service import complete_by_record
 from app.core.clock import china_today, utcnow
 from app.core.errors import Conflict, Forbidden, InvalidData, NotFound
 from app.core.i18n import in_language, t
@@ -197,6 +198,7 @@ def publish(user: User, pub_id: int, *, expected_version: int | None = None) -> 
                                           "publication": pub.id, "published_on": today.isoformat(),
                                           "due": pub.due_on.isoformat() if pub.due_on else None,
                                           "on_time": on_time, "document_no": fields[DOC_NO]})])
+    complete_by_record(user, case, "publish", {}, source="publication_published")  # the 公示 step, if open
     db.session.commit()
     return pub
 
@@ -231,6 +233,7 @@ def withhold(user: User, pub_id: int, *, withhold_class: str, reason: str, appro
                                       to_state=WITHHELD, payload={
                                           "publication": pub.id, "class": withhold_class, "reason": reason,
                                           "approver": approver_user.username})])
+    complete_by_record(user, case, "publish", {}, source="publication_withheld")  # the 公示 step, if open
     db.session.commit()
     return pub
 

@@ -40,7 +40,7 @@ DECIDE_GRANT = {"decision": "grant", "document_no": "鞍行审许字〔2026〕1�
 DECIDE_DENY = {"decision": "deny", "document_no": "鞍行审不许字〔2026〕2号", "decision_date": "2026-11-25",
                "opinion": "不同意", "reasons": "不符合法定条件", "appeal_rights": "如不服本决定，可依法申请行政复议或提起行政诉讼。"}
 DELIVER = {"delivery_method": "direct", "delivered_on": "2026-11-26", "receipt_no": "SD-0001"}
-PUBLISH = {"publication_ref": "https://example.invalid/gs/1", "published_on": "2026-11-27"}
+PUBLISH = {}  # 公示 confirms the publication record; its date is the record's, never typed
 ARCHIVE = {"archive_no": "DA-2026-0001"}
 
 # The hearing sub-process (bpmn/hearing.bpmn).
