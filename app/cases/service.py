@@ -18,6 +18,7 @@ from app.cases import hooks
 from app.cases.access import may_view_case, task_meta, users_roles
 from app.cases.actions import action, check_may_act, lock_case, lock_task, refuse
 from app.cases.models import Case, TaskItem
+from app.cases.numbering import case_number
 from app.cases.sync import persist_run, transition_drafts
 from app.catalogue.models import ServiceItem
 from app.core.clock import utcnow
@@ -79,7 +80,7 @@ def create_case(user: User, item_code: str, applicant: dict, facts: dict, confid
                 updated_at=now, facts_changed_at=now if facts else None)
     db.session.add(case)
     db.session.flush()
-    case.case_no = f"XK-{now:%Y}-{case.id:06d}"
+    case.case_no = case_number(item.case_prefix, now.year, case.id)
 
     data = {"case_no": case.case_no, "item_code": item.code, "item_major": item.major,
             "category": item.category, **facts}

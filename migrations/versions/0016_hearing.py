@@ -5,7 +5,9 @@
 - ``app_user.principal_head`` / ``acting_principal_*``: the bureau's principal head (主要负责人) and a deputy
   designated as acting, who sign major decisions and committee conclusions;
 - ``service_item.publication_exception``: the legal basis on which an item's decisions are not published
-  (法律法规、部门规章另有规定的除外).
+  (法律法规、部门规章另有规定的除外);
+- ``service_item.case_prefix`` and ``case_sequence``: cases numbered per kind — complaints TS-2026-000001, not
+  like a permit (XK-…).
 
 Revision ID: 0016_hearing
 Revises: 0011_security (the lead re-chains it at merge)
@@ -56,10 +58,20 @@ def upgrade():
 
     with op.batch_alter_table('service_item', schema=None) as batch_op:
         batch_op.add_column(sa.Column('publication_exception', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('case_prefix', sa.String(length=8), nullable=False, server_default='XK'))
+
+    op.create_table('case_sequence',
+    sa.Column('prefix', sa.String(length=8), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('last_no', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('prefix', 'year', name=op.f('pk_case_sequence'))
+    )
 
 
 def downgrade():
+    op.drop_table('case_sequence')
     with op.batch_alter_table('service_item', schema=None) as batch_op:
+        batch_op.drop_column('case_prefix')
         batch_op.drop_column('publication_exception')
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.drop_column('acting_principal_ref')
