@@ -12,4 +12,5 @@ def init_app(app) -> None:
     from app.hearing.messages import MESSAGES
     register_messages(MESSAGES)
     steps.register()
+    steps.register_timeline()
     web.init_app(app)

@@ -262,3 +262,28 @@ def register() -> None:
     hooks.register_task_kind("amend", validate=_hearing_held_from_record)
     hooks.on_tasks_opened(_due_dates)
     hooks.register_actor_check(_only_the_host)
+
+
+def register_timeline() -> None:
+    """How the hearing's records read on the case page (the kernel's timeline)."""
+    from flask_babel import gettext as _
+
+    from app.cases.timeline import register_action_text
+    texts = {
+        "hearing_notified": lambda who, p: _("%(who)s 告知听证权利（%(ref)s），申请期限至 %(d)s", who=who,
+                                             ref=p.get("notice_ref"), d=p.get("window_until")),
+        "hearing_waived": lambda who, p: _("申请期限内未申请听证或书面放弃"),
+        "hearing_requested": lambda who, p: _("%(by)s 于 %(d)s 申请听证，须在 %(limit)s 前组织", by=p.get("requested_by"),
+                                              d=p.get("requested_on"), limit=p.get("hold_by")),
+        "hearing_arranged": lambda who, p: _("%(who)s 安排听证：%(d)s，%(place)s", who=who, d=p.get("scheduled_on"),
+                                             place=p.get("place")),
+        "hearing_recusal": lambda who, p: _("回避申请：%(d)s", d={"granted": _("成立"), "denied": _("不成立")}.get(
+            p.get("decision"), p.get("decision"))),
+        "hearing_held": lambda who, p: _("%(who)s 主持听证（%(d)s），听证笔录 %(ref)s 经参加人签字", who=who,
+                                         d=p.get("held_on"), ref=p.get("transcript_ref")),
+        "recording_interrupted": lambda who, p: _("%(who)s 记录了录音录像中断", who=who),
+        "signed_as_acting": lambda who, p: _("%(who)s 代行主要负责人职责签批（%(ref)s）", who=who,
+                                             ref=p.get("designation_ref")),
+    }
+    for action, text in texts.items():
+        register_action_text(action, text)
