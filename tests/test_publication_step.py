@@ -76,3 +76,17 @@ def test_the_annual_late_count_agrees_with_the_publications_desk(api, app, ctx):
     [rec] = [r for r in actions(api, case_no) if r["action"] == "publication_published"]
     assert rec["payload"]["on_time"] is False
     assert generate(2026, as_of=dt.date(2026, 12, 31))["late_publications"] == 1
+
+
+def test_publishing_through_the_api_completes_the_step(api, ctx):
+    case_no = at_publish_step(api)
+    refused = api.post(f"/api/cases/{case_no}/publication/publish", "reviewer", json={})
+    assert refused.status_code == 403 and _publication(case_no).state == "PENDING_REVIEW"
+    with at("2026-03-12"):
+        res = api.post(f"/api/cases/{case_no}/publication/publish", "clerk", json={})
+    assert res.status_code == 200, res.get_json()
+    body = res.get_json()
+    assert body["state"] == "PUBLISHED" and [t["name"] for t in body["case"]["tasks"]] == ["archive"]
+    again = api.post(f"/api/cases/{case_no}/publication/publish", "clerk", json={})
+    assert again.status_code == 409
+    assert api.post("/api/cases/XK-2026-999999/publication/publish", "clerk", json={}).status_code == 404

@@ -14,7 +14,6 @@ from app.records.models import ExecutionRecord
 from app.scheduler.jobs import JOBS
 from app.scheduler.models import SchedulerLease, SchedulerRun
 from tests.support import forms as f
-from tests.support.flows import publication_action
 from tests.support.processes import (
     call,
     free_port,
@@ -38,8 +37,8 @@ CLIENTS, CASES_PER_CLIENT = 4, 2
 class Desk:
     """One client: sends each request to the next server in turn; keeps every status it got."""
 
-    def __init__(self, ports, tokens, halfway, app=None):
-        self.ports, self.tokens, self.halfway, self.app = ports, tokens, halfway, app
+    def __init__(self, ports, tokens, halfway):
+        self.ports, self.tokens, self.halfway = ports, tokens, halfway
         self.turn = 0
         self.statuses: list[tuple[str, int]] = []
         self.case_nos: list[str] = []
@@ -60,10 +59,11 @@ class Desk:
             tasks = case["tasks"]
             while tasks:
                 task = tasks[0]
-                if task["name"] == "publish":  # 公示 completes from the publication desk's record
-                    publication_action(self.app, case["case_no"], "publish", "clerk")
-                    status, now = self.call("case", "GET", f"/api/cases/{case['case_no']}", "clerk")
-                    tasks = now["tasks"]
+                if task["name"] == "publish":  # 公示 completes from the publication desk's action
+                    status, now = self.call("complete", "POST", f"/api/cases/{case['case_no']}/publication/publish",
+                                            "clerk", {})
+                    assert status == 200, now
+                    tasks = now["case"]["tasks"]
                     continue
                 assert self.call("claim", "POST", f"/api/tasks/{task['id']}/claim", task["role"])[0] == 200
                 status, done = self.call("complete", "POST", f"/api/tasks/{task['id']}/complete", task["role"],
@@ -126,7 +126,7 @@ def drive(ports, tokens, url) -> list[Desk]:
             first_case_done.add(threading.get_ident())
             pause.wait(60)
 
-    desks = [Desk(ports, tokens, halfway, app) for _ in range(CLIENTS)]
+    desks = [Desk(ports, tokens, halfway) for _ in range(CLIENTS)]
     errors: list[BaseException] = []
 
     def run(desk):

@@ -80,7 +80,8 @@ EXPECTED: dict[str, Rule] = {
     "web.publications": only("clerk", "leader"), "web.publication": only("clerk", "leader"),
     "web.publication_save": only("clerk", "leader"), "web.publication_publish": only("clerk", "leader"),
     "web.publication_update": only("clerk", "leader"), "web.publication_withdraw": only("clerk", "leader"),
-    "web.publication_withhold": only("clerk", "leader"),  # then 404 (no publication); the leader's rule after
+    "web.publication_withhold": only("clerk", "leader"),
+    "api.publish_publication": only("clerk", "leader"),  # then 404 (no publication)  # then 404 (no publication); the leader's rule after
     # --- the supervisor's desk
     "web.supervision": only("supervisor"), "web.supervision_case": only("supervisor"),
     "web.supervision_note": only("supervisor"), "web.supervision_reassign": only("supervisor"),
