@@ -161,6 +161,8 @@ def test_hearing_held_comes_from_the_record_never_from_a_form(api, ctx):
         done = api.complete(case_no, "hearing_hold", "reviewer2", f.hearing_hold(av_exemption_reason="设备故障"))
     row = case_row(case_no)
     assert row.facts["hearing_held"] is True and row.is_major  # decided after a hearing: a major decision
+    derived = [r for r in actions(api, case_no) if r["action"] == "facts_changed" and r["actor"] == "engine"]
+    assert [r["payload"]["changes"] for r in derived] == [{"hearing_held": {"from": False, "to": True}}]
     assert done["case"]["status"] != "hearing"
 
 

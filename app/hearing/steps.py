@@ -215,11 +215,11 @@ def _hearing_done(step: Step) -> None:
 
 def _derive_fact(case: Case, step: Step) -> None:
     """The case's fact ``hearing_held`` follows the record (a case decided after a hearing is major)."""
-    if case.facts.get("hearing_held") is not True:
+    before = case.facts.get("hearing_held")
+    if before is not True:
         case.facts = {**case.facts, "hearing_held": True}
         case.facts_changed_at = step.now
-        step.record("facts_changed", {"changes": {"hearing_held": {"from": case.facts.get("hearing_held"),
-                                                                   "to": True}}}, by_engine=True)
+        step.record("facts_changed", {"changes": {"hearing_held": {"from": before, "to": True}}}, by_engine=True)
 
 
 def _hearing_held_from_record(step: Step) -> None:
