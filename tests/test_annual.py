@@ -41,7 +41,7 @@ def publication_action(app, case_no, fn, username, **kwargs):
         db.session.remove()
 
 
-MAJOR_STEPS = {"legal_review": ("legal", None), "amend": ("reviewer", f.amend(hearing_held=True)),
+MAJOR_STEPS = {"legal_review": ("legal", None), "amend": ("reviewer", f.amend()),
                "counsel": ("counsel", f.COUNSEL), "committee": ("secretary", f.committee("pass")),
                "sign_conclusion": ("leader", f.SIGN)}
 
@@ -63,19 +63,19 @@ def decide(api, case_no, day, data, review=None):
 @pytest.fixture
 def year_2026(app, api):
     """Six applications in 2026 and one case of 2025:
-    a rejected at intake (outside competence); b in review, with a hearing pause; c granted on time,
+    a rejected at intake (outside competence); b at its hearing (requested: the clock paused); c granted on time,
     extended, published on time then withdrawn; d granted late, published late; e denied, never published;
-    f major (two legal review rounds: revise, approve; hearing held) granted, publication withheld;
+    f major (two legal review rounds: revise, approve) granted, publication withheld;
     g accepted and decided (late, extended) in 2025."""
     cases = {}
     with at("2026-03-02"):
         cases["a"] = api.new_case()["case_no"]
         api.complete(cases["a"], "receive", "clerk", f.REJECT)
     cases["b"] = registered(api, "2026-03-02")
-    with at("2026-03-04"):
-        res = api.post(f"/api/cases/{cases['b']}/clock/pause", "reviewer", json={
-            "procedure": "hearing", "reason": "利害关系人申请听证", "notice_ref": "听证告知书〔2026〕1号"})
-        assert res.status_code == 201, res.get_json()
+    with at("2026-03-04"):  # the hearing pauses the clock from its record, not from a typed notice
+        api.complete(cases["b"], "review", "reviewer", f.review(hearing_needed="major_interests"))
+        api.complete(cases["b"], "hearing_notice", "reviewer", f.HEARING_NOTICE)
+        api.complete(cases["b"], "hearing_request", "clerk", f.hearing_request("2026-03-04"))
     cases["c"] = registered(api, "2026-03-02")
     decide(api, cases["c"], "2026-03-10", f.DECIDE_GRANT)
     cases["d"] = registered(api, "2026-03-02")
@@ -83,9 +83,9 @@ def year_2026(app, api):
     cases["e"] = registered(api, "2026-05-06")
     decide(api, cases["e"], "2026-05-12", f.DECIDE_DENY)
     cases["f"] = registered(api, "2026-06-01", item="XK-003")  # major by catalogue
-    steps = [("2026-06-02", "review", "reviewer", f.review(hearing_held=True)),  # one day each: the guard
+    steps = [("2026-06-02", "review", "reviewer", f.review()),  # one day each: the guard
              ("2026-06-03", "legal_review", "legal", f.legal_review("revise", failed=("evidence",))),
-             ("2026-06-04", "amend", "reviewer", f.amend(hearing_held=True)),  # compares fact and approval times
+             ("2026-06-04", "amend", "reviewer", f.amend()),  # compares fact and approval times
              ("2026-06-05", "legal_review", "legal", f.legal_review("approve"))]
     for day, name, user, data in steps:
         with at(day):
@@ -121,7 +121,7 @@ EXPECTED = {
     "licensing": {"applications": 6, "accepted": 5, "granted": 3, "denied": 1, "revoked": 1},
     "legal_review": {"cases": 1, "rounds": 2, "by_outcome": {"approve": 1, "revise": 1, "return": 0},
                      "cases_multi_round": 1, "cases_approved": 1},
-    "hearings": 2, "extensions": 1, "late_decisions": 1, "late_publications": 2,
+    "hearings": 1, "extensions": 1, "late_decisions": 1, "late_publications": 2,
 }
 ITEM_ROWS = {
     "XK-002": {"applications": 5, "accepted": 4, "granted": 2, "denied": 1, "revoked": 1, "late_decisions": 1,
@@ -227,7 +227,7 @@ def test_exports_csv_with_bom_and_json(app, api, year_2026):
     values = {r[0]: r[1] for r in rows if len(r) == 2}
     assert values["申请数量"] == "6" and values["受理数量"] == "5" and values["许可数量"] == "3"
     assert values["不予许可数量"] == "1" and values["撤销许可数量"] == "1" and values["逾期决定数"] == "1"
-    assert values["逾期公示数"] == "2" and values["听证案件数"] == "2" and values["退回补充材料轮次"] == "0"
+    assert values["逾期公示数"] == "2" and values["听证案件数"] == "1" and values["退回补充材料轮次"] == "0"
     assert values["行政执法情况说明"] == "说明，含逗号"
     header = next(r for r in rows if r and r[0] == "事项编码")
     xk2 = next(r for r in rows if r and r[0] == "XK-002")

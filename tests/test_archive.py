@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from tests.support import forms as f
-from tests.support.flows import finish_after_decision
+from tests.support.flows import finish_after_decision, publication_action
 
 PROJECT = Path(__file__).resolve().parent.parent
 PHOTO = b"\xff\xd8\xff\xe0" + b"JFIF site photo " * 64
@@ -394,7 +394,7 @@ def test_the_archive_step_is_refused_when_a_file_is_missing(api, app):
         os.unlink(blob_path(row.sha256))
         db.session.remove()
     api.complete(case_no, "deliver", "clerk", f.DELIVER)
-    api.complete(case_no, "publish", "clerk", f.PUBLISH)
+    publication_action(app, case_no, "publish", "clerk")
     body = api.complete(case_no, "archive", "clerk", f.ARCHIVE, expect=409)
     assert body["error"] == "archive_failed" and "送达回证.pdf" in body["message"]
     case = api.case(case_no)
@@ -409,7 +409,7 @@ def test_the_sealed_summary_is_chinese_whatever_the_language_of_the_request(api,
     from app.archive import archive_path
     case_no = _drive_to_decision(api, app)
     api.complete(case_no, "deliver", "clerk", f.DELIVER)
-    api.complete(case_no, "publish", "clerk", f.PUBLISH)
+    publication_action(app, case_no, "publish", "clerk")
     task = api.open_task(case_no, "archive")
     res = api.post(f"/api/tasks/{task['id']}/complete?lang=en", "clerk", json={"data": f.ARCHIVE})
     assert res.status_code == 200 and "Completed" in res.get_json()["message"]

@@ -53,8 +53,10 @@ def fill_facts(page, **extra) -> None:
     choose(page, "proposal", "grant")
     choose(page, "category", "resource_allocation")
     page.fill("input[name=investment]", "12000")
-    for flag in ("public_concern", "safety_impact", "hearing_held", "complex"):
+    for flag in ("public_concern", "safety_impact", "complex"):
         choose(page, flag, "false")
+    if page.locator("input[name=hearing_needed]").count():  # 审查 asks; 修改重报 does not
+        choose(page, "hearing_needed", "none")
 
 
 def legal_review(page, outcome: str, failed: tuple = ()) -> None:

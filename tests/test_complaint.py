@@ -107,7 +107,7 @@ def test_the_form_creates_a_case_and_the_progress_query_shows_nothing_personal(c
     res = send(client, about_case_no="xk-2025-000123")
     page = html(res)
     case_no, code = receipt(res)
-    assert re.fullmatch(r"XK-\d{4}-\d{6}", case_no) and re.fullmatch(r"[2-9A-Z]{8}", code)
+    assert re.fullmatch(r"TS-\d{4}-000001", case_no) and re.fullmatch(r"[2-9A-Z]{8}", code)
     assert "已收到您的投诉" in page and 'href="/public/progress"' in page and res.headers["Cache-Control"] == "no-store"
     assert NAME not in page and PHONE not in page
 

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "bpmn").glob("*.bpmn")) + sorted((ROOT / "rules").glob("*.dmn"))
 PERMIT = (ROOT / "bpmn" / "standard_permit.bpmn").read_bytes()
 MAJOR = (ROOT / "bpmn" / "major_decision.bpmn").read_bytes()
+HEARING = (ROOT / "bpmn" / "hearing.bpmn").read_bytes()
 DMN = (ROOT / "rules" / "major_item.dmn").read_bytes()
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 
@@ -96,13 +97,14 @@ def fresh_bundle_cache():
 def test_the_shipped_files_compile_and_every_user_task_has_a_role_a_kind_and_a_form(ctx):
     sources = [read_source(p.name, p.read_bytes()) for p in SHIPPED]
     assert {(s.kind, s.key) for s in sources} == {
-        ("bpmn", "standard_permit"), ("bpmn", "major_decision"), ("bpmn", "complaint"), ("dmn", "major_item")}
+        ("bpmn", "standard_permit"), ("bpmn", "major_decision"), ("bpmn", "complaint"), ("bpmn", "hearing"),
+        ("dmn", "major_item")}
     bundle = compile_bundle(sources)
-    assert set(bundle.specs) == {"standard_permit", "major_decision", "complaint"}
+    assert set(bundle.specs) == {"standard_permit", "major_decision", "complaint", "hearing"}
 
     user_tasks = {(s.key, node.get("id")) for s in sources if s.kind == "bpmn"
                   for node in s.root.iter(f"{{{BPMN_NS}}}userTask")}
-    assert len(user_tasks) == 16  # 12 in the permit processes, 4 in complaint
+    assert len(user_tasks) == 20  # 12 in the permit processes, 4 in complaint, 4 in the hearing
     assert set(bundle.tasks) == user_tasks
     for key, meta in bundle.tasks.items():
         assert meta.role in ROLE_CODES, key
@@ -226,7 +228,7 @@ def test_a_lane_named_by_role_code_or_english_name_is_accepted(ctx):
         ok = variant(PERMIT, '<bpmn:lane id="Lane_reviewer" name="审查人员">',
                      f'<bpmn:lane id="Lane_reviewer" name="{name}">')
         bundle = compile_bundle([read_source("standard_permit.bpmn", ok), read_source("m.bpmn", MAJOR),
-                                 read_source("m.dmn", DMN)])
+                                 read_source("h.bpmn", HEARING), read_source("m.dmn", DMN)])
         assert bundle.task_meta("standard_permit", "review").role == "reviewer"
 
 
@@ -397,7 +399,7 @@ def test_deploying_unchanged_files_creates_no_version(ctx):
     for _ in range(2):
         result = deploy(shipped_files(), "designer", "again")
         assert result.created == []
-        assert sorted(v.key for v in result.unchanged) == ["complaint", "major_decision", "major_item",
+        assert sorted(v.key for v in result.unchanged) == ["complaint", "hearing", "major_decision", "major_item",
                                                            "standard_permit"]
         assert all(v.version == 1 for v in result.unchanged)
     assert version_count() == before
@@ -412,7 +414,7 @@ def test_deploying_a_changed_process_creates_a_new_version_of_only_that_key(ctx)
     assert version_count() == before + 1
     latest = latest_versions()
     assert {k: v.version for k, v in latest.items()} == {
-        "standard_permit": 2, "major_decision": 1, "major_item": 1, "complaint": 1}
+        "standard_permit": 2, "major_decision": 1, "major_item": 1, "complaint": 1, "hearing": 1}
     assert latest["standard_permit"].content == RENAMED_PUBLISH
     assert latest["standard_permit"].deployed_by == "designer"
 

@@ -15,7 +15,9 @@ DATA = Path(__file__).parent / "data"
 PERMIT = (ROOT / "bpmn" / "standard_permit.bpmn").read_bytes()
 MAJOR = (ROOT / "bpmn" / "major_decision.bpmn").read_bytes()
 DMN = (ROOT / "rules" / "major_item.dmn").read_bytes()
-SHIPPED = [("standard_permit.bpmn", PERMIT), ("major_decision.bpmn", MAJOR), ("major_item.dmn", DMN)]
+HEARING = (ROOT / "bpmn" / "hearing.bpmn").read_bytes()
+SHIPPED = [("standard_permit.bpmn", PERMIT), ("major_decision.bpmn", MAJOR), ("major_item.dmn", DMN),
+           ("hearing.bpmn", HEARING)]
 
 
 def variant(original: bytes, old: str, new: str) -> bytes:
@@ -104,8 +106,8 @@ def test_the_non_major_default_flow_is_not_checked_but_a_catalogue_major_start_i
     # gw_major's default is the non-major branch: a major case takes `is_major == True` surely.
     assert by_rule(lint_files(SHIPPED), "major-path") == []
     # Without the rule task, a catalogue-major case would run from the start straight to the decision.
-    no_rule = variant(PERMIT, '<bpmn:sequenceFlow id="flow_to_classify" sourceRef="review" targetRef="classify"/>',
-                      '<bpmn:sequenceFlow id="flow_to_classify" sourceRef="review" targetRef="gw_decide_merge"/>')
+    no_rule = variant(PERMIT, '<bpmn:sequenceFlow id="flow_to_classify" sourceRef="gw_hearing_merge" targetRef="classify"/>',
+                      '<bpmn:sequenceFlow id="flow_to_classify" sourceRef="gw_hearing_merge" targetRef="gw_decide_merge"/>')
     files = with_shipped("standard_permit.bpmn", no_rule)
     assert by_rule(lint_files(files, major_processes=set()), "major-path") == []
     assert {p.element_id for p in by_rule(lint_files(files, major_processes={"standard_permit"}), "major-path")} == {

@@ -127,10 +127,12 @@ def test_publishing_on_the_last_day_is_on_time_and_sets_published_on(api, app, s
     rec = record(api, case_no, "publication_published")
     assert rec["payload"]["on_time"] is True and rec["to_state"] == "PUBLISHED"
     assert run_scan(app, "scan_publication", "2025-10-17") == {"publication_overdue": 0}
-    # the process's 公示 step is now a confirmation: it does not move the publication date
+    # published before 公示 opened: the step is a confirmation of the record; no date can be typed
     with at("2025-10-20"):
         api.complete(case_no, "deliver", "clerk", {**f.DELIVER, "delivered_on": "2025-10-20"})
-        api.complete(case_no, "publish", "clerk", {**f.PUBLISH, "published_on": "2025-10-20"})
+        typed = api.complete(case_no, "publish", "clerk", {"published_on": "2025-10-20"}, expect=422)
+        assert "published_on" in typed["fields"]
+        api.complete(case_no, "publish", "clerk", f.PUBLISH)
     assert case_row(case_no).published_on == dt.date(2025, 10, 16)
 
 
@@ -442,7 +444,7 @@ def test_on_site_check_refuses_an_officer_whose_certificate_has_expired(api):
     data = {"check_date": "2026-11-24", "officers": ["reviewer", "reviewer3"], "identity_shown": True,
             "findings": "经营场所与申请材料一致", "result": "consistent", "av_exemption_reason": "现场涉及商业秘密，不宜录像"}
     res = api.post(f"/api/tasks/{task['id']}/complete", "reviewer", json={"data": data})
-    assert res.status_code == 422 and "reviewer3" in res.get_json()["fields"]["officers"][0]
+    assert res.status_code == 422 and "赵核查" in res.get_json()["fields"]["officers"][0]  # the name, not the login
     assert "没有有效的行政执法证件" in res.get_json()["fields"]["officers"][0]
     # valid the day before its expiry ended; and with two certified officers the check goes through
     on_time = {**data, "check_date": "2026-11-23"}

@@ -59,6 +59,12 @@ class Desk:
             tasks = case["tasks"]
             while tasks:
                 task = tasks[0]
+                if task["name"] == "publish":  # 公示 completes from the publication desk's action
+                    status, now = self.call("complete", "POST", f"/api/cases/{case['case_no']}/publication/publish",
+                                            "clerk", {})
+                    assert status == 200, now
+                    tasks = now["case"]["tasks"]
+                    continue
                 assert self.call("claim", "POST", f"/api/tasks/{task['id']}/claim", task["role"])[0] == 200
                 status, done = self.call("complete", "POST", f"/api/tasks/{task['id']}/complete", task["role"],
                                          {"data": FORMS[task["name"]]})

@@ -203,7 +203,7 @@ def test_upload_rules(browser, app, api):
     clerk.get(f"/cases/{secret_no}")
     video = clerk.post(f"/cases/{secret_no}/files", {"files": (io.BytesIO(b"\x00\x00\x00\x18ftypmp42"), "听证.mp4")},
                        content_type="multipart/form-data", follow_redirects=True)
-    assert "涉及国家秘密的案件不得进行音像记录" in html(video) and _evidence(app, secret_no) == []
+    assert "涉及国家秘密、商业秘密或者个人隐私的案件不得进行音像记录" in html(video) and _evidence(app, secret_no) == []
 
 
 def test_case_page_shows_timeline_files_and_the_diagram_with_the_current_step(browser, api):

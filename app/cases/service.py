@@ -18,6 +18,7 @@ from app.cases import hooks
 from app.cases.access import may_view_case, task_meta, users_roles
 from app.cases.actions import action, check_may_act, lock_case, lock_task, refuse
 from app.cases.models import Case, TaskItem
+from app.cases.numbering import case_number
 from app.cases.sync import persist_run, transition_drafts
 from app.catalogue.models import ServiceItem
 from app.core.clock import utcnow
@@ -79,7 +80,7 @@ def create_case(user: User, item_code: str, applicant: dict, facts: dict, confid
                 updated_at=now, facts_changed_at=now if facts else None)
     db.session.add(case)
     db.session.flush()
-    case.case_no = f"XK-{now:%Y}-{case.id:06d}"
+    case.case_no = case_number(item.case_prefix, now.year, case.id)
 
     data = {"case_no": case.case_no, "item_code": item.code, "item_major": item.major,
             "category": item.category, **facts}
@@ -156,7 +157,29 @@ def complete_task(user: User, task_id: str, data: dict) -> Completion:
     task = lock_task(task_id)
     check_may_act(user, task, "complete")
     if isinstance(data, dict) and RESERVED_VARIABLES.intersection(data):
-        raise refuse(Forbidden, "major_flag_locked", user, task.case_id, "complete", task)
+        key = "hearing_held_derived" if "hearing_held" in data else "major_flag_locked"
+        raise refuse(Forbidden, key, user, task.case_id, "complete", task)
+    completion, step = _run_step(user, task, data)
+    with hooks.around_commit(step):
+        db.session.commit()
+    return completion
+
+
+def complete_by_record(user: User, case: Case, kind: str, data: dict, source: str) -> Completion | None:
+    """Inside the caller's action (its transaction, ``case`` locked, the caller commits): complete the case's
+    open task of ``kind`` because the record the caller just wrote says the step is done (e.g. the
+    publication published or withheld completes 公示). The caller's action did its own permission checks;
+    the step's form and handlers run as for any completion. None when no such task is open."""
+    task = db.session.scalars(select(TaskItem).where(TaskItem.case_id == case.id, TaskItem.kind == kind,
+                                                     TaskItem.state == TaskState.READY)).first()
+    if task is None or case.suspended or case.archived_at is not None:
+        return None
+    completion, _step = _run_step(user, task, data, source=source)
+    return completion
+
+
+def _run_step(user: User, task: TaskItem, data: dict, source: str | None = None) -> tuple[Completion, hooks.Step]:
+    """Validate, run the engine, apply the handlers and persist — everything of a completion but the commit."""
     meta = task_meta(task)
     try:
         cleaned = meta.form.validate(data, users_roles)
@@ -177,19 +200,17 @@ def complete_task(user: User, task_id: str, data: dict) -> Completion:
 
     step.now = now = utcnow()
     step.process_ended = workflow.is_completed()
+    payload = {"title": task.title, "data": cleaned, **({"source": source} if source else {})}
     step.drafts = [RecordDraft(actor=user.username, role=task.role, action="task_completed", task_id=task.id,
                                task_name=task.name, from_state="READY", to_state="COMPLETED",
-                               payload={"title": task.title, "data": cleaned})] \
-        + transition_drafts(run, task.id, user.username)
+                               payload=payload)] + transition_drafts(run, task.id, user.username)
     task.state, task.completed_at, task.completed_by, task.claimed_by = TaskState.COMPLETED, now, \
         user.username, user.username
     task.draft = None
     hooks.apply_step(step)
     next_tasks = persist_run(case, workflow, run.ready_before, step.drafts, completed_id=task.id,
                              final_status=step.status)
-    with hooks.around_commit(step):
-        db.session.commit()
-    return Completion(case, task, next_tasks)
+    return Completion(case, task, next_tasks), step
 
 
 def _summary(messages: dict) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Callable
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -46,7 +47,8 @@ def facts_for_display(facts: dict, bundle: Bundle) -> list[tuple[str, str]]:
 
 
 # Facts entered at registration, which no task form declares.
-FACT_LABELS = {"project_name": _l("项目名称"), "description": _l("申请内容"), "investment": _l("投资额（万元）")}
+FACT_LABELS = {"project_name": _l("项目名称"), "description": _l("申请内容"), "investment": _l("投资额（万元）"),
+               "hearing_held": _l("已举行听证（由听证记录得出）")}
 
 
 def _value(field_spec, value) -> str:
@@ -110,6 +112,11 @@ SIMPLE = {  # actions worded by one sentence (their reason, if any, is shown und
 }
 
 
+def register_action_text(action: str, text: Callable[[str, dict], str]) -> None:
+    """A feature words its own record ``action`` for the case's timeline: ``text(who, payload)``."""
+    SIMPLE.setdefault(action, text)
+
+
 def describe(record: ExecutionRecord, bundle: Bundle) -> Entry:
     payload = json.loads(record.payload)
     who = record.actor
@@ -118,7 +125,8 @@ def describe(record: ExecutionRecord, bundle: Bundle) -> Entry:
     if action == "case_created":
         return Entry(_("%(who)s 登记了申请（事项 %(item)s）", who=who, item=payload.get("item")))
     if action == "task_completed":
-        details = [(pick(fields[k].label, fields[k].label_en) if k in fields else k, _value(fields.get(k), v))
+        details = [(pick(fields[k].label, fields[k].label_en) if k in fields else str(FACT_LABELS.get(k, k)),
+                    _value(fields.get(k), v))
                    for k, v in payload.get("data", {}).items() if v is not None]
         return Entry(_("%(who)s 办理了“%(step)s”", who=who, step=title), details)
     if action == "task_claimed":
@@ -135,7 +143,7 @@ def describe(record: ExecutionRecord, bundle: Bundle) -> Entry:
         details = []
         for name, change in payload.get("changes", {}).items():
             spec = _field_spec(bundle, name)
-            label = pick(spec.label, spec.label_en) if spec else name
+            label = pick(spec.label, spec.label_en) if spec else str(FACT_LABELS.get(name, name))
             details.append((label, f"{_value(spec, change.get('from'))} → {_value(spec, change.get('to'))}"))
         return Entry(_("%(who)s 变更了案件事实", who=who), details)
     if action == "case_marked_major":

@@ -31,3 +31,8 @@ class ServiceItem(db.Model):
     where_when: Mapped[str | None] = mapped_column(Text)
     complaint_channel: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
+    # 法律法规、部门规章另有规定的除外: the legal basis on which this item's decisions are not published (shown on
+    # the publication desk; lets a leader withhold a decision on that ground).
+    publication_exception: Mapped[str | None] = mapped_column(Text)
+    # The case number's prefix: XK for licences, TS for consultations and complaints (their own numbering).
+    case_prefix: Mapped[str] = mapped_column(String(8), default="XK", server_default="XK")

@@ -18,3 +18,5 @@ class ServiceItemSchema(Schema):
     statutory_days = fields.Integer()
     promised_days = fields.Integer(allow_none=True)
     fees = fields.String(allow_none=True)
+    publication_exception = fields.String(allow_none=True, metadata={
+        "description": "法律法规、部门规章另有规定: the legal basis on which decisions of the item are not published"})

@@ -11,7 +11,8 @@ from app.extensions import db
 
 _FIELDS = ("name", "name_en", "category", "major", "process_key", "authority", "legal_basis", "conditions",
            "materials", "statutory_days", "promised_days", "fees", "joint_handling", "where_when",
-           "complaint_channel")
+           "complaint_channel", "publication_exception", "case_prefix")
+_DEFAULTS = {"joint_handling": False, "case_prefix": "XK"}
 
 
 def load_catalogue(path: str) -> tuple[int, int]:
@@ -24,9 +25,9 @@ def load_catalogue(path: str) -> tuple[int, int]:
             item = ServiceItem(code=entry["code"])
             db.session.add(item)
             created += 1
-        elif any(getattr(item, f) != entry.get(f, False if f == "joint_handling" else None) for f in _FIELDS):
+        elif any(getattr(item, f) != entry.get(f, _DEFAULTS.get(f)) for f in _FIELDS):
             updated += 1
         for f in _FIELDS:
-            setattr(item, f, entry.get(f, False) if f == "joint_handling" else entry.get(f))
+            setattr(item, f, entry.get(f, _DEFAULTS.get(f)))
     db.session.commit()
     return created, updated

@@ -42,6 +42,7 @@ MESSAGES = {
     "engine_error": _l("流程执行出错：{detail}"),
     "completed_next": _l("已提交。案件 {case_no} 已转至：{steps}"),
     "completed_status": _l("已提交。案件 {case_no} 当前状态：{status}"),
+    "hearing_held_derived": _l("“已举行听证”由听证记录自动得出（听证笔录），不能填写"),
     "major_flag_locked": _l("重大执法决定标记一经确定，审查人员不能取消"),
     "reason_required": _l("请填写理由"),
     "case_archived_read_only": _l("案件已归档封存，案卷只读：不能再办理任务或上传、替换文件"),

@@ -7,6 +7,7 @@ MESSAGES = {
     "second_correction_notice": _l("再次发出补正通知：第32条要求一次告知需要补正的全部内容"),
     "legal_review_past_decision_due": _l("法制审核期限（{review}）晚于决定期限（{decision}），审核须在决定期限内完成"),
     "procedure_not_excluded": _l("只有听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审所需时间不计入期限"),
+    "hearing_pause_automatic": _l("听证时间由听证程序的记录自动扣除（听证申请之日起至听证笔录形成之日），不能手工中止"),
     "pause_needs_notice": _l("须填写书面告知申请人所需时间的文书编号"),
     "clock_not_started": _l("案件尚未受理，办理期限尚未起算"),
     "clock_already_paused": _l("期限已在中止中，请先恢复"),

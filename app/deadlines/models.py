@@ -12,6 +12,8 @@ from app.extensions import db
 # 行政许可法 第45条: the only procedures whose time is not counted in the decision period.
 EXCLUDED_PROCEDURES = ("hearing", "tender", "auction", "inspection", "testing", "quarantine", "appraisal",
                        "expert_review")
+# Procedures whose pause a step's record opens and closes; never typed on the clock form.
+AUTOMATIC_PROCEDURES = ("hearing",)
 PROCEDURE_LABELS = {"hearing": _l("听证"), "tender": _l("招标"), "auction": _l("拍卖"), "inspection": _l("检验"),
                     "testing": _l("检测"), "quarantine": _l("检疫"), "appraisal": _l("鉴定"),
                     "expert_review": _l("专家评审")}

@@ -28,7 +28,7 @@ from app.deadlines.clock import (
     publication_due,
     service_due,
 )
-from app.deadlines.models import EXCLUDED_PROCEDURES, ClockPause
+from app.deadlines.models import AUTOMATIC_PROCEDURES, EXCLUDED_PROCEDURES, ClockPause
 from app.extensions import db
 from app.records import RecordDraft, append_records
 from app.users.models import User
@@ -92,10 +92,15 @@ def recompute(case: Case, drafts: list | None = None) -> None:
                 "decision_due": due.date.isoformat(), "confirmed": due.confirmed, "calendar": due.calendar_version,
                 "paused_workdays": paused, "extension_days": case.extension_days}))
         for task in db.session.scalars(select(TaskItem).where(TaskItem.case_id == case.id, TaskItem.state == "READY",
-                                                              TaskItem.kind.not_in(("legal_review", "receive", "deliver")))):
+                                                              TaskItem.kind.not_in(OWN_DUE_KINDS))):
             task.due_at, task.due_confirmed = case.decision_due, case.decision_due_confirmed
     if case.decided_on is not None:
         case.publication_due = publication_due(case.decided_on, cal).date
+
+
+# Tasks whose due date is their own rule, not the decision deadline (送达: 10 working days after the decision;
+# the hearing's steps: app.hearing).
+OWN_DUE_KINDS = ("legal_review", "receive", "deliver", "hearing_request", "hearing_arrange", "hearing_hold")
 
 
 def assign_due_dates(case: Case, created: list[TaskItem], bundle, drafts: list) -> None:
@@ -124,6 +129,36 @@ def assign_due_dates(case: Case, created: list[TaskItem], bundle, drafts: list) 
             task.due_at, task.due_confirmed = case.decision_due, case.decision_due_confirmed
             continue
         task.due_at, task.due_confirmed = (due.date, due.confirmed) if due else (None, True)
+
+
+def open_procedure_pause(case: Case, procedure: str, reason: str, notice_ref: str, start_on: dt.date,
+                         actor: str, drafts: list) -> ClockPause:
+    """A §45 pause opened by a step's record (the hearing), inside that step's transaction: not typed by
+    anyone, so nothing but the record can move the due date."""
+    pause = ClockPause(case_id=case.id, procedure=procedure, reason=reason, notice_ref=notice_ref,
+                       start_on=start_on, created_by=actor)
+    db.session.add(pause)
+    db.session.flush()
+    drafts.append(RecordDraft(actor="engine", action="clock_paused", payload={
+        "procedure": procedure, "reason": reason, "notice_ref": notice_ref, "start_on": start_on.isoformat()}))
+    recompute(case, drafts)
+    return pause
+
+
+def close_procedure_pause(case: Case, procedure: str, end_on: dt.date, actor: str, drafts: list) -> ClockPause | None:
+    """End the open pause of ``procedure`` on ``end_on`` (the day the result — e.g. the 听证笔录 — is in)."""
+    pause = db.session.scalar(select(ClockPause).where(ClockPause.case_id == case.id, ClockPause.procedure == procedure,
+                                                       ClockPause.end_on.is_(None)))
+    if pause is None:
+        return None
+    end = max(end_on, pause.start_on)
+    pause.end_on, pause.ended_by = end, actor
+    pause.paused_workdays = paused_workdays(pause.start_on, end)
+    drafts.append(RecordDraft(actor="engine", action="clock_resumed", payload={
+        "procedure": procedure, "start_on": pause.start_on.isoformat(), "end_on": end.isoformat(),
+        "paused_workdays": pause.paused_workdays}))
+    recompute(case, drafts)
+    return pause
 
 
 def case_pauses(case: Case) -> list[ClockPause]:
@@ -179,6 +214,8 @@ def pause_clock(user: User, case_no: str, procedure: str, reason: str, notice_re
     errors = {}
     if procedure not in EXCLUDED_PROCEDURES:
         errors["procedure"] = [t("procedure_not_excluded")]
+    elif procedure in AUTOMATIC_PROCEDURES:  # the hearing record pauses the clock itself (app.hearing)
+        errors["procedure"] = [t("hearing_pause_automatic")]
     if not (reason or "").strip():
         errors["reason"] = [t("required")]
     if not (notice_ref or "").strip():
@@ -209,6 +246,8 @@ def resume_clock(user: User, case_no: str, end_on: dt.date | None = None) -> Clo
     pause = db.session.scalar(select(ClockPause).where(ClockPause.case_id == case.id, ClockPause.end_on.is_(None)))
     if pause is None:
         raise Conflict(t("clock_not_paused"), code="clock_not_paused")
+    if pause.procedure in AUTOMATIC_PROCEDURES:
+        raise Conflict(t("hearing_pause_automatic"), code="hearing_pause_automatic")
     end = _check_date(end_on or china_today(), pause.start_on, "end_on")
     pause.end_on, pause.ended_by = end, user.username
     pause.paused_workdays = paused_workdays(pause.start_on, end)

@@ -28,15 +28,9 @@ def _decided(step: Step) -> None:
     service.on_decided(step.case, step.data, step.drafts)
 
 
-def _published(step: Step) -> None:
-    if step.case.published_on is None:  # publishing on the publication page set it already
-        service.on_published(step.case, step.data)
-
-
 def register() -> None:
     hooks.on_case_created(_received)
     hooks.on_tasks_opened(service.assign_due_dates)
     hooks.register_task_kind("receive", validate=_check_intake, apply=_intake)
     hooks.register_task_kind("complaint_register", apply=_complaint_registered)
     hooks.register_task_kind("decide", apply=_decided)
-    hooks.register_task_kind("publish", apply=_published)

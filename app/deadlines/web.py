@@ -11,7 +11,7 @@ from app.cases.web_panels import case_panel
 from app.core.errors import Forbidden, InvalidData, NotFound, ServiceError
 from app.core.i18n import t
 from app.deadlines import service as deadlines
-from app.deadlines.models import PROCEDURE_LABELS
+from app.deadlines.models import AUTOMATIC_PROCEDURES, PROCEDURE_LABELS
 from app.extensions import db
 from app.web import bp, current_user, login_required, register_templates
 
@@ -24,7 +24,8 @@ def init_app(app) -> None:
 def clock_panel(case, user) -> dict:
     """The case page's legal time limits, the clock's pauses (names of the §45 procedures) and the actions
     that change them."""
-    return {"pauses": deadlines.case_pauses(case), "procedure_labels": PROCEDURE_LABELS, "days_left": days_left}
+    return {"pauses": deadlines.case_pauses(case), "procedure_labels": PROCEDURE_LABELS, "days_left": days_left,
+            "automatic_procedures": AUTOMATIC_PROCEDURES}
 
 
 def _date(name: str) -> dt.date | None:

@@ -47,6 +47,8 @@ def load_demo_users() -> int:
             user.role_rows = [UserRole(role=r) for r in roles]
             db.session.add(user)
             created += 1
+        if username == "leader" and not user.principal_head:  # 局长: the principal head (主要负责人)
+            user.principal_head = True
         if username in DEMO_OFFICERS and user.certificate_no is None:
             user.post, user.certificate_no, user.enforcement_category, user.area, user.certificate_valid_until = \
                 DEMO_OFFICERS[username]

@@ -27,7 +27,8 @@ FIELD_TYPES = ("text", "longtext", "number", "integer", "date", "boolean", "choi
                "users", "checklist")
 CHECKLIST_RESULTS = ("pass", "fail", "na")
 # Variables the system itself sets in every workflow; a form may not overwrite them.
-RESERVED_VARIABLES = frozenset({"is_major", "major_reason", "item_major", "item_code", "case_no"})
+# hearing_held: derived from the hearing record (app.hearing), never a form field.
+RESERVED_VARIABLES = frozenset({"is_major", "major_reason", "item_major", "item_code", "case_no", "hearing_held"})
 
 UsersLookup = Callable[[Iterable[str]], Mapping[str, set[str]]]
 

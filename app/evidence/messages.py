@@ -7,7 +7,7 @@ MESSAGES = {
     "file_type_not_allowed": _l("不允许的文件类型：.{ext}（允许：{allowed}）"),
     "file_empty": _l("文件为空"),
     "file_content_mismatch": _l("文件内容与扩展名不符：{name}"),
-    "av_on_state_secret": _l("涉及国家秘密的案件不得进行音像记录"),
+    "av_on_protected_case": _l("涉及国家秘密、商业秘密或者个人隐私的案件不得进行音像记录，请在任务中写明未录像的理由"),
     "already_superseded": _l("该文件已有新版本"),
     "confidential_file": _l("您无权查看该密级的文件"),
     "av_reason_required": _l("未上传音像记录时，须填写不进行音像记录的书面理由"),

@@ -48,6 +48,9 @@ ALLOWED_TYPES: dict[str, tuple[str, str, tuple[bytes, ...] | None]] = {
 SIZE_LIMITS = {"document": 20 * 1024 * 1024, "photo": 20 * 1024 * 1024, "audio": 200 * 1024 * 1024,
                "video": 500 * 1024 * 1024}
 AUDIO_VIDEO = ("audio", "video")
+# The plan (全过程记录): no audio/video of matters of state secrets, business secrets or personal privacy — a
+# written reason on the task instead.
+AV_FORBIDDEN_CLASSES = frozenset({"state_secret", "business_secret", "privacy"})
 # Who may open a file of each class (besides the person who uploaded it).
 READERS = {
     "public": None,  # every signed-in user
@@ -166,8 +169,9 @@ def _check_upload(case: Case, upload: Upload) -> tuple[str, str, tuple | None]:
         raise InvalidData(t("bad_choice", value=upload.confidentiality),
                           fields={"confidentiality": [t("bad_choice", value=upload.confidentiality)]})
     kind = ALLOWED_TYPES[ext][0]
-    if kind in AUDIO_VIDEO and case.confidentiality == "state_secret":
-        raise Forbidden(t("av_on_state_secret"), code="av_on_state_secret")
+    if kind in AUDIO_VIDEO and {case.confidentiality, upload.confidentiality} & AV_FORBIDDEN_CLASSES:
+        message = t("av_on_protected_case")
+        raise InvalidData(message, fields={"files": [message]}, code="av_on_protected_case")
     return ALLOWED_TYPES[ext]
 
 

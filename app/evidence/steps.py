@@ -30,6 +30,13 @@ def _require_audio_video(step: Step) -> None:
         raise InvalidData(message, fields={"av_exemption_reason": [message]})
 
 
+def _record_interruption(step: Step) -> None:
+    """A recording interrupted (battery, the party's objection…) is recorded with the reason given."""
+    reason = (step.data.get("av_interruption") or "").strip()
+    if step.meta.requires_av and reason:
+        step.record("recording_interrupted", {"reason": reason}, on_task=True)
+
+
 def register() -> None:
     hooks.on_case_created(_materials)
-    hooks.register_task_kind(hooks.ANY_KIND, validate=_require_audio_video)
+    hooks.register_task_kind(hooks.ANY_KIND, validate=_require_audio_video, apply=_record_interruption)

@@ -32,7 +32,6 @@ class FactsSchema(StrictSchema):
     investment = fields.Float(allow_nan=False, validate=validate.Range(min=0))
     public_concern = fields.Boolean()
     safety_impact = fields.Boolean()
-    hearing_held = fields.Boolean()
     complex = fields.Boolean()
     project_name = fields.String(validate=validate.Length(max=200))
     description = fields.String(validate=validate.Length(max=5000))

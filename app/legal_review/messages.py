@@ -3,6 +3,9 @@ in the translation catalogue."""
 from flask_babel import lazy_gettext as _l
 
 MESSAGES = {
+    "principal_head_required": _l("重大执法决定和专业审查委员会结论须由主要负责人签批；其他负责人须经指定代行主要负责人职责"),
+    "legal_reviewer_uncertified": _l("法制审核人员须持有效的行政执法证件：{names} 的证件在 {date} 已失效或没有证件"),
+    "legal_attendee_uncertified": _l("参会的法制机构人员须持有会议当日（{date}）有效的行政执法证件：{names}"),
     "approve_with_failed_items": _l("存在不通过的审核要点，不能作出“同意”结论"),
     "guard_no_legal_review": _l("重大执法决定未经法制审核或审核未通过，不得作出决定"),
     "guard_legal_review_stale": _l("案件事实在法制审核通过后发生变更，须重新法制审核"),

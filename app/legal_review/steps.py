@@ -3,21 +3,40 @@ professional committee and its signed conclusion, and the guard that keeps a maj
 decided without them; separation of duties (办审分离) for the people who take these steps."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import func, select
 
 from app.cases import hooks
 from app.cases.access import users_roles
 from app.cases.hooks import Step
-from app.core.errors import Conflict, InvalidData
+from app.core.clock import china_today
+from app.core.errors import Conflict, Forbidden, InvalidData
 from app.core.i18n import current_language, t
 from app.core.roles import role_label
 from app.core.vocabulary import declare_task_kind
 from app.extensions import db
 from app.legal_review.guard import decision_refusal, separation_refusal
 from app.legal_review.models import CommitteeMeeting, LegalReviewRound
+from app.users.lookup import display_names
+from app.users.officers import uncertified
+from app.users.principal import may_sign_major
+
+
+def _uncertified_names(usernames, day) -> str | None:
+    missing = uncertified(usernames, day)
+    if not missing:
+        return None
+    names = display_names(missing)
+    return "、".join(names.get(u, u) for u in missing)
 
 
 def _check_review(step: Step) -> None:
+    """The legal reviewer holds an enforcement certificate valid today (执法人员资格, 审核要点 1)."""
+    today = china_today()
+    if names := _uncertified_names([step.user.username], today):
+        raise InvalidData(t("legal_reviewer_uncertified", date=today.isoformat(), names=names),
+                          code="legal_reviewer_uncertified")
     if step.data.get("outcome") == "approve":
         failed = [k for k, v in (step.data.get("checklist") or {}).items() if v.get("result") == "fail"]
         if failed:
@@ -40,9 +59,16 @@ def _check_committee(step: Step) -> None:
         raise InvalidData(message, fields={"quorum_met": [message], "conclusion": [message]},
                           code="committee_pass_needs_quorum")
     attendees = step.data.get("attendees") or []
-    if not any("legal" in roles for roles in users_roles(attendees).values()):
+    roles_of = users_roles(attendees)
+    if not any("legal" in roles for roles in roles_of.values()):
         message = t("must_include_role", role=role_label("legal"))
         raise InvalidData(message, fields={"attendees": [message]})
+    day = step.data.get("meeting_date")
+    day = dt.date.fromisoformat(str(day)) if day else china_today()
+    legal = [u for u in attendees if "legal" in roles_of.get(u, ())]
+    if names := _uncertified_names(legal, day):  # every legal attendee, not just one of them
+        message = t("legal_attendee_uncertified", date=day.isoformat(), names=names)
+        raise InvalidData(message, fields={"attendees": [message]}, code="legal_attendee_uncertified")
 
 
 def _meeting(step: Step) -> None:
@@ -63,6 +89,23 @@ def _meeting(step: Step) -> None:
 def _check_signature(step: Step) -> None:
     if step.data.get("signed") is not True:
         raise InvalidData(t("required"), fields={"signed": [t("required")]})
+    _principal_signs(step)
+
+
+def _principal_signs(step: Step) -> None:
+    """The plan names the principal head (主要负责人) as the one who signs major decisions and the committee's
+    conclusions; a deputy only while designated acting. Refused (and the attempt recorded) otherwise."""
+    if step.kind == "decide" and not step.case.is_major:
+        return
+    if not may_sign_major(step.user, china_today()):
+        raise step.refuse(Forbidden, "principal_head_required")
+
+
+def _signed_as_acting(step: Step) -> None:
+    user = step.user
+    if (step.kind == "sign_conclusion" or step.case.is_major) and not user.principal_head:
+        step.record("signed_as_acting", {"acting_until": user.acting_principal_until.isoformat(),
+                                         "designation_ref": user.acting_principal_ref})
 
 
 def _signed(step: Step) -> None:
@@ -102,4 +145,6 @@ def register() -> None:
     hooks.register_task_kind("legal_review", validate=_check_review, apply=_review_round)
     hooks.register_task_kind("committee", validate=_check_committee, apply=_meeting)
     hooks.register_task_kind("sign_conclusion", validate=_check_signature, apply=_signed)
+    hooks.register_task_kind("sign_conclusion", apply=_signed_as_acting)
     hooks.register_task_kind("decide", validate=_guard_decision)
+    hooks.register_task_kind("decide", validate=_principal_signs, apply=_signed_as_acting)

@@ -12,7 +12,7 @@ def init_app(app) -> None:
     from app.scheduler.jobs import Job, register
     register(Job("publication", "app.publicity.scans:scan_publication", 600,
                  "record decisions not published in time"))
-    from app.publicity import api, web, web_public  # noqa: F401  (routes register on import)
+    from app.publicity import api, api_staff, web, web_public  # noqa: F401  (routes register on import)
     web.register_pages(app)
     # The portal also carries other features' public pages (annual report, contact form): those features
     # add their routes first, which is why they come before publicity in app.FEATURES.

@@ -3,6 +3,8 @@ in the translation catalogue."""
 from flask_babel import lazy_gettext as _l
 
 MESSAGES = {
+    "no_publication_exception": _l("本事项在服务事项目录中没有法律法规、部门规章另有规定的公开例外"),
+    "publication_not_final": _l("公示记录尚未公开或经批准不予公开：请先在公示管理中审核公开，公示步骤随之完成"),
     "publication_wrong_state": _l("公示记录当前为“{state}”，不能执行此操作"),
     "publication_state_secret": _l("涉及国家秘密的决定不得公示，只能作不予公开处理"),
     "publication_invalid": _l("公示信息不完整或有误，请按提示修改"),

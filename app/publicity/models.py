@@ -21,6 +21,10 @@ PUBLIC_STATES = (PUBLISHED, UPDATED, WITHDRAWN)  # what the portal lists; withdr
 LIVE_STATES = (PUBLISHED, UPDATED)
 # Reasons a decision may be kept off the portal (政府信息公开条例 第14、15条).
 WITHHOLD_CLASSES = ("business_secret", "privacy", "state_secret")
+# Grounds for keeping a whole decision off the portal: those classes, or the item's own exception in a law or a
+# ministry's rule (法律法规、部门规章另有规定的除外; the basis is the catalogue's ``publication_exception``).
+LEGAL_EXCEPTION = "legal_exception"
+WITHHOLD_GROUNDS = WITHHOLD_CLASSES + (LEGAL_EXCEPTION,)
 
 
 class Publication(db.Model):

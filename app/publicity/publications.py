@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from app.cases.access import may_view_case
 from app.cases.actions import action, lock_case, refuse
 from app.cases.models import Case
+from app.cases.service import complete_by_record
 from app.core.clock import china_today, utcnow
 from app.core.errors import Conflict, Forbidden, InvalidData, NotFound
 from app.core.i18n import in_language, t
@@ -42,7 +43,9 @@ from app.publicity.models import (
     UPDATED,
     WITHDRAWN,
     WITHHELD,
+    LEGAL_EXCEPTION,
     WITHHOLD_CLASSES,
+    WITHHOLD_GROUNDS,
     Publication,
 )
 from app.records import RecordDraft, append_records
@@ -53,7 +56,8 @@ ENGINE = "engine"
 
 STATE_LABELS = {PENDING_REVIEW: _l("待审核"), PUBLISHED: _l("已公示"), UPDATED: _l("已更新"),
                 WITHDRAWN: _l("已撤回"), WITHHELD: lazy_pgettext("publication state", "不予公开")}
-WITHHOLD_LABELS = {"business_secret": _l("商业秘密"), "privacy": _l("个人隐私"), "state_secret": _l("国家秘密")}
+WITHHOLD_LABELS = {"business_secret": _l("商业秘密"), "privacy": _l("个人隐私"), "state_secret": _l("国家秘密"),
+                   LEGAL_EXCEPTION: _l("法律法规、部门规章另有规定")}
 
 
 def state_label(state: str) -> str:
@@ -197,6 +201,7 @@ def publish(user: User, pub_id: int, *, expected_version: int | None = None) -> 
                                           "publication": pub.id, "published_on": today.isoformat(),
                                           "due": pub.due_on.isoformat() if pub.due_on else None,
                                           "on_time": on_time, "document_no": fields[DOC_NO]})])
+    complete_by_record(user, case, "publish", {}, source="publication_published")  # the 公示 step, if open
     db.session.commit()
     return pub
 
@@ -210,8 +215,10 @@ def withhold(user: User, pub_id: int, *, withhold_class: str, reason: str, appro
     if pub.state != PENDING_REVIEW:
         raise _wrong_state(pub)
     errors: dict[str, list[str]] = {}
-    if withhold_class not in WITHHOLD_CLASSES:
+    if withhold_class not in WITHHOLD_GROUNDS:
         errors["withhold_class"] = [t("withhold_class_required")]
+    elif withhold_class == LEGAL_EXCEPTION and not (case.item.publication_exception or "").strip():
+        errors["withhold_class"] = [t("no_publication_exception")]
     reason = (reason or "").strip()
     if not reason:
         errors["reason"] = [t("reason_required")]
@@ -231,6 +238,7 @@ def withhold(user: User, pub_id: int, *, withhold_class: str, reason: str, appro
                                       to_state=WITHHELD, payload={
                                           "publication": pub.id, "class": withhold_class, "reason": reason,
                                           "approver": approver_user.username})])
+    complete_by_record(user, case, "publish", {}, source="publication_withheld")  # the 公示 step, if open
     db.session.commit()
     return pub
 

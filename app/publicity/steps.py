@@ -2,9 +2,15 @@
 at the decision, and the 公示 step."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from app.cases import hooks
 from app.cases.hooks import Step
+from app.core.errors import Conflict
+from app.core.i18n import t
 from app.core.vocabulary import declare_task_kind
+from app.extensions import db
+from app.publicity.models import PENDING_REVIEW, Publication
 from app.publicity.progress import new_query_code
 from app.publicity.publications import create_draft
 
@@ -17,8 +23,16 @@ def _draft_publication(step: Step) -> None:
     create_draft(step.case, step.data, step.drafts)  # to review and publish within 7 working days
 
 
+def _publication_final(step: Step) -> None:
+    """公示 completes from the publication record only: published (later updated or withdrawn) or withheld."""
+    pub = db.session.scalar(select(Publication).where(Publication.case_id == step.case.id))
+    if pub is None or pub.state == PENDING_REVIEW:
+        raise Conflict(t("publication_not_final"), code="publication_not_final")
+
+
 def register() -> None:
     declare_task_kind("publish", "公示", "Publication", status="publishing", status_zh="待公示",
                       status_en="Awaiting publication")
     hooks.on_case_created(_query_code)
     hooks.register_task_kind("decide", apply=_draft_publication)
+    hooks.register_task_kind("publish", validate=_publication_final)

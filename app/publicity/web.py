@@ -18,7 +18,7 @@ from app.evidence.models import Evidence
 from app.extensions import db
 from app.publicity import fields as pf
 from app.publicity import publications as ps
-from app.publicity.models import LIVE_STATES, PENDING_REVIEW, STATES, WITHHOLD_CLASSES
+from app.publicity.models import LIVE_STATES, PENDING_REVIEW, STATES, WITHHOLD_CLASSES, WITHHOLD_GROUNDS
 from app.publicity.portal import public_published_on
 from app.users.models import User, UserRole
 from app.web import bp, current_user, register_templates, roles_required
@@ -61,6 +61,7 @@ def _detail(pub, errors: dict | None = None, values: dict | None = None, form: s
         "publication.html", pub=pub, case=case, fields=pf.FIELD_NAMES, editable=pf.EDITABLE,
         masked=pf.MASKED, errors=errors or {}, values=values or {}, form=form, state_label=ps.state_label,
         pending=pub.state == PENDING_REVIEW, live=pub.state in LIVE_STATES, withhold_classes=WITHHOLD_CLASSES,
+        withhold_grounds=WITHHOLD_GROUNDS,
         withhold_label=ps.withhold_label, class_labels=CLASS_LABELS,
         secret_files=secret_files, leaders=leaders, today=china_today(), workdays_left=_workdays_left,
         is_overdue=ps.is_overdue, field_label=pf.field_label,

@@ -6,9 +6,11 @@ import datetime as dt
 
 from app.cases import hooks
 from app.cases.hooks import Step
+from app.core.clock import china_today
 from app.core.errors import InvalidData
 from app.core.i18n import t
 from app.core.vocabulary import declare_task_kind
+from app.users.lookup import display_names
 from app.users.officers import uncertified
 
 # The facts a reviewer may settle; a change to any of them is a record and makes earlier reviews stale.
@@ -25,15 +27,28 @@ def _facts_settled(step: Step) -> None:
         step.record("facts_changed", {"changes": changes})
 
 
+def _refuse(field: str, key: str, **params) -> InvalidData:
+    message = t(key, **params)
+    return InvalidData(message, fields={field: [message]}, code=key)
+
+
 def _check_officers(step: Step) -> None:
-    """Only officers holding an enforcement certificate valid on the day may do the check."""
+    """行政许可法 第34条 and the plan: two or more distinct officers, who showed their enforcement certificates,
+    on a day that has happened, each holding a certificate valid on that day."""
     officers, day = step.data.get("officers"), step.data.get("check_date")
     if not officers or not day:
         return
+    if len(set(officers)) != len(officers) or len(set(officers)) < 2:
+        raise _refuse("officers", "officers_not_distinct")
+    if step.data.get("identity_shown") is not True:  # 出示执法证件、表明身份
+        raise _refuse("identity_shown", "identity_not_shown")
     day = dt.date.fromisoformat(str(day))
+    if day > china_today():
+        raise _refuse("check_date", "check_date_in_future", today=china_today().isoformat())
     missing = uncertified(officers, day)
     if missing:
-        message = t("officer_certificate_invalid", date=day.isoformat(), names="、".join(missing))
+        names = display_names(missing)
+        message = t("officer_certificate_invalid", date=day.isoformat(), names="、".join(names.get(u, u) for u in missing))
         raise InvalidData(message, fields={"officers": [message]})
 
 

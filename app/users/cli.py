@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from app.core.cli import run_action
-from app.users import accounts
+from app.users import accounts, principal
 from app.users.lookup import user_by_name
 
 users_cli = AppGroup("users", help="Staff accounts: create, change, disable, enable, passwords, lockouts.")
@@ -115,3 +115,35 @@ def change_password(username, current, new):
     """A user changes their own password (the current one is asked first)."""
     run_action(lambda: accounts.change_own_password(user_by_name(username), current, new))
     click.echo("password changed; every session has ended")
+
+
+@users_cli.command("principal")
+@click.argument("username")
+@click.option("--as", "admin", required=True)
+def set_principal(username, admin):
+    """Make USERNAME (a leader) the principal head (主要负责人)."""
+    run_action(lambda: principal.designate_principal(user_by_name(admin), username))
+    click.echo(f"{username} is the principal head")
+
+
+@users_cli.command("acting")
+@click.argument("username")
+@click.option("--as", "admin", required=True)
+@click.option("--until", required=True, help="YYYY-MM-DD, the last day of the acting")
+@click.option("--ref", required=True, help="the designation's document number")
+def set_acting(username, admin, until, ref):
+    """Designate USERNAME (a deputy leader) to act as the principal head until a day."""
+    try:
+        day = dt.date.fromisoformat(until)
+    except ValueError:
+        raise click.BadParameter("YYYY-MM-DD", param_hint="--until")
+    run_action(lambda: principal.designate_acting(user_by_name(admin), username, day, ref))
+    click.echo(f"{username} acts as the principal head until {day.isoformat()}")
+
+
+@users_cli.command("end-acting")
+@click.argument("username")
+@click.option("--as", "admin", required=True)
+def end_acting(username, admin):
+    run_action(lambda: principal.end_acting(user_by_name(admin), username))
+    click.echo(f"{username} no longer acts as the principal head")

@@ -15,4 +15,9 @@ MESSAGES = {
     "cannot_disable_self": _l("不能停用自己的账户"),
     "already_enabled": _l("账户已是启用状态"),
     "already_disabled": _l("账户已停用"),
+    "principal_must_be_leader": _l("主要负责人或代行职责的负责人须是在职的局领导"),
+    "already_principal": _l("该用户已是主要负责人"),
+    "acting_until_past": _l("代行职责的截止日期不能早于今天（{today}）"),
+    "acting_needs_ref": _l("须填写指定代行主要负责人职责的文件编号"),
+    "not_acting": _l("该用户未被指定代行主要负责人职责"),
 }

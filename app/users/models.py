@@ -27,6 +27,11 @@ class User(db.Model):
     enforcement_category: Mapped[str | None] = mapped_column(String(100))
     area: Mapped[str | None] = mapped_column(String(200))
     certificate_valid_until: Mapped[dt.date | None]
+    # 主要负责人: the bureau's principal head signs major decisions and committee conclusions; a deputy only
+    # while designated acting (until that day, with the designation's document), both set by an administrator.
+    principal_head: Mapped[bool] = mapped_column(default=False)
+    acting_principal_until: Mapped[dt.date | None]
+    acting_principal_ref: Mapped[str | None] = mapped_column(String(200))
     role_rows: Mapped[list["UserRole"]] = relationship(back_populates="user", cascade="all, delete-orphan",
                                                        lazy="selectin")
 

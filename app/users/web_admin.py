@@ -13,14 +13,17 @@ from app.core.clock import china_time_text
 from app.core.errors import InvalidData, ServiceError
 from app.core.roles import ROLES
 from app.extensions import db
-from app.users import accounts, throttle
+from app.core.i18n import t
+from app.users import accounts, principal, throttle
 from app.users.records import account_records
 from app.web import bp, current_user, roles_required
 
 ACCOUNT_ACTIONS = {"user_created": _l("创建账户"), "user_changed": _l("修改姓名、角色或执法证信息"),
                    "user_disabled": _l("停用账户"), "user_enabled": _l("重新启用账户"),
                    "password_changed": _l("本人修改密码"), "password_set": _l("管理员设置新密码"),
-                   "sign_in_locked": _l("登录失败次数过多，已锁定"), "sign_in_unlocked": _l("管理员解除登录锁定")}
+                   "sign_in_locked": _l("登录失败次数过多，已锁定"), "sign_in_unlocked": _l("管理员解除登录锁定"),
+                   "principal_designated": _l("设为主要负责人"), "principal_ended": _l("不再担任主要负责人"),
+                   "acting_designated": _l("指定代行主要负责人职责"), "acting_ended": _l("结束代行主要负责人职责")}
 
 
 def _certificate(form) -> accounts.Certificate:
@@ -73,7 +76,7 @@ def user_admin(username: str):
             flash(_("已保存"), "success")
             return redirect(url_for("web.user_admin", username=username))
     locked = throttle.account_locked_until(username)
-    return render_template("user_admin.html", user=accounts.get_user(username), roles=ROLES, errors=errors,
+    return render_template("user_admin.html", account=accounts.get_user(username), roles=ROLES, errors=errors,
                            records=account_records(username, 50), locked_until=locked,
                            china_time=china_time_text,
                            account_action_label=lambda code: str(ACCOUNT_ACTIONS.get(code, code))), \
@@ -102,4 +105,28 @@ def user_set_password(username: str):
 def user_unlock(username: str):
     accounts.unlock(current_user(), username)
     flash(_("已解除登录锁定"), "success")
+    return redirect(url_for("web.user_admin", username=username))
+
+
+@bp.post("/admin/users/<username>/principal")
+@roles_required("admin")
+def user_set_principal(username: str):
+    """Designate the principal head (主要负责人), a deputy acting for them until a day, or end the acting."""
+    form, actor = request.form, current_user()
+    designation = form.get("designation", "")
+    if designation == "principal":
+        principal.designate_principal(actor, username)
+        flash(_("已设为主要负责人"), "success")
+    elif designation == "acting":
+        try:
+            until = dt.date.fromisoformat(form.get("until", "").strip())
+        except ValueError:
+            until = None
+        principal.designate_acting(actor, username, until, form.get("ref", ""))
+        flash(_("已指定代行主要负责人职责"), "success")
+    elif designation == "end_acting":
+        principal.end_acting(actor, username)
+        flash(_("已结束代行主要负责人职责"), "success")
+    else:
+        raise InvalidData(t("bad_choice", value=designation), fields={"designation": [t("bad_choice", value=designation)]})
     return redirect(url_for("web.user_admin", username=username))

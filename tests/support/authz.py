@@ -81,7 +81,8 @@ EXPECTED: dict[str, Rule] = {
     "web.publications": only("clerk", "leader"), "web.publication": only("clerk", "leader"),
     "web.publication_save": only("clerk", "leader"), "web.publication_publish": only("clerk", "leader"),
     "web.publication_update": only("clerk", "leader"), "web.publication_withdraw": only("clerk", "leader"),
-    "web.publication_withhold": only("clerk", "leader"),  # then 404 (no publication); the leader's rule after
+    "web.publication_withhold": only("clerk", "leader"),
+    "api.publish_publication": only("clerk", "leader"),  # then 404 (no publication)  # then 404 (no publication); the leader's rule after
     # --- the supervisor's desk
     "web.supervision": only("supervisor"), "web.supervision_case": only("supervisor"),
     "web.supervision_note": only("supervisor"), "web.supervision_reassign": only("supervisor"),
@@ -116,6 +117,7 @@ EXPECTED: dict[str, Rule] = {
     "web.calendar_add_closure": only("admin"),
     "web.users_admin": only("admin"), "web.user_admin": only("admin"), "web.user_set_active": only("admin"),
     "web.user_set_password": only("admin"), "web.user_unlock": only("admin"),
+    "web.user_set_principal": only("admin"),
 }
 
 
@@ -124,7 +126,7 @@ EXPECTED: dict[str, Rule] = {
 BODIES = {
     "api.create_case": {"item": "XK-002", "applicant": {"name": "矩阵测试", "type": "natural_person"}},
     "api.complete": {"data": {}},
-    "api.pause_clock": {"procedure": "hearing", "reason": "听证", "notice_ref": "告知书1号"},
+    "api.pause_clock": {"procedure": "expert_review", "reason": "专家评审", "notice_ref": "告知书1号"},
     "api.extend_decision": {"reason": "复杂", "notice_ref": "告知书2号"},
     "api.extend_legal_review": {"reason": "复杂"},
     "api.grant_access": {"username": "supervisor", "reason": "督查"},

@@ -12,9 +12,22 @@ from tests.support import forms as f
 
 
 def finish_after_decision(api, case_no):
+    """Deliver, publish on the publication desk (which completes 公示), archive."""
     api.complete(case_no, "deliver", "clerk", f.DELIVER)
-    api.complete(case_no, "publish", "clerk", f.PUBLISH)
+    publication_action(api.client.application, case_no, "publish", "clerk")
     return api.complete(case_no, "archive", "clerk", f.ARCHIVE)
+
+
+def publication_action(app, case_no, fn, user, **kwargs):
+    """Publish, withhold or withdraw the case's publication record as ``user`` (the publication desk's actions)."""
+    from app.publicity import publications
+    from app.publicity.models import Publication
+    from app.users.models import User
+    with app.app_context():
+        pub_id = db.session.scalar(select(Publication.id).where(Publication.case_id == case_row(case_no).id))
+        actor = db.session.scalar(select(User).where(User.username == user))
+        getattr(publications, fn)(actor, pub_id, **kwargs)
+        db.session.remove()
 
 
 def at(day: str, hour: int = 10):

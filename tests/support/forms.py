@@ -12,11 +12,12 @@ CORRECT = {"outcome": "correct", "materials_complete": False, "correction_items"
 REJECT = {"outcome": "reject", "materials_complete": False, "reject_reason": "不属于本机关职权范围，请向市场监管部门申请。"}
 
 MINOR_FACTS = {"category": "general", "investment": 50, "public_concern": False, "safety_impact": False,
-               "hearing_held": False, "complex": False}
+               "complex": False}
 
 
 def review(**facts):
-    return {"opinion": "材料齐全，符合法定条件", "proposal": "grant", **MINOR_FACTS, **facts}
+    return {"opinion": "材料齐全，符合法定条件", "proposal": "grant", "hearing_needed": "none", **MINOR_FACTS,
+            **facts}
 
 
 def amend(**facts):
@@ -47,5 +48,25 @@ DECIDE_DENY = {"decision": "deny", "decision_date": TODAY,
                "opinion": "不同意", "reasons": "不符合法定条件", "appeal_rights": "如不服本决定，可依法申请行政复议或提起行政诉讼。"}
 # Electronic service: proven by the system's own record (direct and mail need the signed receipt uploaded).
 DELIVER = {"delivery_method": "electronic", "delivered_on": TODAY}
-PUBLISH = {"publication_ref": "https://example.invalid/gs/1", "published_on": "2026-11-27"}
+PUBLISH = {}  # 公示 confirms the publication record; its date is the record's, never typed
 ARCHIVE = {"archive_no": "DA-2026-0001"}
+
+# The hearing sub-process (bpmn/hearing.bpmn).
+HEARING_NOTICE = {"hearing_basis": "major_interests", "notice_ref": "鞍行审听告字〔2026〕1号",
+                  "notified_on": "2026-03-04", "parties": "申请人鞍山示例食品有限公司；利害关系人张某（相邻住户）"}
+
+
+def hearing_request(on="2026-03-11"):
+    return {"hearing_request": "requested", "requested_on": on, "requested_by": "张某（利害关系人）",
+            "request_ref": "听证申请〔2026〕1号"}
+
+
+def hearing_arrange(on="2026-03-23", notified="2026-03-12", host="reviewer2"):
+    return {"host": [host], "scheduled_on": on, "place": "市行政审批局三楼听证室", "parties_notified_on": notified,
+            "arrangement_ref": "鞍行审听通字〔2026〕1号"}
+
+
+def hearing_hold(on="2026-03-23", **extra):
+    return {"held_on": on, "recusal_requested": False, "hearing_outcome": "held", "transcript_ref": "听证笔录〔2026〕1号",
+            "transcript_signed": True, "summary": "申请人与利害关系人陈述意见并质证。",
+            "av_exemption_reason": "", **extra}
