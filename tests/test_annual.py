@@ -118,7 +118,8 @@ def year_2026(app, api):
 
 
 EXPECTED = {
-    "licensing": {"applications": 6, "accepted": 5, "granted": 3, "denied": 1, "revoked": 1},
+    "licensing": {"applications": 6, "accepted": 5, "granted": 3, "denied": 1, "revoked": 1,
+                  "withdrawn": 0},
     "legal_review": {"cases": 1, "rounds": 2, "by_outcome": {"approve": 1, "revise": 1, "return": 0},
                      "cases_multi_round": 1, "cases_approved": 1},
     "hearings": 2, "extensions": 1, "late_decisions": 1, "late_publications": 2,
@@ -154,7 +155,8 @@ def test_the_year_is_counted_exactly(app, api, year_2026):
     # the 2025 case is counted in 2025 only
     with at("2027-01-10"):
         figures_2025 = api.get("/api/annual/2025", "supervisor").get_json()["preview"]["figures"]
-    assert figures_2025["licensing"] == {"applications": 1, "accepted": 1, "granted": 1, "denied": 0, "revoked": 0}
+    assert figures_2025["licensing"] == {"applications": 1, "accepted": 1, "granted": 1, "denied": 0, "revoked": 0,
+                                       "withdrawn": 0}
     assert figures_2025["late_decisions"] == 1 and figures_2025["extensions"] == 1
     assert figures_2025["legal_review"]["rounds"] == 0 and figures_2025["hearings"] == 0
 
@@ -232,7 +234,8 @@ def test_exports_csv_with_bom_and_json(app, api, year_2026):
     header = next(r for r in rows if r and r[0] == "事项编码")
     xk2 = next(r for r in rows if r and r[0] == "XK-002")
     assert dict(zip(header[2:], xk2[2:])) == {"申请数量": "5", "受理数量": "4", "许可数量": "2", "不予许可数量": "1",
-                                             "撤销许可数量": "1", "逾期决定数": "1", "逾期公示数": "2"}
+                                             "撤销许可数量": "1", "撤回申请数量": "0",
+                                             "逾期决定数": "1", "逾期公示数": "2"}
     assert all(cell != "" for r in rows if r and r[0].startswith("XK-") for cell in r)  # zero is 0, never blank
 
     doc = json.loads(api.get("/api/annual/2026/export?format=json&version=1", "supervisor").data)

@@ -10,6 +10,8 @@ How each figure is counted (all dates are China dates; "the year" is 1 Jan – 3
   ``task_completed`` record of the decide task). 变更/延续 grants are grants.
 - 撤销许可数量 ``revoked``: publications withdrawn (state WITHDRAWN) with ``withdrawn_at`` in the year. The
   system has no revocation procedure; a withdrawn 双公示 record (当前状态 → 无效) is the closest proxy.
+- 撤回申请数量 ``withdrawn``: cases withdrawn at the applicant's request (status ``withdrawn``, app.withdrawal)
+  with the withdrawal (``completed_at``) in the year.
 - 法制审核 ``legal_review``: rounds completed in the year (``LegalReviewRound.completed_at``), by outcome;
   ``cases`` = cases with at least one such round; ``cases_multi_round`` = of those, cases with ≥ 2 rounds
   in the year; ``cases_approved`` = of those, cases whose last round (of all) is ``approve``.
@@ -37,6 +39,7 @@ from app.catalogue.models import ServiceItem
 from app.core.clock import CHINA, china_date, china_today
 from app.core.errors import InvalidData
 from app.core.i18n import in_language, t
+from app.core.vocabulary import CaseStatus
 from app.deadlines.models import ClockPause
 from app.extensions import db
 from app.legal_review.models import LegalReviewRound
@@ -46,13 +49,13 @@ from app.records.models import ExecutionRecord
 
 DEFINITION = "xzxk-annual-v1"  # the report definition (domain.md §5 行政许可 table + [DESIGN] counts)
 MIN_YEAR, MAX_YEAR = 2000, 2100
-LICENSING_KEYS = ("applications", "accepted", "granted", "denied", "revoked")
+LICENSING_KEYS = ("applications", "accepted", "granted", "denied", "revoked", "withdrawn")
 EXTRA_KEYS = ("hearings", "extensions", "late_decisions", "late_publications")
 ITEM_KEYS = LICENSING_KEYS + ("late_decisions", "late_publications")
 REVIEW_OUTCOMES = ("approve", "revise", "return")
 LABELS = {
     "applications": _l("申请数量"), "accepted": _l("受理数量"), "granted": _l("许可数量"), "denied": _l("不予许可数量"),
-    "revoked": _l("撤销许可数量"),
+    "revoked": _l("撤销许可数量"), "withdrawn": _l("撤回申请数量"),
     "legal_review.cases": _l("法制审核案件数"), "legal_review.rounds": _l("法制审核轮次"),
     "legal_review.approve": _l("审核同意轮次"), "legal_review.revise": _l("提出修改意见轮次"),
     "legal_review.return": _l("退回补充材料轮次"), "legal_review.cases_multi_round": _l("两轮及以上审核的案件"),
@@ -164,6 +167,10 @@ def generate(year: int, as_of: dt.date | None = None) -> dict:
                 Publication.state == WITHDRAWN, Publication.withdrawn_at >= start_utc,
                 Publication.withdrawn_at < end_utc)).all():
         per_item[item_id]["revoked"] += 1
+    for item_id in db.session.scalars(select(Case.item_id).where(
+            Case.status == CaseStatus.WITHDRAWN, Case.completed_at >= start_utc, Case.completed_at < end_utc,
+            Case.process_key != "complaint")):
+        per_item[item_id]["withdrawn"] += 1
     hearing_cases |= set(db.session.scalars(select(ClockPause.case_id).where(
         ClockPause.procedure == "hearing", ClockPause.start_on.between(first, last))))
 

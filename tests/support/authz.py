@@ -113,6 +113,9 @@ EXPECTED: dict[str, Rule] = {
     "web.calendar_add_closure": only("admin"),
     "web.users_admin": only("admin"), "web.user_admin": only("admin"), "web.user_set_active": only("admin"),
     "web.user_set_password": only("admin"), "web.user_unlock": only("admin"),
+    # --- withdrawal of an application (the matrix sends no body: 422 once through; the web form's empty
+    # fields likewise)
+    "api.withdraw": only("clerk"), "web.withdraw_case_form": only("clerk"),
 }
 
 
