@@ -1,0 +1,12 @@
+"""The licence register (许可证登记) and the licence's life: a grant registers a licence (number, holder,
+scope, term); change (变更), renewal (延续), cancellation (注销) and revocation (撤销/撤回) act on it; the
+register answers on the API (``/api/licences``) and on the staff pages (``/licences``)."""
+
+
+def init_app(app) -> None:
+    from app.core.i18n import register_messages
+    from app.licences import api, steps, web  # noqa: F401  (routes register on import)
+    from app.licences.messages import MESSAGES
+    register_messages(MESSAGES)
+    steps.register()
+    web.init_app(app)
