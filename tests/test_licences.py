@@ -4,24 +4,8 @@ from urllib.parse import quote
 
 from tests.support import forms as f
 from tests.support.api import APPLICANT
-from tests.support.flows import at
+from tests.support.licences import decided_case
 from tests.support.web import html
-
-
-def decided_case(api, item="XK-002", decision=None, day="2026-03-20"):
-    with at(day):
-        case_no = api.new_case(item=item)["case_no"]
-        api.complete(case_no, "receive", "clerk", f.ACCEPT)
-        if item == "XK-003":  # major: the legal review path
-            api.complete(case_no, "review", "reviewer", f.review(category="resource_allocation"))
-            api.complete(case_no, "legal_review", "legal", f.legal_review("approve"))
-            api.complete(case_no, "counsel", "counsel", f.COUNSEL)
-            api.complete(case_no, "committee", "secretary", f.committee("pass"))
-            api.complete(case_no, "sign_conclusion", "leader", f.SIGN)
-        else:
-            api.complete(case_no, "review", "reviewer", f.review())
-        api.complete(case_no, "decide", "leader", {**(decision or f.DECIDE_GRANT), "decision_date": day})
-    return case_no
 
 
 def test_a_grant_registers_a_licence_with_the_next_number_and_its_term(api, ctx):

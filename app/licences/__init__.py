@@ -7,6 +7,9 @@ def init_app(app) -> None:
     from app.core.i18n import register_messages
     from app.licences import api, steps, web  # noqa: F401  (routes register on import)
     from app.licences.messages import MESSAGES
+    from app.scheduler.jobs import Job, register
     register_messages(MESSAGES)
+    register(Job("licences", "app.licences.scans:scan_licences", 3600,
+                 "licences past their term: deemed renewed (a renewal pending) or expired"))
     steps.register()
     web.init_app(app)

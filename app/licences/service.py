@@ -15,7 +15,7 @@ from app.users.models import User
 
 STATUS_LABELS = {"valid": _l("有效"), "changed": _l("已变更"), "renewed": _l("已延续"), "cancelled": _l("已注销"),
                  "revoked": _l("已撤销"), "expired": _l("已过期")}
-EVENT_LABELS = {"granted": _l("准予许可，登记许可证"), "redecided": _l("重新作出决定，更新许可证"),
+EVENT_LABELS = {"granted": _l("准予许可，登记许可证"), "redecided": _l("重新作出决定，更新许可证"), "applied": _l("申请变更、延续或注销"),
                 "changed": _l("变更"), "renewed": _l("延续"), "deemed_renewed": _l("逾期未决定，视为准予延续"),
                 "cancelled": _l("注销"), "revoked": _l("撤销"), "expired": _l("有效期届满")}
 
