@@ -96,13 +96,14 @@ def fresh_bundle_cache():
 def test_the_shipped_files_compile_and_every_user_task_has_a_role_a_kind_and_a_form(ctx):
     sources = [read_source(p.name, p.read_bytes()) for p in SHIPPED]
     assert {(s.kind, s.key) for s in sources} == {
-        ("bpmn", "standard_permit"), ("bpmn", "major_decision"), ("bpmn", "complaint"), ("dmn", "major_item")}
+        ("bpmn", "standard_permit"), ("bpmn", "major_decision"), ("bpmn", "complaint"), ("bpmn", "revocation"),
+        ("dmn", "major_item")}
     bundle = compile_bundle(sources)
-    assert set(bundle.specs) == {"standard_permit", "major_decision", "complaint"}
+    assert set(bundle.specs) == {"standard_permit", "major_decision", "complaint", "revocation"}
 
     user_tasks = {(s.key, node.get("id")) for s in sources if s.kind == "bpmn"
                   for node in s.root.iter(f"{{{BPMN_NS}}}userTask")}
-    assert len(user_tasks) == 16  # 12 in the permit processes, 4 in complaint
+    assert len(user_tasks) == 22  # 12 in the permit processes, 4 in complaint, 6 in revocation
     assert set(bundle.tasks) == user_tasks
     for key, meta in bundle.tasks.items():
         assert meta.role in ROLE_CODES, key
@@ -398,7 +399,7 @@ def test_deploying_unchanged_files_creates_no_version(ctx):
         result = deploy(shipped_files(), "designer", "again")
         assert result.created == []
         assert sorted(v.key for v in result.unchanged) == ["complaint", "major_decision", "major_item",
-                                                           "standard_permit"]
+                                                           "revocation", "standard_permit"]
         assert all(v.version == 1 for v in result.unchanged)
     assert version_count() == before
 
@@ -412,7 +413,7 @@ def test_deploying_a_changed_process_creates_a_new_version_of_only_that_key(ctx)
     assert version_count() == before + 1
     latest = latest_versions()
     assert {k: v.version for k, v in latest.items()} == {
-        "standard_permit": 2, "major_decision": 1, "major_item": 1, "complaint": 1}
+        "standard_permit": 2, "major_decision": 1, "major_item": 1, "complaint": 1, "revocation": 1}
     assert latest["standard_permit"].content == RENAMED_PUBLISH
     assert latest["standard_permit"].deployed_by == "designer"
 

@@ -12,4 +12,7 @@ def init_app(app) -> None:
     register(Job("licences", "app.licences.scans:scan_licences", 3600,
                  "licences past their term: deemed renewed (a renewal pending) or expired"))
     steps.register()
+    from app.publicity.portal import register_ended_check
+    from app.licences.service import licence_ended
+    register_ended_check(licence_ended)  # a revoked, cancelled or expired licence: 当前状态 无效 on the portal
     web.init_app(app)

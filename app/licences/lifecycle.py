@@ -32,6 +32,10 @@ DEFAULT_RENEWAL_LEAD_DAYS = 30  # 行政许可法 第五十条第一款
 APPLIED = "applied"
 # The status a granted procedure leaves the licence in.
 RESULT = {CHANGE: CHANGED, RENEWAL: RENEWED, CANCELLATION: CANCELLED, REVOCATION: REVOKED}
+# The decisions that act on the licence: a grant of the application; a revocation (撤销, 第六十九条) or a
+# withdrawal (撤回, 第八条) of the licence.
+EFFECTIVE_DECISIONS = {CHANGE: ("grant",), RENEWAL: ("grant",), CANCELLATION: ("grant",),
+                       REVOCATION: ("revoke", "withdraw_permit")}
 
 
 def _invalid(key: str, **params) -> InvalidData:
@@ -70,7 +74,7 @@ def check_application(case: Case, user, context: dict, drafts: list[RecordDraft]
     """``on_case_created``: an application on a licence must name a licence it may act on."""
     item = case.item
     procedure = item.licence_procedure
-    if procedure not in (CHANGE, RENEWAL, CANCELLATION):
+    if procedure not in ON_A_LICENCE:
         return
     number = str((case.facts or {}).get("licence_no") or "").strip()
     if not number:
@@ -78,7 +82,7 @@ def check_application(case: Case, user, context: dict, drafts: list[RecordDraft]
     licence = licence_by_number(number, lock=True)
     if licence is None:
         raise _invalid("licence_unknown", number=number)
-    if licence.item.code != item.licence_item:
+    if item.licence_item and licence.item.code != item.licence_item:
         raise _invalid("licence_wrong_item", number=number, item=licence.item.name)
     if not licence.in_force:
         from app.licences.service import status_label
@@ -110,10 +114,16 @@ def licence_of_application(case: Case) -> Licence | None:
 def apply_decision(case: Case, data: dict, actor: str, drafts: list[RecordDraft], outputs: dict) -> None:
     """The decision on an application on a licence: a grant changes, renews or cancels it."""
     procedure = case.item.licence_procedure
-    if procedure not in ON_A_LICENCE or data.get("decision") != "grant":
+    if procedure not in ON_A_LICENCE:
         return
     licence = licence_of_application(case)
     if licence is None:
+        return
+    if procedure == REVOCATION:  # what the 双公示 record of this decision is called and says
+        verb = {"revoke": "撤销", "withdraw_permit": "撤回"}.get(data.get("decision"), "不予撤销")
+        outputs.update(publication_title=f"{verb}行政许可决定书",
+                       publication_content=f"{verb}{licence.licence_name}（{licence.number}）")
+    if data.get("decision") not in EFFECTIVE_DECISIONS[procedure]:
         return
     details: dict = {"document_no": data.get("document_no"), "procedure": procedure}
     if procedure == CHANGE:
@@ -127,11 +137,22 @@ def apply_decision(case: Case, data: dict, actor: str, drafts: list[RecordDraft]
             licence.valid_until = term_end(licence.valid_until + dt.timedelta(days=1), case.item.licence_valid_years
                                            or licence.item.licence_valid_years)
         details["valid_until"] = licence.valid_until.isoformat() if licence.valid_until else None
-    elif procedure in (CANCELLATION, REVOCATION):
-        details["reason"] = str(case.facts.get("reason") or data.get("opinion") or "")
+    elif procedure == CANCELLATION:
+        details["reason"] = str(data.get("opinion") or "")
+    else:
+        details.update(reason=str(data.get("reasons") or ""), ground=case.facts.get("ground"),
+                       decision=data.get("decision"))
     event(licence, RESULT[procedure], RESULT[procedure], actor=actor, case=case, drafts=drafts, **details)
+    if procedure == REVOCATION:
+        return  # the revocation's own record names no new term
     outputs.update({"licence_no": licence.number, "licence_name": licence.licence_name,
                     "valid_from": licence.valid_from, "valid_until": licence.valid_until})
+
+
+def record_ground(case: Case, data: dict) -> None:
+    """A revocation's inquiry settles its legal ground (第六十九条第一款/第二款, 第八条): kept with the facts."""
+    if case.item.licence_procedure == REVOCATION and data.get("ground") and case.facts.get("ground") != data["ground"]:
+        case.facts = {**case.facts, "ground": data["ground"]}
 
 
 def _deemed(licence: Licence, case: Case) -> bool:

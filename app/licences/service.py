@@ -10,7 +10,7 @@ from app.cases.access import may_view_case
 from app.cases.models import Case
 from app.core.errors import NotFound
 from app.extensions import db
-from app.licences.models import STATUSES, Licence
+from app.licences.models import IN_FORCE, STATUSES, Licence
 from app.users.models import User
 
 STATUS_LABELS = {"valid": _l("有效"), "changed": _l("已变更"), "renewed": _l("已延续"), "cancelled": _l("已注销"),
@@ -66,6 +66,12 @@ def get_licence(user: User, number: str) -> Licence:
     if licence is None or not _visible(user, licence):
         raise NotFound.of("not_found", what=number)
     return licence
+
+
+def licence_ended(case_id: int) -> bool:
+    """The licence the case granted exists and is no longer in force (revoked, cancelled or expired)."""
+    status = db.session.scalar(select(Licence.status).where(Licence.case_id == case_id))
+    return status is not None and status not in IN_FORCE
 
 
 def valid_statuses() -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from app.cases import hooks
 from app.cases.hooks import Step
+from app.core.vocabulary import declare_task_kind
 from app.licences import lifecycle
 from app.licences.register import register_grant
 
@@ -25,6 +26,15 @@ def _decided(step: Step) -> None:
         lifecycle.apply_decision(step.case, step.data, step.user.username, step.drafts, step.outputs)
 
 
+def _inquired(step: Step) -> None:
+    lifecycle.record_ground(step.case, step.data)
+
+
 def register() -> None:
+    # The notice of the right to state one's case and to request a hearing before a licence is revoked
+    # (行政许可法 第三十六条、第四十七条); the hearing itself is a sub-process of its own.
+    declare_task_kind("hearing_rights_notice", "告知听证权利", "Notice of hearing rights", status="notifying",
+                      status_zh="待告知听证权利", status_en="Awaiting notice of hearing rights")
     hooks.on_case_created(lifecycle.check_application)
     hooks.register_task_kind("decide", apply=_decided)
+    hooks.register_task_kind("review", apply=_inquired)

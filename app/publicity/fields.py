@@ -129,6 +129,9 @@ def build_fields(case: Case, data: Mapping) -> dict[str, str]:
         DECISION_DATE: decided, VALID_FROM: decided if grant else "",
         AUTHORITY: name, AUTHORITY_USCC: uscc, STATUS: VALID, SOURCE: name, SOURCE_USCC: uscc,
     })
+    if data.get("publication_title"):  # a decision on a licence, e.g. its revocation (app.licences)
+        fields.update({DOC_TITLE: str(data["publication_title"]), CONTENT: str(data.get("publication_content") or ""),
+                       VALID_FROM: ""})
     if grant and data.get("licence_no"):  # the licence the register created (app.licences)
         fields.update({CERT_NAME: str(data.get("licence_name") or ""), LICENCE_NO: str(data["licence_no"]),
                        VALID_FROM: _iso(data.get("valid_from")) or decided, VALID_TO: _iso(data.get("valid_until"))})
