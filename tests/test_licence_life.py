@@ -107,3 +107,16 @@ def test_an_application_must_name_a_licence_of_the_item_and_the_applicant(api, c
     res = apply_on(api, "XK-002-ZX", NUMBER, "2027-01-05", applicant=other)
     assert res.status_code == 422 and res.get_json()["error"] == "licence_other_holder"
     assert _cases() == before
+
+
+def test_the_items_law_may_ask_for_another_lead_time(api, ctx):
+    """第五十条第一款 "法律、法规、规章另有规定的，依照其规定": the catalogue's renewal_lead_days."""
+    from app.catalogue.models import ServiceItem
+    item = db.session.scalar(select(ServiceItem).where(ServiceItem.code == "XK-002-YX"))
+    item.renewal_lead_days = 60
+    db.session.commit()
+    decided_case(api)  # valid until 2031-03-19
+    res = apply_on(api, "XK-002-YX", NUMBER, "2031-01-19")  # 59 days before
+    assert res.status_code == 422 and res.get_json()["error"] == "renewal_too_late"
+    assert "60" in res.get_json()["message"]
+    assert apply_on(api, "XK-002-YX", NUMBER, "2031-01-18").status_code == 201  # 60 days before

@@ -116,7 +116,8 @@ def test_the_revocation_diagram_passes_the_linter_and_one_without_legal_review_i
     assert [p.rule for p in problems] == ["revocation-review"], [p.line() for p in problems]
     assert problems[0].element_id == "decide" and "legal_review" in problems[0].message
     # the same diagram under another key is no revocation process unless the catalogue says so
-    other = without.replace('id="revocation"', 'id="recheck"').replace('processRef="revocation"', 'processRef="recheck"')
+    other = without.replace('id="revocation"', 'id="recheck"').replace('processRef="revocation"',
+                                                                       'processRef="recheck"')
     assert lint_files([("recheck.bpmn", other.encode()), dmn], major_processes=set()) == []
     problems = lint_files([("recheck.bpmn", other.encode()), dmn], major_processes=set(),
                           revocation_processes={"recheck"})
