@@ -40,7 +40,7 @@ def show_licence(number: str):
     licence = _with_labels(service.get_licence(g.user, number))
     case_nos = dict(db.session.execute(select(Case.id, Case.case_no).where(
         Case.id.in_([e.case_id for e in licence.events if e.case_id] or [-1]))).all())
-    licence.history = [{"at": e.at, "action": e.action, "label": service.event_label(e.action),
+    licence.history = [{"at": e.at, "action": e.action, "label": service.event_label(e.action, e.details),
                         "from_status": e.from_status, "to_status": e.to_status, "case_no": case_nos.get(e.case_id),
                         "actor": e.actor, "details": e.details} for e in licence.events]
     return jsonify(LicenceDetailSchema().dump(licence))

@@ -24,7 +24,13 @@ def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
 
 
-def event_label(action: str) -> str:
+APPLIED_LABELS = {"change": _l("受理变更申请"), "renewal": _l("受理延续申请"), "cancellation": _l("受理注销申请"),
+                  "revocation": _l("立案调查是否撤销")}
+
+
+def event_label(action: str, details: dict | None = None) -> str:
+    if action == "applied" and (details or {}).get("procedure") in APPLIED_LABELS:
+        return str(APPLIED_LABELS[details["procedure"]])
     return str(EVENT_LABELS.get(action, action))
 
 

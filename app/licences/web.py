@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.cases.models import Case
 from app.core.clock import china_time_text, china_today
+from app.core.i18n import pick
 from app.core.inputs import page_number
 from app.extensions import db
 from app.licences import service
@@ -48,10 +49,10 @@ def licence_page(number: str):
         Case.id.in_([e.case_id for e in events if e.case_id] or [-1]))).all())
     names = dict(db.session.execute(select(User.username, User.full_name).where(
         User.username.in_({e.actor for e in events} or {""}))).all())
-    history = [{"at": china_time_text(e.at), "label": service.event_label(e.action),
+    history = [{"at": china_time_text(e.at), "label": service.event_label(e.action, e.details),
                 "from": service.status_label(e.from_status) if e.from_status else "",
                 "to": service.status_label(e.to_status), "case_no": case_nos.get(e.case_id),
                 "by": names.get(e.actor) or (_("系统") if e.actor in SYSTEM_ACTORS else e.actor),
                 "details": e.details} for e in events]
     return render_template("licence.html", licence=licence, history=history, status_label=service.status_label,
-                           today=china_today())
+                           today=china_today(), item_name=pick(licence.item.name, licence.item.name_en))
