@@ -91,6 +91,12 @@ def test_change_updates_the_scope_and_cancellation_ends_the_licence(api, ctx):
     assert cancelled["status"] == "cancelled" and cancelled["in_force"] is False
     res = apply_on(api, "XK-002-YX", NUMBER, "2028-02-01")
     assert res.status_code == 422 and res.get_json()["error"] == "licence_not_in_force"
+    # the annual report: 准予变更 is a 许可 (domain.md §5) and counted as a change; 注销 is no 许可
+    from app.annual.figures import generate
+    assert {k: generate(2027)["licensing"][k] for k in ("granted", "changed", "cancelled")} == \
+        {"granted": 1, "changed": 1, "cancelled": 0}
+    assert {k: generate(2028)["licensing"][k] for k in ("granted", "changed", "cancelled")} == \
+        {"granted": 0, "changed": 0, "cancelled": 1}
 
 
 def test_an_application_must_name_a_licence_of_the_item_and_the_applicant(api, ctx):

@@ -7,12 +7,13 @@ How each figure is counted (all dates are China dates; "the year" is 1 Jan – 3
 - 受理数量 ``accepted``: cases with ``accepted_on`` in the year (deemed acceptances included).
 - 许可数量 ``granted`` / 不予许可数量 ``denied``: cases with ``decided_on`` in the year, by the decision of
   the case's last ``decision_made`` execution record (else the ``decision`` field in the last
-  ``task_completed`` record of the decide task). A grant on an existing licence (变更/延续/注销, an item
-  with a licence procedure other than "issue") is no 许可: it is counted below.
-- 变更 ``changed`` / 延续 ``renewed`` / 撤销 ``revoked`` / 注销 ``cancelled``: the licence register's events in the
-  year (app.licences: changed; renewed and deemed renewed; revoked — 撤销 and 撤回 of a licence; cancelled),
-  once per event, under the licence's item. A withdrawn 双公示 record is no revocation (it may withdraw a
-  denial's record, or one published in error).
+  ``task_completed`` record of the decide task). 准予变更/延续 count in 许可数量, 不予变更/延续 in 不予许可数量
+  (domain.md §5); a "grant" of a cancellation (注销) or a revocation case is no 许可.
+- 准予变更 ``changed`` / 准予延续 ``renewed`` (of which, in 许可数量) / 撤销 ``revoked`` / 注销 ``cancelled``: the
+  licence register's events in the year (app.licences: changed; renewed and deemed renewed — 第五十条第二款,
+  a renewal by law without a decision, so not in 许可数量; revoked — 撤销 (第六十九条) and 撤回 (第八条) of a
+  licence; cancelled), once per event, under the licence's item. A withdrawn 双公示 record is no revocation
+  (it may withdraw a denial's record, or one published in error).
 - 撤回申请数量 ``withdrawn``: cases withdrawn at the applicant's request (status ``withdrawn``, app.withdrawal)
   with the withdrawal (``completed_at``) in the year.
 - 法制审核 ``legal_review``: rounds completed in the year (``LegalReviewRound.completed_at``), by outcome;
@@ -58,15 +59,15 @@ LICENSING_KEYS = ("applications", "accepted", "granted", "changed", "renewed", "
 # The licence register's events each licensing figure counts (app.licences), by the licence's item.
 LICENCE_EVENT_KEYS = {"changed": "changed", "renewed": "renewed", "deemed_renewed": "renewed", "revoked": "revoked",
                       "cancelled": "cancelled"}
-# Items whose grant acts on an existing licence: counted by the register's events, not as 许可.
-ON_A_LICENCE = ("change", "renewal", "cancellation", "revocation")
+# Items whose "grant" ends a licence: counted by the register's events (注销, 撤销), not as 许可.
+NOT_A_GRANT = ("cancellation", "revocation")
 EXTRA_KEYS = ("hearings", "extensions", "late_decisions", "late_publications")
 ITEM_KEYS = LICENSING_KEYS + ("late_decisions", "late_publications")
 REVIEW_OUTCOMES = ("approve", "revise", "return")
 LABELS = {
     "applications": _l("申请数量"), "accepted": _l("受理数量"), "granted": _l("许可数量"), "denied": _l("不予许可数量"),
-    "revoked": _l("撤销许可数量"), "withdrawn": _l("撤回申请数量"), "changed": _l("变更许可数量"),
-    "renewed": _l("延续许可数量"), "cancelled": _l("注销许可数量"),
+    "revoked": _l("撤销许可数量"), "withdrawn": _l("撤回申请数量"), "changed": _l("其中：准予变更"),
+    "renewed": _l("其中：准予延续"), "cancelled": _l("注销许可数量"),
     "legal_review.cases": _l("法制审核案件数"), "legal_review.rounds": _l("法制审核轮次"),
     "legal_review.approve": _l("审核同意轮次"), "legal_review.revise": _l("提出修改意见轮次"),
     "legal_review.return": _l("退回补充材料轮次"), "legal_review.cases_multi_round": _l("两轮及以上审核的案件"),
@@ -159,7 +160,7 @@ def generate(year: int, as_of: dt.date | None = None) -> dict:
         decided = in_year(c.decided_on)
         if decided:
             decision = decisions.get(c.id)
-            if decision == "grant" and procedures.get(c.item_id) not in ON_A_LICENCE:
+            if decision == "grant" and procedures.get(c.item_id) not in NOT_A_GRANT:
                 counts["granted"] += 1
             elif decision == "deny":
                 counts["denied"] += 1
