@@ -33,7 +33,8 @@ def _inquired(step: Step) -> None:
 def register() -> None:
     # The notice of the right to state one's case and to request a hearing before a licence is revoked
     # (行政许可法 第三十六条、第四十七条); the hearing itself is a sub-process of its own.
-    declare_task_kind("hearing_rights_notice", "告知听证权利", "Notice of hearing rights", status="notifying",
+    declare_task_kind("hearing_rights_notice", "告知听证权利", "Notice of hearing rights",
+                      status="hearing_notice",
                       status_zh="待告知听证权利", status_en="Awaiting notice of hearing rights")
     hooks.on_case_created(lifecycle.check_application)
     hooks.register_task_kind("decide", apply=_decided)

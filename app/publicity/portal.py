@@ -122,7 +122,10 @@ def decision_records(rows, with_id: bool = True) -> list[dict]:
 # ------------------------------------------------------------------------------------------ service guide
 
 def guide_items() -> list[ServiceItem]:
-    return list(db.session.scalars(select(ServiceItem).where(ServiceItem.active.is_(True)).order_by(ServiceItem.code)))
+    """The items one applies for: a revocation (撤销/撤回许可, app.licences) is opened by the bureau itself."""
+    return list(db.session.scalars(select(ServiceItem).where(
+        ServiceItem.active.is_(True), ServiceItem.licence_procedure.is_distinct_from("revocation"))
+        .order_by(ServiceItem.code)))
 
 
 def _latest_process(item: ServiceItem) -> DefinitionVersion | None:
