@@ -73,3 +73,22 @@ def test_the_withdrawal_form_on_the_case_page(chromium, live_server, api):
     shot(page, "withdrawal-done")
     context.close()
     assert not errors, errors
+
+
+def test_the_revocation_diagram_opens_in_the_editor(chromium, live_server):
+    from app.designer.web_editor import vendor_installed
+    if not vendor_installed("bpmn"):
+        pytest.skip("bpmn-js is not installed (make setup runs npm ci)")
+    context, page, errors = signed_in(chromium, live_server, "designer", 1440)
+    page.goto(f"{live_server}/designer/revocation/edit")
+    page.wait_for_selector(".djs-container")
+    page.wait_for_selector('[data-element-id="hearing_notice"]')
+    page.wait_for_timeout(300)
+    for element in ("inquiry", "hearing_notice", "call_major_decision", "decide", "publish"):
+        assert page.locator(f'[data-element-id="{element}"]').count() >= 1, element
+    shot(page, "revocation-editor")
+    page.goto(f"{live_server}/designer/revocation/v1")
+    page.wait_for_timeout(300)
+    shot(page, "revocation-diagram")
+    context.close()
+    assert not errors, errors
