@@ -31,6 +31,11 @@ def revocation_case(api, day="2026-06-01"):
 def through_legal_review(api, case_no):
     with at("2026-06-02"):
         api.complete(case_no, "inquiry", "reviewer", INQUIRY)
+        assert api.case(case_no)["status"] == "hearing_notice"
+        # a notice served tomorrow, or before the case was opened, is refused and changes nothing
+        for day in ("2026-06-03", "2026-05-31"):
+            res = api.complete(case_no, "hearing_notice", "clerk", {**NOTICE, "notified_on": day}, expect=422)
+            assert res["error"] == "notice_date_out_of_range"
     with at("2026-06-03"):
         api.complete(case_no, "hearing_notice", "clerk", NOTICE)
     with at("2026-06-10"):

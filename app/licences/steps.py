@@ -5,8 +5,13 @@ number and term are handed on to the steps after (the decision document, the 双
 ``step.outputs``."""
 from __future__ import annotations
 
+import datetime as dt
+
 from app.cases import hooks
 from app.cases.hooks import Step
+from app.core.clock import china_date, china_today
+from app.core.errors import InvalidData
+from app.core.i18n import t
 from app.core.vocabulary import declare_task_kind
 from app.licences import lifecycle
 from app.licences.register import register_grant
@@ -26,6 +31,18 @@ def _decided(step: Step) -> None:
         lifecycle.apply_decision(step.case, step.data, step.user.username, step.drafts, step.outputs)
 
 
+def _check_notice(step: Step) -> None:
+    """The notice was served on a real day: not in the future, not before the case was opened."""
+    served = step.data.get("notified_on")
+    if not served:
+        return
+    day = served if isinstance(served, dt.date) else dt.date.fromisoformat(str(served))
+    opened = china_date(step.case.created_at)
+    if day > china_today() or (opened is not None and day < opened):
+        message = t("notice_date_out_of_range", opened=opened.isoformat() if opened else "")
+        raise InvalidData(message, fields={"notified_on": [message]}, code="notice_date_out_of_range")
+
+
 def _inquired(step: Step) -> None:
     lifecycle.record_ground(step.case, step.data)
 
@@ -39,3 +56,4 @@ def register() -> None:
     hooks.on_case_created(lifecycle.check_application)
     hooks.register_task_kind("decide", apply=_decided)
     hooks.register_task_kind("review", apply=_inquired)
+    hooks.register_task_kind("hearing_rights_notice", validate=_check_notice)
