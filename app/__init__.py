@@ -70,8 +70,8 @@ def _install_serving(app: Flask) -> None:
 # the publication drafted), then the demo data, which uses them all. Features with pages on the public portal
 # (documents, annual, complaints) come before publicity, which registers the portal's blueprint.
 FEATURES = ("scheduler", "calendar", "users", "catalogue", "cases", "evidence", "deadlines", "intake", "review",
-            "legal_review", "hearing", "decisions", "documents", "annual", "complaints", "publicity", "archive",
-            "anchoring", "supervision", "designer", "idempotency", "demo")
+            "legal_review", "hearing", "decisions", "licences", "documents", "annual", "complaints", "publicity",
+            "archive", "anchoring", "supervision", "withdrawal", "designer", "idempotency", "demo")
 
 
 @event.listens_for(Engine, "connect")

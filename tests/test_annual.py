@@ -118,13 +118,15 @@ def year_2026(app, api):
 
 
 EXPECTED = {
-    "licensing": {"applications": 6, "accepted": 5, "granted": 3, "denied": 1, "revoked": 1},
+    # case c's 双公示 record was withdrawn: that is no revocation of the licence (the register has none)
+    "licensing": {"applications": 6, "accepted": 5, "granted": 3, "changed": 0, "renewed": 0, "denied": 1,
+                  "revoked": 0, "cancelled": 0, "withdrawn": 0},
     "legal_review": {"cases": 1, "rounds": 2, "by_outcome": {"approve": 1, "revise": 1, "return": 0},
                      "cases_multi_round": 1, "cases_approved": 1},
     "hearings": 1, "extensions": 1, "late_decisions": 1, "late_publications": 2,
 }
 ITEM_ROWS = {
-    "XK-002": {"applications": 5, "accepted": 4, "granted": 2, "denied": 1, "revoked": 1, "late_decisions": 1,
+    "XK-002": {"applications": 5, "accepted": 4, "granted": 2, "denied": 1, "revoked": 0, "late_decisions": 1,
                "late_publications": 2},
     "XK-003": {"applications": 1, "accepted": 1, "granted": 1, "denied": 0, "revoked": 0, "late_decisions": 0,
                "late_publications": 0},
@@ -154,7 +156,8 @@ def test_the_year_is_counted_exactly(app, api, year_2026):
     # the 2025 case is counted in 2025 only
     with at("2027-01-10"):
         figures_2025 = api.get("/api/annual/2025", "supervisor").get_json()["preview"]["figures"]
-    assert figures_2025["licensing"] == {"applications": 1, "accepted": 1, "granted": 1, "denied": 0, "revoked": 0}
+    assert figures_2025["licensing"] == {"applications": 1, "accepted": 1, "granted": 1, "changed": 0, "renewed": 0,
+                                       "denied": 0, "revoked": 0, "cancelled": 0, "withdrawn": 0}
     assert figures_2025["late_decisions"] == 1 and figures_2025["extensions"] == 1
     assert figures_2025["legal_review"]["rounds"] == 0 and figures_2025["hearings"] == 0
 
@@ -226,13 +229,15 @@ def test_exports_csv_with_bom_and_json(app, api, year_2026):
     rows = list(csv.reader(io.StringIO(res.data.decode("utf-8-sig"))))
     values = {r[0]: r[1] for r in rows if len(r) == 2}
     assert values["申请数量"] == "6" and values["受理数量"] == "5" and values["许可数量"] == "3"
-    assert values["不予许可数量"] == "1" and values["撤销许可数量"] == "1" and values["逾期决定数"] == "1"
+    assert values["不予许可数量"] == "1" and values["撤销许可数量"] == "0" and values["逾期决定数"] == "1"
     assert values["逾期公示数"] == "2" and values["听证案件数"] == "1" and values["退回补充材料轮次"] == "0"
     assert values["行政执法情况说明"] == "说明，含逗号"
     header = next(r for r in rows if r and r[0] == "事项编码")
     xk2 = next(r for r in rows if r and r[0] == "XK-002")
-    assert dict(zip(header[2:], xk2[2:])) == {"申请数量": "5", "受理数量": "4", "许可数量": "2", "不予许可数量": "1",
-                                             "撤销许可数量": "1", "逾期决定数": "1", "逾期公示数": "2"}
+    assert dict(zip(header[2:], xk2[2:])) == {"申请数量": "5", "受理数量": "4", "许可数量": "2", "其中：准予变更": "0",
+                                             "其中：准予延续": "0", "不予许可数量": "1", "撤销许可数量": "0",
+                                             "注销许可数量": "0", "撤回申请数量": "0",
+                                             "逾期决定数": "1", "逾期公示数": "2"}
     assert all(cell != "" for r in rows if r and r[0].startswith("XK-") for cell in r)  # zero is 0, never blank
 
     doc = json.loads(api.get("/api/annual/2026/export?format=json&version=1", "supervisor").data)
@@ -252,7 +257,7 @@ def test_page_shows_figures_and_bar_charts_and_publishes(app, api, year_2026):
         ind = dict(re.findall(r'<tr data-key="([^"]+)"><td>[^<]*</td><td class="num">(\d+)</td>', page))
         assert ind["applications"] == "6" and ind["accepted"] == "5" and ind["legal_review.return"] == "0"
         charts = re.findall(r'<svg class="chart".*?</svg>', page, re.S)
-        assert len(charts) == 2 and charts[0].count('class="bar ') == 5  # all five licensing figures > 0
+        assert len(charts) == 2 and charts[0].count('class="bar ') == 4  # applications, accepted, granted, denied > 0
         assert ">0</text>" in charts[1]  # zero shown as 0
         res = b.post("/annual/2026/publish", {"narrative": ""})
         assert res.status_code == 422 and "发布前须填写" in res.get_data(as_text=True)

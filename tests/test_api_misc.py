@@ -25,7 +25,8 @@ def test_unknown_things_are_404_json(api):
 
 def test_service_items_and_openapi(api):
     items = api.get("/api/service-items", "clerk").get_json()["items"]
-    assert {i["code"] for i in items} == {"XK-001", "XK-002", "XK-003", "XK-004", "ZX-TS"}
+    assert {i["code"] for i in items} == {"XK-001", "XK-002", "XK-003", "XK-004", "ZX-TS",
+                                            "XK-002-BG", "XK-002-YX", "XK-002-ZX", "XK-CX"}
     doc = api.get("/api/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
     assert "/api/tasks/{task_id}/complete" in doc["paths"]

@@ -98,13 +98,13 @@ def test_the_shipped_files_compile_and_every_user_task_has_a_role_a_kind_and_a_f
     sources = [read_source(p.name, p.read_bytes()) for p in SHIPPED]
     assert {(s.kind, s.key) for s in sources} == {
         ("bpmn", "standard_permit"), ("bpmn", "major_decision"), ("bpmn", "complaint"), ("bpmn", "hearing"),
-        ("dmn", "major_item")}
+        ("bpmn", "revocation"), ("dmn", "major_item")}
     bundle = compile_bundle(sources)
-    assert set(bundle.specs) == {"standard_permit", "major_decision", "complaint", "hearing"}
+    assert set(bundle.specs) == {"standard_permit", "major_decision", "complaint", "hearing", "revocation"}
 
     user_tasks = {(s.key, node.get("id")) for s in sources if s.kind == "bpmn"
                   for node in s.root.iter(f"{{{BPMN_NS}}}userTask")}
-    assert len(user_tasks) == 20  # 12 in the permit processes, 4 in complaint, 4 in the hearing
+    assert len(user_tasks) == 26  # 12 in the permit processes, 4 in complaint, 4 in the hearing, 6 in revocation
     assert set(bundle.tasks) == user_tasks
     for key, meta in bundle.tasks.items():
         assert meta.role in ROLE_CODES, key
@@ -400,7 +400,7 @@ def test_deploying_unchanged_files_creates_no_version(ctx):
         result = deploy(shipped_files(), "designer", "again")
         assert result.created == []
         assert sorted(v.key for v in result.unchanged) == ["complaint", "hearing", "major_decision", "major_item",
-                                                           "standard_permit"]
+                                                           "revocation", "standard_permit"]
         assert all(v.version == 1 for v in result.unchanged)
     assert version_count() == before
 
@@ -414,7 +414,7 @@ def test_deploying_a_changed_process_creates_a_new_version_of_only_that_key(ctx)
     assert version_count() == before + 1
     latest = latest_versions()
     assert {k: v.version for k, v in latest.items()} == {
-        "standard_permit": 2, "major_decision": 1, "major_item": 1, "complaint": 1, "hearing": 1}
+        "standard_permit": 2, "major_decision": 1, "major_item": 1, "complaint": 1, "hearing": 1, "revocation": 1}
     assert latest["standard_permit"].content == RENAMED_PUBLISH
     assert latest["standard_permit"].deployed_by == "designer"
 

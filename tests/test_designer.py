@@ -133,7 +133,7 @@ def test_api_lists_definitions_and_serves_a_version(api):
     res = api.get("/api/definitions", "clerk")
     assert res.status_code == 200
     keys = [d["key"] for d in res.get_json()["definitions"]]
-    assert keys[:2] == ["complaint", "standard_permit"]  # main processes first, by key
+    assert keys[:3] == ["complaint", "revocation", "standard_permit"]  # main processes first, by key
     assert set(keys) >= {"standard_permit", "major_decision", "major_item", "complaint"}
     content = api.get("/api/definitions/major_item/versions/1", "clerk")
     assert content.status_code == 200 and content.data == DMN

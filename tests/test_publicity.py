@@ -272,22 +272,23 @@ def test_a_changed_decision_updates_the_published_record_with_a_reason(api, staf
     case_no = decided(api, "2025-09-30")
     publish(staff, case_no, "2025-10-09")
     pub = publication(case_no)
+    assert pub.fields["有效期至"] == "2030-09-29"  # the licence register's term (app.licences): 5 years
     valid_to = list(pub.fields).index("有效期至")
     b = staff("clerk")
     b.get(f"/publications/{pub.id}")
-    assert b.post(f"/publications/{pub.id}/update", {f"f_{valid_to}": "2030-09-29", "reason": ""}).status_code == 422
-    res = b.post(f"/publications/{pub.id}/update", {f"f_{valid_to}": "2030-09-29",
+    assert b.post(f"/publications/{pub.id}/update", {f"f_{valid_to}": "2030-12-31", "reason": ""}).status_code == 422
+    res = b.post(f"/publications/{pub.id}/update", {f"f_{valid_to}": "2030-12-31",
                                                     "reason": "依申请延续许可有效期", "version": pub.lock_version})
     assert res.status_code == 302
     assert publication(case_no).state == "UPDATED"
     rec = record(api, case_no, "publication_updated")
-    assert rec["payload"]["changes"] == {"有效期至": "2030-09-29"} and rec["payload"]["reason"] == "依申请延续许可有效期"
+    assert rec["payload"]["changes"] == {"有效期至": "2030-12-31"} and rec["payload"]["reason"] == "依申请延续许可有效期"
     detail = html(client.get(f"/public/decisions/{pub.id}"))
-    assert "2030-09-29" in detail and "依申请延续许可有效期" in detail and "有效" in detail
+    assert "2030-12-31" in detail and "依申请延续许可有效期" in detail and "有效" in detail
     # a form from before that change is stale
     stale = b.post(f"/publications/{pub.id}/update", {f"f_{valid_to}": "2031-01-01", "reason": "x",
                                                       "version": pub.lock_version})
-    assert stale.status_code == 409 and publication(case_no).fields["有效期至"] == "2030-09-29"
+    assert stale.status_code == 409 and publication(case_no).fields["有效期至"] == "2030-12-31"
 
 
 # ------------------------------------------------------------------------------------------ the staff pages

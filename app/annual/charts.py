@@ -35,8 +35,9 @@ def bar_chart(rows: list[tuple[str, int, str]], title: str) -> Markup:
 def charts(view: View) -> list[Markup]:
     """The licensing figures, then legal review, hearings, extensions and late counts."""
     lic = view.figures["licensing"]
-    classes = {"applications": "open", "accepted": "open", "granted": "good", "denied": "poor", "revoked": "wait"}
-    result = [bar_chart([(label(k), int(lic[k] or 0), classes[k]) for k in LICENSING_KEYS], _("行政许可办理情况"))]
+    classes = {"applications": "open", "accepted": "open", "granted": "good", "denied": "poor", "revoked": "poor",
+               "withdrawn": "wait", "changed": "open", "renewed": "good", "cancelled": "wait"}
+    result = [bar_chart([(label(k), int(lic.get(k) or 0), classes[k]) for k in LICENSING_KEYS], _("行政许可办理情况"))]
     review = view.figures["legal_review"]
     result.append(bar_chart(
         [(label(f"legal_review.{o}"), int(review["by_outcome"].get(o) or 0), "good" if o == "approve" else "wait")

@@ -26,7 +26,8 @@ def _print_view(view: View, fmt: str) -> None:
             click.echo(f"  {text_}: {value}")
         click.echo(f"  {_('分事项统计')}:")
         for row in view.figures["items"]:
-            click.echo(f"    {row['code']} {row['name']}: " + ", ".join(f"{label(k)} {row[k]}" for k in ITEM_KEYS))
+            click.echo(f"    {row['code']} {row['name']}: "
+                       + ", ".join(f"{label(k)} {row.get(k, 0)}" for k in ITEM_KEYS))
         if view.reason:
             click.echo(f"  {label('reason')}: {view.reason}")
         if view.narrative:

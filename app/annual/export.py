@@ -20,7 +20,7 @@ def to_csv(view: View, lang: str | None = None) -> bytes:
     rows += [[text_, value] for _key, text_, value in indicators(view.figures, lang)]
     rows += [[], [label("item_code", lang), label("item_name", lang)] + [label(k, lang) for k in ITEM_KEYS]]
     en = (lang or current_language()) == "en"
-    rows += [[row["code"], row["name_en"] if en else row["name"]] + [int(row[k] or 0) for k in ITEM_KEYS]
+    rows += [[row["code"], row["name_en"] if en else row["name"]] + [int(row.get(k) or 0) for k in ITEM_KEYS]
              for row in view.figures["items"]]
     rows += [[], [label("narrative", lang), view.narrative]]
     return csv_bytes(rows)

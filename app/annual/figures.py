@@ -7,9 +7,15 @@ How each figure is counted (all dates are China dates; "the year" is 1 Jan – 3
 - 受理数量 ``accepted``: cases with ``accepted_on`` in the year (deemed acceptances included).
 - 许可数量 ``granted`` / 不予许可数量 ``denied``: cases with ``decided_on`` in the year, by the decision of
   the case's last ``decision_made`` execution record (else the ``decision`` field in the last
-  ``task_completed`` record of the decide task). 变更/延续 grants are grants.
-- 撤销许可数量 ``revoked``: publications withdrawn (state WITHDRAWN) with ``withdrawn_at`` in the year. The
-  system has no revocation procedure; a withdrawn 双公示 record (当前状态 → 无效) is the closest proxy.
+  ``task_completed`` record of the decide task). 准予变更/延续 count in 许可数量, 不予变更/延续 in 不予许可数量
+  (domain.md §5); a "grant" of a cancellation (注销) or a revocation case is no 许可.
+- 准予变更 ``changed`` / 准予延续 ``renewed`` (of which, in 许可数量) / 撤销 ``revoked`` / 注销 ``cancelled``: the
+  licence register's events in the year (app.licences: changed; renewed and deemed renewed — 第五十条第二款,
+  a renewal by law without a decision, so not in 许可数量; revoked — 撤销 (第六十九条) and 撤回 (第八条) of a
+  licence; cancelled), once per event, under the licence's item. A withdrawn 双公示 record is no revocation
+  (it may withdraw a denial's record, or one published in error).
+- 撤回申请数量 ``withdrawn``: cases withdrawn at the applicant's request (status ``withdrawn``, app.withdrawal)
+  with the withdrawal (``completed_at``) in the year.
 - 法制审核 ``legal_review``: rounds completed in the year (``LegalReviewRound.completed_at``), by outcome;
   ``cases`` = cases with at least one such round; ``cases_multi_round`` = of those, cases with ≥ 2 rounds
   in the year; ``cases_approved`` = of those, cases whose last round (of all) is ``approve``.
@@ -37,22 +43,31 @@ from app.catalogue.models import ServiceItem
 from app.core.clock import CHINA, china_date, china_today
 from app.core.errors import InvalidData
 from app.core.i18n import in_language, t
+from app.core.vocabulary import CaseStatus
 from app.deadlines.models import ClockPause
 from app.extensions import db
 from app.legal_review.models import LegalReviewRound
 from app.publicity.fields import bureau
-from app.publicity.models import WITHDRAWN, WITHHELD, Publication
+from app.licences.models import Licence, LicenceEvent
+from app.publicity.models import WITHHELD, Publication
 from app.records.models import ExecutionRecord
 
 DEFINITION = "xzxk-annual-v1"  # the report definition (domain.md §5 行政许可 table + [DESIGN] counts)
 MIN_YEAR, MAX_YEAR = 2000, 2100
-LICENSING_KEYS = ("applications", "accepted", "granted", "denied", "revoked")
+LICENSING_KEYS = ("applications", "accepted", "granted", "changed", "renewed", "denied", "revoked", "cancelled",
+                  "withdrawn")
+# The licence register's events each licensing figure counts (app.licences), by the licence's item.
+LICENCE_EVENT_KEYS = {"changed": "changed", "renewed": "renewed", "deemed_renewed": "renewed", "revoked": "revoked",
+                      "cancelled": "cancelled"}
+# Items whose "grant" ends a licence: counted by the register's events (注销, 撤销), not as 许可.
+NOT_A_GRANT = ("cancellation", "revocation")
 EXTRA_KEYS = ("hearings", "extensions", "late_decisions", "late_publications")
 ITEM_KEYS = LICENSING_KEYS + ("late_decisions", "late_publications")
 REVIEW_OUTCOMES = ("approve", "revise", "return")
 LABELS = {
     "applications": _l("申请数量"), "accepted": _l("受理数量"), "granted": _l("许可数量"), "denied": _l("不予许可数量"),
-    "revoked": _l("撤销许可数量"),
+    "revoked": _l("撤销许可数量"), "withdrawn": _l("撤回申请数量"), "changed": _l("其中：准予变更"),
+    "renewed": _l("其中：准予延续"), "cancelled": _l("注销许可数量"),
     "legal_review.cases": _l("法制审核案件数"), "legal_review.rounds": _l("法制审核轮次"),
     "legal_review.approve": _l("审核同意轮次"), "legal_review.revise": _l("提出修改意见轮次"),
     "legal_review.return": _l("退回补充材料轮次"), "legal_review.cases_multi_round": _l("两轮及以上审核的案件"),
@@ -132,19 +147,20 @@ def generate(year: int, as_of: dt.date | None = None) -> dict:
         Publication.case_id.in_(decided_ids), Publication.state == WITHHELD))) if decided_ids else set()
 
     per_item: dict[int, dict[str, int]] = defaultdict(lambda: {k: 0 for k in ITEM_KEYS})
+    procedures = dict(db.session.execute(select(ServiceItem.id, ServiceItem.licence_procedure)).all())
     hearing_cases: set[int] = set()
     extended = 0
     for c in cases:
         counts = per_item[c.item_id]
         received = c.received_on or china_date(c.created_at)
-        if in_year(received):
+        if in_year(received) and procedures.get(c.item_id) != "revocation":  # 依职权: no application
             counts["applications"] += 1
         if in_year(c.accepted_on):
             counts["accepted"] += 1
         decided = in_year(c.decided_on)
         if decided:
             decision = decisions.get(c.id)
-            if decision == "grant":
+            if decision == "grant" and procedures.get(c.item_id) not in NOT_A_GRANT:
                 counts["granted"] += 1
             elif decision == "deny":
                 counts["denied"] += 1
@@ -159,11 +175,15 @@ def generate(year: int, as_of: dt.date | None = None) -> dict:
         if (c.extension_days or 0) > 0 and (decided or (c.decided_on is None and in_year(c.accepted_on))):
             extended += 1
 
-    for case_id, item_id in db.session.execute(
-            select(Publication.case_id, Publication.item_id).where(
-                Publication.state == WITHDRAWN, Publication.withdrawn_at >= start_utc,
-                Publication.withdrawn_at < end_utc)).all():
-        per_item[item_id]["revoked"] += 1
+    for action_name, item_id in db.session.execute(
+            select(LicenceEvent.action, Licence.item_id).join(Licence, LicenceEvent.licence_id == Licence.id)
+            .where(LicenceEvent.action.in_(list(LICENCE_EVENT_KEYS)), LicenceEvent.at >= start_utc,
+                   LicenceEvent.at < end_utc)).all():
+        per_item[item_id][LICENCE_EVENT_KEYS[action_name]] += 1
+    for item_id in db.session.scalars(select(Case.item_id).where(
+            Case.status == CaseStatus.WITHDRAWN, Case.completed_at >= start_utc, Case.completed_at < end_utc,
+            Case.process_key != "complaint")):
+        per_item[item_id]["withdrawn"] += 1
     hearing_cases |= set(db.session.scalars(select(ClockPause.case_id).where(
         ClockPause.procedure == "hearing", ClockPause.start_on.between(first, last))))
 

@@ -36,3 +36,15 @@ class ServiceItem(db.Model):
     publication_exception: Mapped[str | None] = mapped_column(Text)
     # The case number's prefix: XK for licences, TS for consultations and complaints (their own numbering).
     case_prefix: Mapped[str] = mapped_column(String(8), default="XK", server_default="XK")
+    # The licence's life (app.licences). ``licence_procedure``: "issue" (a grant registers a licence), "change"
+    # (变更, 第49条), "renewal" (延续, 第50条), "cancellation" (注销, 第70条) or "revocation" (撤销/撤回, 第69条、
+    # 第8条); none for items that issue no licence. The four procedures on an existing licence act on the
+    # licences of the item ``licence_item`` (its code).
+    licence_procedure: Mapped[str | None] = mapped_column(String(16))
+    licence_name: Mapped[str | None] = mapped_column(String(200))  # 许可证书名称, e.g. 食品经营许可证
+    licence_valid_years: Mapped[int | None]  # the term a grant gives; none: no term
+    licence_item: Mapped[str | None] = mapped_column(String(64))
+    # 延续: applied for at least this many days before expiry (第50条: 30, "unless laws, regulations or rules
+    # provide otherwise" — then the other term and its legal basis here).
+    renewal_lead_days: Mapped[int | None]
+    renewal_basis: Mapped[str | None] = mapped_column(Text)

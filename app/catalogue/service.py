@@ -11,7 +11,8 @@ from app.extensions import db
 
 _FIELDS = ("name", "name_en", "category", "major", "process_key", "authority", "legal_basis", "conditions",
            "materials", "statutory_days", "promised_days", "fees", "joint_handling", "where_when",
-           "complaint_channel", "publication_exception", "case_prefix")
+           "complaint_channel", "publication_exception", "case_prefix", "licence_procedure", "licence_name",
+           "licence_valid_years", "licence_item", "renewal_lead_days", "renewal_basis")
 _DEFAULTS = {"joint_handling": False, "case_prefix": "XK"}
 
 

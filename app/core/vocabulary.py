@@ -17,6 +17,7 @@ class CaseStatus(StrEnum):
     CORRECTION_REQUESTED = "correction_requested"
     COMPLETED = "completed"
     REJECTED_AT_INTAKE = "rejected_at_intake"
+    WITHDRAWN = "withdrawn"  # the applicant withdrew the application before the decision (app.withdrawal)
 
 
 class TaskState(StrEnum):
@@ -27,7 +28,7 @@ class TaskState(StrEnum):
 
 
 # A case in one of these statuses takes no further step.
-TERMINAL_STATUSES: tuple[str, ...] = (CaseStatus.COMPLETED, CaseStatus.REJECTED_AT_INTAKE)
+TERMINAL_STATUSES: tuple[str, ...] = (CaseStatus.COMPLETED, CaseStatus.REJECTED_AT_INTAKE, CaseStatus.WITHDRAWN)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ _STATUS_LABELS: dict[str, Label] = {
     CaseStatus.CORRECTION_REQUESTED: Label("待补正", "Correction requested"),
     CaseStatus.COMPLETED: Label("已办结", "Completed"),
     CaseStatus.REJECTED_AT_INTAKE: Label("不予受理", "Rejected at intake"),
+    CaseStatus.WITHDRAWN: Label("已撤回申请", "Withdrawn"),
 }
 _TASK_KINDS: dict[str, TaskKind] = {}
 

@@ -35,6 +35,13 @@ def major_process_keys() -> set[str]:
     return set(db.session.scalars(select(ServiceItem.process_key).where(ServiceItem.major.is_(True))))
 
 
+def revocation_process_keys() -> set[str]:
+    """Processes that serve a catalogue item revoking licences (撤销/撤回行政许可): the linter requires a legal
+    review before their decision."""
+    return set(db.session.scalars(select(ServiceItem.process_key).where(
+        ServiceItem.licence_procedure == "revocation")))
+
+
 def bundle_key(version_ids: Iterable[int]) -> str:
     return ",".join(str(i) for i in sorted(version_ids))
 

@@ -24,3 +24,5 @@ def load_demo():
     result = run_action(lambda: deploy_directories(current_app.config["DEFINITION_DIRS"], "designer", "demo load"))
     click.echo(f"definitions: {len(result.created)} deployed, {len(result.unchanged)} unchanged")
     demo_documents()
+    from app.licences.demo import demo_licences
+    click.echo(f"licences: {run_action(demo_licences)} created (with a renewal, a revocation and a cancellation)")

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.cli import run_action
 from app.definitions.models import DefinitionVersion
-from app.definitions.service import latest_versions, major_process_keys
+from app.definitions.service import latest_versions, major_process_keys, revocation_process_keys
 from app.designer import migration
 from app.designer.deploy import deploy, deploy_directories
 from app.designer.diffing import diff_versions
@@ -60,15 +60,16 @@ def lint_command(files, alone):
     """Check FILES with the definition compiler and the designer's policy rules, together with the latest
     deployed versions of the other definitions. Prints file, element id and name for each problem; exit 1
     if there is any."""
-    stored, major = [], None
+    stored, major, revocation = [], None, None
     if not alone:
         try:
             stored = [read_source(f"{v.filename} (deployed v{v.version})", v.content)
                       for v in latest_versions().values()]
             major = major_process_keys()
+            revocation = revocation_process_keys()
         except SQLAlchemyError:  # no database yet: lint the files on their own
             db.session.rollback()
-    problems = lint_files([(str(f), Path(f).read_bytes()) for f in files], stored, major)
+    problems = lint_files([(str(f), Path(f).read_bytes()) for f in files], stored, major, revocation)
     for problem in problems:
         click.echo(problem.line())
     click.echo(f"{len(files)} file(s) checked, {len(problems)} problem(s)")

@@ -10,7 +10,7 @@ from typing import Iterable
 from app.core.errors import InvalidData
 from app.core.i18n import t
 from app.definitions.models import DefinitionVersion
-from app.definitions.service import latest_versions, major_process_keys, source_of
+from app.definitions.service import latest_versions, major_process_keys, revocation_process_keys, source_of
 from app.designer.linter import LintProblem, lint
 from app.designer.records import append_deployments
 from app.engine.definitions import DefinitionError, SourceFile, read_source
@@ -78,7 +78,8 @@ def lint_with_latest(sources: Iterable[SourceFile], changed: set[str]) -> list[L
     versions and the latest versions of everything else (so called processes and decisions resolve)."""
     candidate = {key: source_of(v) for key, v in latest_versions().items()}
     candidate.update({s.key: s for s in sources})
-    return lint(candidate.values(), changed=changed, major_processes=major_process_keys())
+    return lint(candidate.values(), changed=changed, major_processes=major_process_keys(),
+                revocation_processes=revocation_process_keys())
 
 
 def definition_refused(problems) -> InvalidData:

@@ -197,3 +197,32 @@ def decision_can_be_major(src: SourceFile | None) -> bool:
                 if text not in _FALSE_TEXTS:
                     return True
     return False
+
+
+# ------------------------------------------------------------------------------------------ revocation
+
+def revocation_paths(procs: dict[str, Process], changed: set[str] | None,
+                     revocation_processes: set[str]) -> list[LintProblem]:
+    """A revocation of a licence (撤销/撤回行政许可, 行政许可法 第六十九条、第八条) is a major enforcement decision
+    whatever a rule or the catalogue says: in a revocation process every way from the start to a ``decide``
+    task passes a ``legal_review`` task (called processes expanded)."""
+    problems = []
+    for proc in procs.values():
+        if proc.key not in revocation_processes:
+            continue
+        graph = _Graph()
+        _build_graph(graph, proc, "", procs, (proc.key,))
+        if changed is not None and not (graph.keys & changed):
+            continue
+        blocked = {v for v, (_p, n) in graph.info.items() if n.kind == "legal_review"}
+        came_from = _search(graph, _roots(proc), blocked)
+        for v in (v for v, (_p, n) in graph.info.items() if n.kind == "decide"):
+            if v + ">" not in came_from:
+                continue
+            owner, node = graph.info[v]
+            problems.append(LintProblem(
+                "revocation-review",
+                "撤销（撤回）行政许可是重大执法决定，决定前须经法制审核（kind legal_review） / revoking a licence is a "
+                "major enforcement decision: every path to the decide task must pass a legal_review task; path: "
+                f"{_path_text(graph, came_from, v + '>')}", node.id, node.name or None, owner.file))
+    return problems

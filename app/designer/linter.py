@@ -10,6 +10,9 @@ Rules (``LintProblem.rule``):
 * ``major-path``   every way a major case can take from the rule task that classifies it (or from the start
                    when the process serves a catalogue-major item) to a ``decide`` task passes a
                    ``legal_review`` task and a ``committee`` task, also inside called processes;
+* ``revocation-review``   in a revocation process (key ``revocation``, or one a catalogue item with the
+                   licence procedure "revocation" runs on) every way to a ``decide`` task passes a
+                   ``legal_review`` task, also inside called processes (行政许可法 第六十九条: a major decision);
 * ``lane-role``, ``form``   every user task sits in a lane named after a role and declares a form;
 * ``kind``         a user task's ``appr:task kind`` is a task kind some feature declared;
 * ``gateway``      an exclusive (or inclusive) gateway has a default flow or conditions covering every case;
@@ -31,7 +34,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from app.bpmn.model import element_names, read_process
-from app.designer.lint_paths import major_paths, unreachable
+from app.designer.lint_paths import major_paths, revocation_paths, unreachable
 from app.designer.lint_problems import LintProblem, from_definition_problem
 from app.designer.lint_rules import (
     catch_all,
@@ -53,7 +56,8 @@ __all__ = ["LintProblem", "lint", "lint_files"]
 
 
 def lint_files(files: Iterable[tuple[str, bytes]], stored: Iterable[SourceFile] = (),
-               major_processes: set[str] | None = None) -> list[LintProblem]:
+               major_processes: set[str] | None = None,
+               revocation_processes: set[str] | None = None) -> list[LintProblem]:
     """Lint ``files`` (name, content) together with ``stored`` sources of other keys (e.g. the latest
     deployed versions), so that called processes and decisions resolve. Only ``files`` get the per-file
     checks; files that cannot be read at all are reported as such."""
@@ -75,16 +79,21 @@ def lint_files(files: Iterable[tuple[str, bytes]], stored: Iterable[SourceFile] 
     keys = {s.key for s in sources}
     candidate = {s.key: s for s in stored if s.key not in keys}
     candidate.update({s.key: s for s in sources})
-    return lint(list(candidate.values()), changed=keys, major_processes=major_processes)
+    return lint(list(candidate.values()), changed=keys, major_processes=major_processes,
+                revocation_processes=revocation_processes)
+
+
+REVOCATION_PROCESSES = frozenset({"revocation"})
 
 
 def lint(sources: Iterable[SourceFile], changed: set[str] | None = None,
-         major_processes: set[str] | None = None) -> list[LintProblem]:
+         major_processes: set[str] | None = None, revocation_processes: set[str] | None = None) -> list[LintProblem]:
     """Every problem of ``sources`` compiled together.
 
     changed: keys whose files get the per-file checks (all when None); the major-path rule runs for every
     process whose expanded graph includes a changed key. major_processes: process keys that serve a
     catalogue-major service item (checked from their start); None means "assume every process may".
+    revocation_processes: process keys that revoke licences (``revocation`` always is one).
     """
     sources = list(sources)
     names = {s.filename: element_names(s.root) for s in sources}
@@ -114,6 +123,7 @@ def lint(sources: Iterable[SourceFile], changed: set[str] | None = None,
         else:
             own.extend(catch_all(src))
     own.extend(major_paths(procs, decisions, changed, major_processes))
+    own.extend(revocation_paths(procs, changed, REVOCATION_PROCESSES | (revocation_processes or set())))
 
     # The compiler already names some of these elements (lanes, forms, decisions, catch-all rows): keep
     # its message and drop ours for the same element.

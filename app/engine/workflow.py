@@ -92,6 +92,11 @@ class CaseWorkflow:
             wf.do_engine_steps()
         return self._run(step)
 
+    def cancel(self) -> Run:
+        """End the instance without finishing it: every waiting task (user tasks, timers, called processes)
+        is cancelled, nothing more runs (an application withdrawn, 行政许可法 第三十六条 and domain.md §10)."""
+        return self._run(lambda wf: wf.cancel())
+
     def _run(self, step) -> Run:
         try:
             with TransitionCapture(self._workflow) as capture:

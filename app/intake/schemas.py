@@ -35,6 +35,9 @@ class FactsSchema(StrictSchema):
     complex = fields.Boolean()
     project_name = fields.String(validate=validate.Length(max=200))
     description = fields.String(validate=validate.Length(max=5000))
+    # An application on an existing licence (变更/延续/注销, app.licences): its number, and a change's new scope.
+    licence_no = fields.String(validate=validate.Length(min=1, max=64))
+    licence_scope = fields.String(validate=validate.Length(min=1, max=2000))
 
 
 class CaseCreateSchema(StrictSchema):

@@ -17,7 +17,7 @@ from app.intake.schemas import APPLICANT_TYPES, CaseCreateSchema
 from app.web import bp, current_user, register_templates, roles_required
 
 # Facts asked for on this page (the review steps ask for the others).
-FACT_FIELDS = ("project_name", "description", "investment")
+FACT_FIELDS = ("project_name", "description", "investment", "licence_no", "licence_scope")
 
 
 def init_app(app) -> None:

@@ -54,6 +54,7 @@ REP, REP_ID_TYPE, REP_ID = "法定代表人", "法定代表人证件类型", "�
 ID_TYPE, ID_NO = "证件类型", "证件号码"
 DOC_TITLE, DOC_NO, CATEGORY, CONTENT = "行政许可决定文书名称", "行政许可决定文书号", "许可类别", "许可内容"
 DECISION_DATE, VALID_FROM, VALID_TO = "许可决定日期", "有效期自", "有效期至"
+CERT_NAME, LICENCE_NO = "许可证书名称", "许可编号"
 AUTHORITY, AUTHORITY_USCC, STATUS = "许可机关", "许可机关统一社会信用代码", "当前状态"
 SOURCE, SOURCE_USCC, REMARKS = "数据来源单位", "数据来源单位统一社会信用代码", "备注"
 
@@ -103,6 +104,10 @@ def parse_date(value) -> dt.date | None:
         return None
 
 
+def _iso(value) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value or "")
+
+
 def build_fields(case: Case, data: Mapping) -> dict[str, str]:
     """The draft record, filled from the case and the decision form."""
     kind = APPLICANT_TYPES.get(case.applicant_type, SUBJECT_TYPES[0])
@@ -124,6 +129,12 @@ def build_fields(case: Case, data: Mapping) -> dict[str, str]:
         DECISION_DATE: decided, VALID_FROM: decided if grant else "",
         AUTHORITY: name, AUTHORITY_USCC: uscc, STATUS: VALID, SOURCE: name, SOURCE_USCC: uscc,
     })
+    if data.get("publication_title"):  # a decision on a licence, e.g. its revocation (app.licences)
+        fields.update({DOC_TITLE: str(data["publication_title"]), CONTENT: str(data.get("publication_content") or ""),
+                       VALID_FROM: ""})
+    if grant and data.get("licence_no"):  # the licence the register created (app.licences)
+        fields.update({CERT_NAME: str(data.get("licence_name") or ""), LICENCE_NO: str(data["licence_no"]),
+                       VALID_FROM: _iso(data.get("valid_from")) or decided, VALID_TO: _iso(data.get("valid_until"))})
     return fields
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy import func, select
 
@@ -93,8 +94,22 @@ def public_fields(pub: Publication) -> dict[str, str]:
         if value and (name in MASKED or (natural and name in CODES)):
             value = mask_id(value)
         out[name] = value
-    out[STATUS] = INVALID if pub.state == WITHDRAWN else VALID
+    out[STATUS] = INVALID if pub.state == WITHDRAWN or no_longer_in_force(pub.case_id) else VALID
     return out
+
+
+_ENDED_CHECKS: list[Callable[[int], bool]] = []
+
+
+def register_ended_check(check: Callable[[int], bool]) -> None:
+    """``check(case_id)``: whether what the case's decision granted is no longer in force (the licence
+    register: revoked, cancelled, expired), so that the record's 当前状态 is 无效 while it stays public."""
+    if check not in _ENDED_CHECKS:
+        _ENDED_CHECKS.append(check)
+
+
+def no_longer_in_force(case_id: int) -> bool:
+    return any(check(case_id) for check in _ENDED_CHECKS)
 
 
 def decision_records(rows, with_id: bool = True) -> list[dict]:
@@ -107,7 +122,10 @@ def decision_records(rows, with_id: bool = True) -> list[dict]:
 # ------------------------------------------------------------------------------------------ service guide
 
 def guide_items() -> list[ServiceItem]:
-    return list(db.session.scalars(select(ServiceItem).where(ServiceItem.active.is_(True)).order_by(ServiceItem.code)))
+    """The items one applies for: a revocation (撤销/撤回许可, app.licences) is opened by the bureau itself."""
+    return list(db.session.scalars(select(ServiceItem).where(
+        ServiceItem.active.is_(True), ServiceItem.licence_procedure.is_distinct_from("revocation"))
+        .order_by(ServiceItem.code)))
 
 
 def _latest_process(item: ServiceItem) -> DefinitionVersion | None:

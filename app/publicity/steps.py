@@ -20,7 +20,8 @@ def _query_code(case, user, context, drafts) -> None:
 
 
 def _draft_publication(step: Step) -> None:
-    create_draft(step.case, step.data, step.drafts)  # to review and publish within 7 working days
+    # to review and publish within 7 working days; with the licence the register gave the grant (app.licences)
+    create_draft(step.case, {**step.data, **step.outputs}, step.drafts)
 
 
 def _publication_final(step: Step) -> None:

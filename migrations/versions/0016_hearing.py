@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0016_hearing'
-down_revision = '0011_security'
+down_revision = '0015_licences'
 branch_labels = None
 depends_on = None
 

@@ -118,6 +118,12 @@ EXPECTED: dict[str, Rule] = {
     "web.users_admin": only("admin"), "web.user_admin": only("admin"), "web.user_set_active": only("admin"),
     "web.user_set_password": only("admin"), "web.user_unlock": only("admin"),
     "web.user_set_principal": only("admin"),
+    # --- withdrawal of an application (the matrix sends no body: 422 once through; the web form's empty
+    # fields likewise)
+    "api.withdraw": only("clerk"), "web.withdraw_case_form": only("clerk"),
+    # --- the licence register (staff who see cases; the matrix's number is unknown: 404 once through)
+    "api.list_licences": CASE_VIEWERS, "api.show_licence": CASE_VIEWERS,
+    "web.licences": CASE_VIEWERS, "web.licence_page": CASE_VIEWERS,
 }
 
 
@@ -139,4 +145,4 @@ def values(case_no: str, task_id: str, evidence_id: int) -> dict:
     return {"case_no": case_no, "task_id": task_id, "evidence_id": evidence_id, "pub_id": 1, "doc_id": 1,
             "public_id": "0" * 32, "year": 2026, "version": 1, "key": "standard_permit", "username": "legal2",
             "fmt": "csv", "doc_type": "grant_decision", "code": "XK-002", "path": "bpmn-js/assets/bpmn-js.css",
-            "filename": "style.css"}
+            "filename": "style.css", "number": "鞍审证〔2026〕第9999号"}
