@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import click
+from flask import g, has_request_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.core.i18n import t
@@ -14,3 +16,30 @@ def user_by_name(username: str) -> User:
     if user is None:
         raise click.ClickException(t("unknown_user", value=username))
     return user
+
+
+# Accounts the system acts as (records' actor) rather than people.
+SYSTEM_ACTORS = {"engine": _l("流程引擎"), "scheduler": _l("系统定时任务"), "system": _l("系统")}
+
+
+def display_name(username: str | None) -> str:
+    """The person's name as staff read it (``张三``), never the sign-in name; unknown names stay as they are.
+    All names are read once per request (a bureau has a few hundred staff)."""
+    if not username:
+        return ""
+    if username in SYSTEM_ACTORS:
+        return str(SYSTEM_ACTORS[username])
+    names = _names()
+    return names.get(username, username)
+
+
+def display_names(usernames) -> str:
+    return "、".join(display_name(u) for u in usernames or ())
+
+
+def _names() -> dict[str, str]:
+    if has_request_context():
+        if "display_names" not in g:
+            g.display_names = dict(db.session.execute(select(User.username, User.full_name)).all())
+        return g.display_names
+    return dict(db.session.execute(select(User.username, User.full_name)).all())

@@ -113,6 +113,8 @@ EXPECTED: dict[str, Rule] = {
     "web.calendar_add_closure": only("admin"),
     "web.users_admin": only("admin"), "web.user_admin": only("admin"), "web.user_set_active": only("admin"),
     "web.user_set_password": only("admin"), "web.user_unlock": only("admin"),
+    # --- issue 12: staff at the counter and at the desk
+    "web.view_file": CASE_VIEWERS,  # a file shown inside the page (then 404 for a type not shown inline)
 }
 
 

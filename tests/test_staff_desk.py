@@ -1,0 +1,87 @@
+"""Issue 12, staff at the desk: Beijing time and labels (not codes, not sign-in names) on every staff page of
+a finished major case; the approval sheet (流转意见) on the task and case pages."""
+from __future__ import annotations
+
+import re
+
+from tests.support import forms as f
+from tests.support.flows import at, finish_after_decision
+from tests.support.web import html
+
+# The codes of the diagrams' outcome fields: what the page must show as labels instead.
+OUTCOME_CODES = ("revise", "approve", "resubmit", "grant", "deny", "accept", "reject", "correct", "pass")
+USERNAMES = ("clerk", "reviewer", "reviewer2", "legal", "legal2", "counsel", "secretary", "leader", "supervisor")
+
+
+def visible_text(page: str) -> str:
+    """What a person reads: no scripts, styles, tags or attribute values."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r"<[^>]+>", " ", page)
+    return re.sub(r"\s+", " ", page)
+
+
+def legal_review(outcome, failed=()):
+    """The legal review's form, its opinion in words (the shared one quotes the outcome's code)."""
+    return {**f.legal_review(outcome, failed), "opinion": "证据需补充后再报" if failed else "经审核，同意"}
+
+
+def major_case(api) -> str:
+    """A major case through two legal-review rounds (revise, then approve), counsel, the committee, the leader's
+    signature and decision, delivery, publication and archiving."""
+    with at("2026-11-20", hour=23):  # 15:00 UTC, shown as 23:00 Beijing time
+        case_no = api.new_case(item="XK-001")["case_no"]
+    api.complete(case_no, "receive", "clerk", f.ACCEPT)
+    api.complete(case_no, "review", "reviewer", f.review(category="resource_allocation", complex=True))
+    api.complete(case_no, "legal_review", "legal", legal_review("revise", failed=("evidence",)))
+    api.complete(case_no, "amend", "reviewer", f.amend(category="resource_allocation", complex=True))
+    api.complete(case_no, "legal_review", "legal", legal_review("approve"))
+    api.complete(case_no, "counsel", "counsel", f.COUNSEL)
+    api.complete(case_no, "committee", "secretary", f.committee("pass"))
+    api.complete(case_no, "sign_conclusion", "leader", f.SIGN)
+    api.complete(case_no, "decide", "leader", f.DECIDE_GRANT)
+    return case_no
+
+
+def test_no_utc_no_codes_no_usernames_on_the_staff_pages_of_a_finished_major_case(api, browser):
+    case_no = major_case(api)
+    assert finish_after_decision(api, case_no)["case"]["status"] == "completed"
+    pages = {"clerk": [f"/cases/{case_no}"], "reviewer": [f"/cases/{case_no}"], "legal": [f"/cases/{case_no}"],
+             "leader": [f"/cases/{case_no}"],
+             "supervisor": [f"/cases/{case_no}", f"/supervision/cases/{case_no}"]}
+    for user, urls in pages.items():
+        web = browser(user)
+        for url in urls:
+            res = web.get(url)
+            assert res.status_code == 200, (user, url)
+            text = visible_text(html(res))
+            assert "UTC" not in text, (user, url)
+            for code in OUTCOME_CODES + USERNAMES:
+                assert not re.search(rf"(?<![\w-]){code}(?![\w-])", text), (user, url, code, text[
+                    max(text.find(code) - 80, 0):text.find(code) + 40])
+            if url.startswith("/cases/"):  # the registration: 23:00 Beijing time, stored as 15:00 UTC
+                assert "2026-11-20 23:00" in text, (user, url)
+
+
+def test_the_amend_page_shows_each_earlier_step_in_order_with_labels_and_the_revise_comments(api, browser):
+    case_no = api.new_case(item="XK-001")["case_no"]
+    api.complete(case_no, "receive", "clerk", f.ACCEPT)
+    api.complete(case_no, "review", "reviewer", f.review(category="resource_allocation", complex=True))
+    api.complete(case_no, "legal_review", "legal", legal_review("revise", failed=("evidence",)))
+    amend = api.open_task(case_no, "amend")
+    page = visible_text(html(browser("reviewer").get(f"/tasks/{amend['id']}")))
+    sheet = page[page.index("审批表 · 流转意见"):page.index("申请材料")]
+    steps = [sheet.index(s) for s in ("收件 王窗口 （窗口受理人员）", "审查 李审查 （审查人员）",
+                                       "法制审核 张法制 （法制审核人员）")]
+    assert steps == sorted(steps)
+    legal = sheet[steps[2]:]
+    assert "结论： 提出修改意见" in legal and "证据需补充后再报" in legal
+    assert "✗ 证据是否确凿、合法、充分 证据不足" in legal and legal.count("✓") == 9
+    assert "修改重报" not in sheet  # the open step itself is not in its own sheet
+
+
+def test_the_sheet_in_english_shows_the_labels_in_english(api, browser):
+    case_no = api.new_case(item="XK-001")["case_no"]
+    api.complete(case_no, "receive", "clerk", f.ACCEPT)
+    task = api.open_task(case_no, "review")
+    page = visible_text(html(browser("reviewer").get(f"/tasks/{task['id']}?lang=en")))
+    assert "Accept" in page and "受理 " not in page[page.index("Approval sheet"):]
