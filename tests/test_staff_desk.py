@@ -85,3 +85,16 @@ def test_the_sheet_in_english_shows_the_labels_in_english(api, browser):
     task = api.open_task(case_no, "review")
     page = visible_text(html(browser("reviewer").get(f"/tasks/{task['id']}?lang=en")))
     assert "Accept" in page and "受理 " not in page[page.index("Approval sheet"):]
+
+
+def test_registration_errors_and_item_names_in_the_users_language(browser):
+    web = browser("clerk")
+    web.get("/cases/new")
+    res = web.post("/cases/new", {"item": "XK-002", "applicant_type": "natural_person", "applicant_name": ""})
+    assert res.status_code == 422
+    page = visible_text(html(res))
+    assert "此项为必填项" in page and "Length must be" not in page
+    res = web.post("/cases/new?lang=en", {"item": "XK-002", "applicant_type": "natural_person", "applicant_name": ""})
+    page = visible_text(html(res))
+    assert "This field is required" in page and "Length must be" not in page
+    assert "Food business licence" in page  # the catalogue's name_en

@@ -11,6 +11,7 @@ from app.cases.confidentiality import CONFIDENTIALITY_CLASSES, CONFIDENTIALITY_L
 from app.catalogue.models import ServiceItem
 from app.core.errors import ServiceError
 from app.core.inputs import large_body
+from app.core.schemas import localized
 from app.evidence.web import posted_uploads
 from app.extensions import db
 from app.intake.schemas import APPLICANT_TYPES, CaseCreateSchema
@@ -66,5 +67,5 @@ def _flatten_errors(messages: dict, prefix: str = "") -> dict[str, list[str]]:
         if isinstance(value, dict):
             flat.update(_flatten_errors(value, f"{name}_" if key != "facts" else ""))
         else:
-            flat[name] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+            flat[name] = [localized(v) for v in value] if isinstance(value, list) else [localized(value)]
     return flat
