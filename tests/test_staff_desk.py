@@ -69,7 +69,7 @@ def test_the_amend_page_shows_each_earlier_step_in_order_with_labels_and_the_rev
     api.complete(case_no, "legal_review", "legal", legal_review("revise", failed=("evidence",)))
     amend = api.open_task(case_no, "amend")
     page = visible_text(html(browser("reviewer").get(f"/tasks/{amend['id']}")))
-    sheet = page[page.index("审批表 · 流转意见"):page.index("申请材料")]
+    sheet = page[page.index("审批表 · 流转意见"):page.index("修改说明")]  # above the form
     steps = [sheet.index(s) for s in ("收件 王窗口 （窗口受理人员）", "审查 李审查 （审查人员）",
                                        "法制审核 张法制 （法制审核人员）")]
     assert steps == sorted(steps)

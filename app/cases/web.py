@@ -16,7 +16,7 @@ from app.cases.confidentiality import CONFIDENTIALITY_LABELS
 from app.cases.models import Case, TaskItem
 from app.cases.timeline import facts_for_display
 from app.cases.web_forms import form_values, user_choices
-from app.cases.web_panels import TASK_PAGE, panels
+from app.cases.web_panels import TASK_MAIN, TASK_PAGE, panels
 from app.catalogue.models import ServiceItem
 from app.core.clock import utcnow
 from app.core.errors import InvalidData, ServiceError
@@ -102,7 +102,8 @@ def _render_task(task: TaskItem, values: dict, errors: dict | None = None, statu
         "task.html", task=task, case=task.case, meta=meta, form=meta.form, values=values, errors=errors or {},
         users=user_choices(meta.form), may_act=user.has_role(task.role),
         facts=facts_for_display(task.case.facts, get_bundle(task.case.bundle)),
-        status_label=status_label, class_labels=CONFIDENTIALITY_LABELS, **panels(TASK_PAGE, task, user)), status
+        status_label=status_label, class_labels=CONFIDENTIALITY_LABELS, **panels(TASK_PAGE, task, user),
+        **panels(TASK_MAIN, task, user)), status
 
 
 @bp.get("/tasks/<task_id>")

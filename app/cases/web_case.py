@@ -13,7 +13,7 @@ from app.cases import access as case_access
 from app.cases.confidentiality import CONFIDENTIALITY_LABELS
 from app.cases.models import Case
 from app.cases.timeline import describe, facts_for_display
-from app.cases.web_panels import CASE_PAGE, panels
+from app.cases.web_panels import CASE_MAIN, CASE_PAGE, panels
 from app.core.vocabulary import status_label
 from app.definitions.models import DefinitionVersion
 from app.definitions.service import get_bundle
@@ -34,7 +34,7 @@ def case_page(case_no: str):
         "case.html", case=case, timeline=[(r, describe(r, bundle)) for r in records],
         open_tasks=case_access.open_tasks(case), diagrams=_diagrams(case, records),
         facts=facts_for_display(case.facts, bundle), status_label=status_label, class_labels=CONFIDENTIALITY_LABELS,
-        **panels(CASE_PAGE, case, user))
+        **panels(CASE_PAGE, case, user), **panels(CASE_MAIN, case, user))
 
 
 def _diagrams(case: Case, records) -> list[tuple[str, Markup]]:

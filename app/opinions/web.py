@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort, send_file
 
-from app.cases.web_panels import case_panel, task_panel
+from app.cases.web_panels import case_main_panel, case_panel, task_main_panel, task_panel
 from app.evidence import service as evidence_service
 from app.opinions.service import approval_sheet
 from app.web.headers import allow
@@ -22,16 +22,26 @@ def _materials(case, user) -> list[dict]:
             for e in evidence_service.case_evidence(case) if not e.superseded]
 
 
-# First on both pages: what was decided before comes before the clock and the files.
-@case_panel("_opinions.html", order=5)
+# The sheet in the main column: above the task's form (read before writing), above the case's diagram.
+@case_main_panel("_opinions.html", order=10)
 def case_opinions(case, user) -> dict:
-    return {"sheet": approval_sheet(case), "materials": _materials(case, user), "sheet_open": False}
+    return {"sheet": approval_sheet(case), "sheet_open": False}
 
 
-@task_panel("_opinions.html", order=5)
+@task_main_panel("_opinions.html", order=10)
 def task_opinions(task, user) -> dict:
-    return {"sheet": approval_sheet(task.case, before_task_id=task.id), "materials": _materials(task.case, user),
-            "sheet_open": True}
+    return {"sheet": approval_sheet(task.case, before_task_id=task.id), "sheet_open": True}
+
+
+# The materials first in the side column, before the clock and the files.
+@case_panel("_materials.html", order=5)
+def case_materials(case, user) -> dict:
+    return {"materials": _materials(case, user)}
+
+
+@task_panel("_materials.html", order=5)
+def task_materials(task, user) -> dict:
+    return {"materials": _materials(task.case, user)}
 
 
 @bp.get("/files/<int:evidence_id>/view")
