@@ -98,3 +98,20 @@ def test_registration_errors_and_item_names_in_the_users_language(browser):
     page = visible_text(html(res))
     assert "This field is required" in page and "Length must be" not in page
     assert "Food business licence" in page  # the catalogue's name_en
+
+
+def test_a_task_claimed_by_another_is_read_only_with_its_holder_and_since_when(api, browser):
+    case_no = api.new_case()["case_no"]
+    api.complete(case_no, "receive", "clerk", f.ACCEPT)
+    task = api.open_task(case_no, "review")
+    with at("2026-11-20", hour=9):
+        assert api.post(f"/api/tasks/{task['id']}/claim", "reviewer").status_code == 200
+    page = html(browser("reviewer2").get(f"/tasks/{task['id']}"))
+    text = visible_text(page)
+    assert "此任务已由 李审查 认领，您不能办理。" in text and "认领时间：2026-11-20 09:00" in text
+    assert '<fieldset class="read-only" disabled' in page
+    assert f'action="/tasks/{task["id"]}"' not in page  # no form posts to the task
+    assert 'value="submit"' not in page and 'value="draft"' not in page and "认领此任务" not in text
+    # the holder still has the form
+    own = html(browser("reviewer").get(f"/tasks/{task['id']}"))
+    assert 'value="submit"' in own and 'class="read-only"' not in own

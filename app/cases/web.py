@@ -24,6 +24,7 @@ from app.core.inputs import page_number
 from app.core.vocabulary import status_label
 from app.definitions.service import bundle_key, get_bundle, latest_versions
 from app.extensions import db
+from app.records.models import ExecutionRecord
 from app.web import bp, current_user, login_required, register_templates, safe_next
 
 PAGE_SIZE = 25
@@ -102,8 +103,18 @@ def _render_task(task: TaskItem, values: dict, errors: dict | None = None, statu
         "task.html", task=task, case=task.case, meta=meta, form=meta.form, values=values, errors=errors or {},
         users=user_choices(meta.form), may_act=user.has_role(task.role),
         facts=facts_for_display(task.case.facts, get_bundle(task.case.bundle)),
-        status_label=status_label, class_labels=CONFIDENTIALITY_LABELS, **panels(TASK_PAGE, task, user),
+        status_label=status_label, class_labels=CONFIDENTIALITY_LABELS, held_since=_held_since(task),
+        **panels(TASK_PAGE, task, user),
         **panels(TASK_MAIN, task, user)), status
+
+
+def _held_since(task: TaskItem) -> dt.datetime | None:
+    """When the task's holder got it: their claim, or the reassignment that gave it to them."""
+    if not task.claimed_by:
+        return None
+    return db.session.scalar(select(ExecutionRecord.ts).where(
+        ExecutionRecord.case_id == task.case_id, ExecutionRecord.task_id == task.id,
+        ExecutionRecord.action.in_(("task_claimed", "task_reassigned"))).order_by(ExecutionRecord.seq.desc()).limit(1))
 
 
 @bp.get("/tasks/<task_id>")
