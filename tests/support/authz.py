@@ -115,6 +115,7 @@ EXPECTED: dict[str, Rule] = {
     "web.user_set_password": only("admin"), "web.user_unlock": only("admin"),
     # --- issue 12: staff at the counter and at the desk
     "web.view_file": CASE_VIEWERS,  # a file shown inside the page (then 404 for a type not shown inline)
+    "web.inbox": SIGNED_IN, "web.inbox_read": SIGNED_IN,  # one's own notices
 }
 
 

@@ -1,0 +1,36 @@
+"""Staff at the counter and at the desk (issue 12): the inbox's notices.
+
+Revision ID: 0014_staff
+Revises: 0011_security (the lead re-chains it at merge)
+"""
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = '0014_staff'
+down_revision = '0011_security'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('inbox_notice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('key', sa.String(length=120), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('task_id', sa.String(length=36), nullable=True),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['approval_case.id'], name=op.f('fk_inbox_notice_case_id_approval_case')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inbox_notice')),
+    sa.UniqueConstraint('username', 'key', name=op.f('uq_inbox_notice_username'))
+    )
+    op.create_index('ix_inbox_notice_unread', 'inbox_notice', ['username', 'read_at'], unique=False)
+
+
+def downgrade():
+    op.drop_index('ix_inbox_notice_unread', table_name='inbox_notice')
+    op.drop_table('inbox_notice')
