@@ -38,6 +38,8 @@ SORTS = {  # each order is total (no ties), and the default one is read straight
 
 def init_app(app) -> None:
     register_templates(app, __name__)  # the task list, the task and case pages and their partials
+    from app.engine.visibility import show_rule
+    app.jinja_env.filters["show_rule"] = show_rule  # when a form field shows (app/static/staff.js)
 
 
 def days_left(due: dt.date | None) -> int | None:

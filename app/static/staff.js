@@ -16,3 +16,42 @@
     });
   });
 })();
+
+// Form fields shown only when the outcome needs them (data-show-if: the diagram's visibleIf / requiredIf as
+// a JSON rule, app/engine/visibility.py). A hidden field's inputs are disabled, so they are not posted.
+(function () {
+  "use strict";
+  var fields = document.querySelectorAll("[data-show-if]");
+  if (!fields.length) return;
+  var form = fields[0].closest("form") || document;
+
+  function valuesOf(name) {
+    var out = [];
+    form.querySelectorAll("[name='" + name + "']").forEach(function (el) {
+      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
+      if (el.disabled) return;
+      out.push(el.value);
+    });
+    return out;
+  }
+
+  function holds(rule) {
+    if (rule.all) return rule.all.every(holds);
+    if (rule.any) return rule.any.some(holds);
+    if (rule.not) return !holds(rule.not);
+    var values = valuesOf(rule.field);
+    if (rule.truthy) return values.some(function (v) { return v !== "" && v !== "false" && v !== "0"; });
+    return values.some(function (v) { return rule["in"].indexOf(v) >= 0; });
+  }
+
+  function update() {
+    fields.forEach(function (box) {
+      var show = holds(JSON.parse(box.dataset.showIf));
+      box.hidden = !show;
+      box.querySelectorAll("input, textarea, select").forEach(function (el) { el.disabled = !show; });
+    });
+  }
+  form.addEventListener("change", update);
+  form.addEventListener("input", update);
+  update();
+})();
