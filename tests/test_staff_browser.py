@@ -65,3 +65,71 @@ def test_the_signing_page_shows_the_minutes_and_the_attendees(chromium, live_ser
     assert "通过" in committee.locator(".decision").inner_text()
     assert "本案法律关系清楚" in page.locator("details.sheet").inner_text()  # counsel's opinion before it
     shot(page, "issue12-sign-1440")
+
+
+def test_intake_checklist_and_only_the_fields_the_outcome_needs(chromium, live_server, api):
+    case_no = api.new_case(item="XK-002")["case_no"]
+    task = api.open_task(case_no, "receive")
+    page = signed_in(chromium, live_server, "clerk")
+    page.goto(f"{live_server}/tasks/{task['id']}")
+    checks = page.locator("[data-materials] input[type=checkbox]")
+    assert checks.count() == 3  # 食品经营许可申请书, 营业执照复印件, 经营场所平面图 from the catalogue
+    # nothing chosen yet: no branch field shows
+    for name in ("correction_items", "reject_reason", "referral_agency", "onsite_needed"):
+        assert page.locator(f"#field-{name}").is_hidden(), name
+    page.check("input[name=outcome][value=correct]")
+    assert page.locator("#field-correction_items").is_visible()
+    assert page.locator("#field-reject_reason").is_hidden() and page.locator("#field-referral_agency").is_hidden()
+    checks.nth(0).check()
+    assert page.locator("textarea[name=correction_items]").input_value() == "缺少：营业执照复印件；经营场所平面图"
+    assert page.locator("input[name=materials_complete][value=false]").is_checked()
+    page.check("input[name=outcome][value=reject]")
+    assert page.locator("#field-reject_reason").is_visible() and page.locator("#field-referral_agency").is_visible()
+    assert page.locator("#field-correction_items").is_hidden()
+    page.check("input[name=outcome][value=accept]")
+    assert page.locator("#field-onsite_needed").is_visible()
+    shot(page, "issue12-intake-1440")
+    page.click("button[value=submit]")  # 受理 with a material missing: refused, nothing done
+    page.wait_for_selector(".flash.error")
+    assert "受理须申请材料齐全" in page.content()
+    assert api.open_task(case_no, "receive")["id"] == task["id"]
+    for i in range(3):
+        page.locator("[data-materials] input[type=checkbox]").nth(i).check()
+    assert page.locator("input[name=materials_complete][value=true]").is_checked()
+    page.check("input[name=outcome][value=accept]")
+    page.check("input[name=onsite_needed][value=false]")
+    page.click("button[value=submit]")
+    page.wait_for_selector(".flash.success")
+    assert api.case(case_no)["status"] != "received"
+
+
+def test_back_then_submit_again_registers_one_case(chromium, live_server, app):
+    page = signed_in(chromium, live_server, "clerk")
+    page.goto(f"{live_server}/cases/new")
+    assert page.evaluate("document.activeElement.id") == "item"  # the keyboard starts at the item
+    page.select_option("#item", "XK-002")
+    page.select_option("#applicant_type", "natural_person")
+    page.fill("#applicant_name", "张三")
+    page.fill("#id_number", "11010519491231002X")
+    page.fill("#phone", "0412-5550123")
+    page.click("button.primary")
+    page.wait_for_url("**/cases/XK-*")
+    first = page.url
+    page.go_back()  # the filled form again, with its (spent) token
+    page.wait_for_selector("#applicant_name")
+    if not page.input_value("#applicant_name"):  # a browser that does not restore the form: type it again
+        page.select_option("#item", "XK-002")
+        page.select_option("#applicant_type", "natural_person")
+        page.fill("#applicant_name", "张三")
+    page.click("button.primary")
+    page.wait_for_load_state()
+    # The page is not cached (no-store), so Back fetched a fresh form: the same-day check stops it, naming the
+    # case already registered; a resubmitted POST with the spent token goes to that case (test_staff_desk).
+    warning = page.locator(".flash.warning").first.inner_text()
+    assert "今天已为同一申请人登记过同一事项" in warning and first.rsplit("/", 1)[1] in warning
+    from sqlalchemy import func, select
+
+    from app.cases.models import Case
+    from app.extensions import db
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Case.id)).where(Case.applicant_name == "张三")) == 1

@@ -115,3 +115,63 @@ def test_a_task_claimed_by_another_is_read_only_with_its_holder_and_since_when(a
     # the holder still has the form
     own = html(browser("reviewer").get(f"/tasks/{task['id']}"))
     assert 'value="submit"' in own and 'class="read-only"' not in own
+
+
+def test_a_registration_form_submitted_twice_registers_once(api, browser):
+    from tests.support.web import CSRF
+    web = browser("clerk")
+    form = html(web.get("/cases/new"))
+    token = re.search(r'name="form_token" value="([^"]+)"', form).group(1)
+    data = {"form_token": token, "item": "XK-002", "applicant_type": "natural_person", "applicant_name": "李四",
+            "phone": "0412-5550123", "id_number": "11010519491231002X", "address": "铁东区胜利南路 1 号"}
+    first = web.post("/cases/new", data)
+    assert first.status_code == 302 and "/cases/XK-" in first.location
+    again = web.post("/cases/new", data)  # the same form again (a second click, or Back with the page cached)
+    assert again.status_code == 302 and again.location == first.location
+    assert "已提交过" in html(web.get(again.location))
+    # a new form for the same applicant and item the same day: a warning first, then registered on purpose
+    token2 = re.search(r'name="form_token" value="([^"]+)"', html(web.get("/cases/new"))).group(1)
+    warned = web.post("/cases/new", {**data, "form_token": token2})
+    assert warned.status_code == 422 and "今天已为同一申请人登记过同一事项" in html(warned)
+    confirmed = web.post("/cases/new", {**data, "form_token": token2, "confirm_same": "1"})
+    assert confirmed.status_code == 302 and confirmed.location != first.location
+    assert CSRF  # the helper reads the token from every page
+
+
+def test_contact_details_are_kept_beside_the_case_not_in_its_records(app, api, browser):
+    web = browser("clerk")
+    token = re.search(r'name="form_token" value="([^"]+)"', html(web.get("/cases/new"))).group(1)
+    bad = web.post("/cases/new", {"form_token": token, "item": "XK-002", "applicant_type": "natural_person",
+                                  "applicant_name": "王五", "id_number": "110105194912310021", "phone": "abc"})
+    page = visible_text(html(bad))
+    assert bad.status_code == 422 and "身份证号码须为18位且校验位正确" in page and "请填写有效的联系电话" in page
+    res = web.post("/cases/new", {"form_token": token, "item": "XK-002", "applicant_type": "natural_person",
+                                  "applicant_name": "王五", "id_number": "11010519491231002x", "phone": "13800000000"})
+    case_no = res.location.rsplit("/", 1)[1]
+    from app.cases.models import Case
+    from app.extensions import db
+    from app.intake.registration import contact_of
+    with app.app_context():
+        case = db.session.scalar(db.select(Case).where(Case.case_no == case_no))
+        contact = contact_of(case)
+        assert contact.id_number == "11010519491231002X" and contact.phone == "13800000000"
+    records = api.get(f"/api/cases/{case_no}/records", "supervisor").get_json()["records"]
+    assert "13800000000" not in str(records) and "11010519491231002X" not in str(records)
+
+
+def test_files_chosen_before_a_refused_registration_are_kept(api, browser):
+    import io
+
+    from tests.support.web import PDF
+    web = browser("clerk")
+    token = re.search(r'name="form_token" value="([^"]+)"', html(web.get("/cases/new"))).group(1)
+    refused = web.post("/cases/new", {"form_token": token, "item": "XK-002", "applicant_type": "natural_person",
+                                      "applicant_name": "", "files": (io.BytesIO(PDF), "申请书.pdf")},
+                       content_type="multipart/form-data")
+    assert refused.status_code == 422 and "申请书.pdf" in html(refused)  # shown as kept
+    done = web.post("/cases/new", {"form_token": token, "item": "XK-002", "applicant_type": "natural_person",
+                                   "applicant_name": "赵六"}, content_type="multipart/form-data")
+    case_no = done.location.rsplit("/", 1)[1]
+    files = [r for r in api.get(f"/api/cases/{case_no}/records", "supervisor").get_json()["records"]
+             if r["action"] == "evidence_added"]
+    assert [r["payload"]["filename"] for r in files] == ["申请书.pdf"]

@@ -46,6 +46,12 @@ def _phone_ok(value: str) -> bool:
     return True
 
 
+def _id_ok(value: str) -> bool:
+    if not id_number_is_valid((value or "").strip().upper()):
+        raise ValidationError(t("id_number_invalid"))
+    return True
+
+
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -61,16 +67,13 @@ class ContactSchema(StrictSchema):
     in its hash-chained records."""
     phone = fields.String(load_default=None, validate=lambda v: _phone_ok(v))
     address = fields.String(load_default=None, validate=validate.Length(max=300))
-    id_number = fields.String(load_default=None, validate=validate.Length(max=32))
+    id_number = fields.String(load_default=None, validate=lambda v: _id_ok(v))
     legal_representative = fields.String(load_default=None, validate=validate.Length(max=100))
 
     @validates_schema
-    def _id_number(self, data, **kwargs):
-        number = (data.get("id_number") or "").strip().upper()
-        if number:
-            if not id_number_is_valid(number):
-                raise ValidationError(t("id_number_invalid"), "id_number")
-            data["id_number"] = number
+    def _id_number_upper(self, data, **kwargs):
+        if data.get("id_number"):
+            data["id_number"] = data["id_number"].strip().upper()
 
 
 class CaseCreateSchema(StrictSchema):

@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from app.cases import service as case_service
+from app.cases.web_panels import task_main_panel
 from app.cases.confidentiality import CONFIDENTIALITY_CLASSES, CONFIDENTIALITY_LABELS
 from app.catalogue.models import ServiceItem
 from app.core.errors import ServiceError
@@ -86,7 +87,7 @@ def new_case():
 def _posted_application() -> dict:
     """The form as the API's CaseCreate body."""
     form = request.form
-    return {"item": form.get("item", ""), "confidentiality": form.get("confidentiality"),
+    return {"item": form.get("item", ""), "confidentiality": form.get("confidentiality") or "internal",
             "applicant": {"name": form.get("applicant_name", ""), "type": form.get("applicant_type", ""),
                           "code": form.get("applicant_code") or None},
             "contact": {k: form[k].strip() for k in CONTACT_FIELDS if form.get(k, "").strip()},
@@ -103,3 +104,9 @@ def _flatten_errors(messages: dict, prefix: str = "") -> dict[str, list[str]]:
         else:
             flat[name] = [localized(v) for v in value] if isinstance(value, list) else [localized(value)]
     return flat
+
+
+@task_main_panel("_intake_materials.html", order=20)
+def intake_materials(task, user) -> dict:
+    """On the 收件 step: the item's required materials from the catalogue, to tick off one by one."""
+    return {"intake_materials": list(task.case.item.materials or []) if task.kind == "receive" else []}

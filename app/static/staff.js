@@ -55,3 +55,26 @@
   form.addEventListener("input", update);
   update();
 })();
+
+// 收件: the materials checklist drives 材料是否齐全 and the correction list (the clerk may still edit it).
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-materials]");
+  var form = document.getElementById("task-form");
+  if (!box || !form) return;
+  var list = form.querySelector("textarea[name=correction_items]");
+  var generated = list ? list.value : "";
+  function update() {
+    var missing = [];
+    box.querySelectorAll("input[type=checkbox]").forEach(function (c) { if (!c.checked) missing.push(c.value); });
+    var complete = form.querySelector("input[name=materials_complete][value=" + (missing.length ? "false" : "true") + "]");
+    if (complete) complete.checked = true;
+    if (list && list.value === generated) {  // not edited by hand since we wrote it
+      generated = missing.length ? box.dataset.missingPrefix + missing.join("；") : "";
+      list.value = generated;
+    }
+    form.dispatchEvent(new Event("change"));
+  }
+  box.addEventListener("change", update);
+  update();
+})();
