@@ -175,3 +175,59 @@ def test_files_chosen_before_a_refused_registration_are_kept(api, browser):
     files = [r for r in api.get(f"/api/cases/{case_no}/records", "supervisor").get_json()["records"]
              if r["action"] == "evidence_added"]
     assert [r["payload"]["filename"] for r in files] == ["申请书.pdf"]
+
+
+def received(api, n: int) -> list[tuple[str, str]]:
+    """n cases waiting at 审查: (case number, task id)."""
+    out = []
+    for _ in range(n):
+        case_no = api.new_case()["case_no"]
+        api.complete(case_no, "receive", "clerk", f.ACCEPT)
+        out.append((case_no, api.open_task(case_no, "review")["id"]))
+    return out
+
+
+def test_batch_claim_from_the_list(api, browser):
+    (a, ta), (b, tb), (c, tc) = received(api, 3)
+    api.post(f"/api/tasks/{tc}/claim", "reviewer2")  # taken meanwhile by someone else
+    web = browser("reviewer")
+    listing = html(web.get("/?scope=available"))
+    assert 'form="batch-claim"' in listing and "认领所选" in listing
+    res = web.post("/tasks/claim", {"task_id": [ta, tb, tc]})
+    assert res.status_code == 302 and "scope=mine" in res.location
+    page = visible_text(html(web.get(res.location)))
+    assert "已认领 2 件" in page and "1 件未能认领" in page
+    assert api.open_task(a, "review")["claimed_by"] == "reviewer" and api.open_task(b, "review")["claimed_by"] == "reviewer"
+    assert api.open_task(c, "review")["claimed_by"] == "reviewer2"
+
+
+def test_submit_and_open_the_next(api, browser):
+    (a, ta), (b, tb) = received(api, 2)
+    web = browser("reviewer")
+    web.get("/")  # the signed-in session's CSRF token
+    for task_id in (ta, tb):
+        web.post(f"/tasks/{task_id}/claim", {"next": "/"})
+    data = {k: ("true" if v is True else "false" if v is False else v) for k, v in f.review().items()}
+    res = web.post(f"/tasks/{ta}", {**data, "action": "submit_next"})
+    assert res.status_code == 302 and res.location.endswith(f"/tasks/{tb}")
+    res = web.post(f"/tasks/{tb}", {**data, "action": "submit_next"})  # nothing left: the list
+    assert res.status_code == 302 and res.location.endswith("/")
+
+
+def test_a_missing_comment_marks_only_its_own_row(api, browser):
+    case_no = api.new_case(item="XK-001")["case_no"]
+    api.complete(case_no, "receive", "clerk", f.ACCEPT)
+    api.complete(case_no, "review", "reviewer", f.review(category="resource_allocation", complex=True))
+    task = api.open_task(case_no, "legal_review")
+    web = browser("legal")
+    web.get("/")
+    web.post(f"/tasks/{task['id']}/claim", {"next": "/"})
+    form = {f"checklist__{k}__result": "pass" for k in f.CHECKLIST_KEYS}
+    form["checklist__evidence__result"] = "fail"  # and no comment
+    res = web.post(f"/tasks/{task['id']}", {**form, "outcome": "revise", "opinion": "请补充", "action": "submit"})
+    assert res.status_code == 422
+    page = html(res)
+    assert page.count('class="row-error"') == 1
+    row = page[page.index('class="row-error"'):]
+    assert "证据是否确凿" in row[:row.index("</tr>")]
+    assert "全部通过" in page

@@ -25,7 +25,10 @@ from app.core.vocabulary import status_label
 from app.definitions.service import bundle_key, get_bundle, latest_versions
 from app.extensions import db
 from app.records.models import ExecutionRecord
-from app.web import bp, current_user, login_required, register_templates, safe_next
+from app.web import bp, current_user, login_required, register_templates, roles_required, safe_next
+
+# The roles that work on cases (and so claim tasks).
+WORKING_ROLES = ("clerk", "reviewer", "legal", "counsel", "secretary", "leader")
 
 PAGE_SIZE = 25
 SORTS = {  # each order is total (no ties), and the default one is read straight from the index
@@ -162,7 +165,19 @@ def submit_task(task_id: str):
             return redirect(url_for("web.task_list"))
         return _render_task(task, values, None, exc.status)
     flash(result.message(), "success")
+    if request.form.get("action") == "submit_next" and (following := _next_task(user, task_id)):
+        return redirect(url_for("web.task_page", task_id=following))
     return redirect(url_for("web.task_list"))
+
+
+def _next_task(user, done_id: str) -> str | None:
+    """提交并办理下一件: my oldest claimed task, else the oldest I may claim (the list's default order)."""
+    for scope in TASK_SCOPES:
+        following = db.session.scalar(scoped_tasks(select(TaskItem.id), scope, user)
+                                      .where(TaskItem.id != done_id).order_by(*SORTS["waited"]).limit(1))
+        if following:
+            return following
+    return None
 
 
 @bp.post("/tasks/<task_id>/claim")
@@ -171,6 +186,28 @@ def claim(task_id: str):
     case_service.claim_task(current_user(), task_id)
     flash(_("已认领任务"), "success")
     return redirect(safe_next(request.form.get("next")))
+
+
+@bp.post("/tasks/claim")
+@roles_required(*WORKING_ROLES)
+def claim_batch():
+    """认领所选: each chosen task claimed in its own action (one taken meanwhile does not undo the others)."""
+    ids = request.form.getlist("task_id")[:PAGE_SIZE]
+    if not ids:
+        flash(_("请先勾选要认领的任务"), "error")
+        return redirect(url_for("web.task_list", scope="available"))
+    claimed, refused = 0, []
+    for task_id in ids:
+        try:
+            case_service.claim_task(current_user(), task_id)
+            claimed += 1
+        except ServiceError as exc:
+            db.session.rollback()
+            refused.append(exc.message)
+    flash(_("已认领 %(n)d 件", n=claimed), "success" if claimed else "error")
+    if refused:
+        flash(_("%(n)d 件未能认领：%(why)s", n=len(refused), why="；".join(sorted(set(refused)))), "warning")
+    return redirect(url_for("web.task_list", scope="mine"))
 
 
 @bp.post("/tasks/<task_id>/release")
