@@ -133,3 +133,46 @@ def test_back_then_submit_again_registers_one_case(chromium, live_server, app):
     from app.extensions import db
     with app.app_context():
         assert db.session.scalar(select(func.count(Case.id)).where(Case.applicant_name == "张三")) == 1
+
+
+def finished_case(app, api, browser) -> tuple[str, str]:
+    """A major case at its legal review (the task page), plus a second case decided and published (the public
+    decisions page has a row)."""
+    from tests.support.flows import finish_after_decision
+    case_no = to_legal_review(api)
+    api.complete(case_no, "amend", "reviewer", f.amend(category="resource_allocation", complex=True))
+    published = api.new_case(item="XK-002")["case_no"]
+    api.complete(published, "receive", "clerk", f.ACCEPT)
+    api.complete(published, "review", "reviewer", f.review())
+    api.complete(published, "decide", "leader", f.DECIDE_GRANT)
+    from sqlalchemy import select
+
+    from app.cases.models import Case
+    from app.extensions import db
+    from app.publicity.models import Publication
+    with app.app_context():  # its own context: the requests below must not share its ``g``
+        pub_id = db.session.scalar(select(Publication.id).join(Case, Case.id == Publication.case_id)
+                                   .where(Case.case_no == published))
+    clerk = browser("clerk")
+    clerk.get(f"/publications/{pub_id}")
+    assert clerk.post(f"/publications/{pub_id}/publish").status_code == 302
+    finish_after_decision(api, published)
+    return case_no, published
+
+
+def no_horizontal_scroll(page) -> tuple[int, int]:
+    return page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+
+
+@pytest.mark.parametrize("width", [390, 768, 1440])
+def test_staff_pages_and_the_portal_fit_the_screen(chromium, live_server, app, api, browser, width):
+    case_no, published = finished_case(app, api, browser)
+    task = api.open_task(case_no, "legal_review")
+    page = signed_in(chromium, live_server, "legal", viewport={"width": width, "height": 900})
+    for name, url in (("tasks", "/?scope=available"), ("legal-review", f"/tasks/{task['id']}"),
+                      ("case", f"/cases/{case_no}"), ("public-decisions", "/public/decisions"),
+                      ("public-portal", "/public/")):
+        page.goto(f"{live_server}{url}")
+        scroll, client = no_horizontal_scroll(page)
+        shot(page, f"issue12-{name}-{width}")
+        assert scroll <= client, (name, width, scroll, client)
