@@ -231,3 +231,40 @@ def test_a_missing_comment_marks_only_its_own_row(api, browser):
     row = page[page.index('class="row-error"'):]
     assert "证据是否确凿" in row[:row.index("</tr>")]
     assert "全部通过" in page
+
+
+def node_state(page: str, element: str) -> str:
+    found = re.search(rf'<g[^>]*data-element-id="{element}"[^>]*>', page)
+    assert found, element
+    return next(s for s in ("current", "done", "todo") if s in found.group(0))
+
+
+def test_the_case_page_after_a_loop_keeps_steps_done_and_folds_the_timeline(api, browser):
+    case_no = api.new_case(item="XK-001")["case_no"]
+    api.complete(case_no, "receive", "clerk", f.ACCEPT)
+    api.complete(case_no, "review", "reviewer", f.review(category="resource_allocation", complex=True))
+    api.complete(case_no, "legal_review", "legal", legal_review("revise", failed=("evidence",)))
+    api.complete(case_no, "amend", "reviewer", f.amend(category="resource_allocation", complex=True))
+    # back at 法制审核 (in the called process) after the loop: the amendment stays done, the review too
+    page = html(browser("supervisor").get(f"/cases/{case_no}"))
+    assert node_state(page, "amend") == "done" and node_state(page, "legal_review") == "current"
+    assert node_state(page, "review") == "done"
+    assert '<ol class="timeline only-human">' in page and 'class="system"' in page and 'class="human"' in page
+    assert '<details class="entry"><summary class="text">李审查 办理了“审查”</summary>' in page
+
+
+def test_the_sealed_case_file_is_downloadable_by_who_may_and_recorded(api, browser):
+    case_no = api.new_case()["case_no"]
+    api.complete(case_no, "receive", "clerk", f.ACCEPT)
+    api.complete(case_no, "review", "reviewer", f.review())
+    api.complete(case_no, "decide", "leader", f.DECIDE_GRANT)
+    assert finish_after_decision(api, case_no)["case"]["status"] == "completed"
+    clerk = browser("clerk")
+    assert "下载封存案卷" in html(clerk.get(f"/cases/{case_no}"))
+    res = clerk.get(f"/cases/{case_no}/case-file")
+    assert res.status_code == 200 and res.mimetype == "application/zip" and res.data[:2] == b"PK"
+    assert browser("reviewer").get(f"/cases/{case_no}/case-file").status_code == 403
+    assert "下载封存案卷" not in html(browser("reviewer").get(f"/cases/{case_no}"))
+    actions = [r["action"] for r in api.get(f"/api/cases/{case_no}/records", "supervisor").get_json()["records"]]
+    assert actions[-1] == "case_file_downloaded"
+    assert "王窗口 下载了封存案卷" in html(browser("supervisor").get(f"/cases/{case_no}"))

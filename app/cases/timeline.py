@@ -121,6 +121,7 @@ SIMPLE = {  # actions worded by one sentence (their reason, if any, is shown und
         f"{key} v{v.get('from')}→v{v.get('to')}" for key, v in (p.get("definitions") or {}).items())),
     "task_realigned": lambda who, p: _("环节“%(old)s”对应新版本的“%(new)s”", old=(p.get("from") or {}).get("title"),
                                        new=(p.get("to") or {}).get("title")),
+    "case_file_downloaded": lambda who, p: _("%(who)s 下载了封存案卷", who=who),
     "case_archived": lambda who, p: _("%(who)s 归档并封存案卷（档案号 %(no)s，封存 %(n)s 条记录）", who=who,
                                       no=p.get("archive_no"), n=p.get("records_sealed")),
 }

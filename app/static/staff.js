@@ -98,3 +98,32 @@ document.querySelectorAll("[data-select-all]").forEach(function (all) {
     });
   });
 });
+
+// The case page: each diagram scrolled (both ways) to its current step; the timeline filtered and folded.
+(function () {
+  "use strict";
+  document.querySelectorAll("figure.diagram .scroll").forEach(function (box) {
+    var current = box.querySelector(".current");
+    if (!current) return;
+    var shape = current.getBoundingClientRect(), frame = box.getBoundingClientRect();
+    box.scrollLeft += shape.left - frame.left - frame.width / 2 + shape.width / 2;
+    box.scrollTop += shape.top - frame.top - frame.height / 2 + shape.height / 2;
+  });
+  var timeline = document.querySelector("ol.timeline");
+  if (!timeline) return;
+  document.querySelectorAll("[data-timeline]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      timeline.classList.toggle("only-human", button.dataset.timeline === "human");
+      document.querySelectorAll("[data-timeline]").forEach(function (b) {
+        b.setAttribute("aria-pressed", String(b === button));
+      });
+    });
+  });
+  document.querySelectorAll("[data-timeline-fold]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      timeline.querySelectorAll("details.entry").forEach(function (d) {
+        d.open = button.dataset.timelineFold === "open";
+      });
+    });
+  });
+})();

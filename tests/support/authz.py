@@ -117,6 +117,7 @@ EXPECTED: dict[str, Rule] = {
     "web.view_file": CASE_VIEWERS,  # a file shown inside the page (then 404 for a type not shown inline)
     "web.inbox": SIGNED_IN, "web.inbox_read": SIGNED_IN,  # one's own notices
     "web.claim_batch": CASE_WORKERS,  # then each task's own check
+    "web.download_case_file": only("clerk", "leader", "supervisor"),  # then 404: the matrix case is not sealed
 }
 
 
