@@ -71,7 +71,7 @@ def _install_serving(app: Flask) -> None:
 # (documents, annual, complaints) come before publicity, which registers the portal's blueprint.
 FEATURES = ("scheduler", "calendar", "users", "catalogue", "cases", "evidence", "deadlines", "intake", "review",
             "legal_review", "hearing", "decisions", "licences", "documents", "annual", "complaints", "publicity",
-            "archive", "anchoring", "supervision", "withdrawal", "designer", "idempotency", "demo")
+            "archive", "anchoring", "supervision", "withdrawal", "designer", "opinions", "inbox", "idempotency", "demo")
 
 
 @event.listens_for(Engine, "connect")

@@ -87,6 +87,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # --- the staff inbox: where a notice goes besides the inbox ("module:function", app.inbox.notifiers)
+        "INBOX_NOTIFIER": _env("INBOX_NOTIFIER", "app.inbox.notifiers:log_notifier"),
         # --- what the bureau deploys and prints
         "DEFINITION_DIRS": [str(PROJECT_ROOT / "bpmn"), str(PROJECT_ROOT / "rules")],
         "SERVICE_ITEMS_FILE": str(PROJECT_ROOT / "rules" / "service_items.json"),

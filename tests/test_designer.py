@@ -234,7 +234,7 @@ def test_registry_lists_versions_with_running_case_counts(api, browser):
     assert running_count(doc, "major_item", 1) == 3  # via the cases' bundles
     assert running_count(doc, "major_decision", 1) == 3
     row = doc.xpath('//section[@id="def-standard_permit"]//tr[@data-version="2"]')[0].text_content()
-    assert "收件改名" in row and "designer" in row
+    assert "收件改名" in row and "吴设计" in row
     assert not doc.xpath('//form[contains(@action, "/designer/deploy")]')  # clerks cannot deploy
     assert "流程设计" not in page(browser("clerk").get("/")).xpath("//header//nav")[0].text_content()
     assert "流程设计" in page(browser("designer").get("/")).xpath("//header//nav")[0].text_content()

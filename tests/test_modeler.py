@@ -389,3 +389,44 @@ def test_designer_edits_a_decision_table_in_the_browser(app, editor):
     assert "/designer/major_item/v2" in page.url
     assert not errors, errors
     context.close()
+
+
+@pytest.mark.browser
+def test_editor_zooms_names_types_plainly_and_updates_its_header_after_deploying(app, editor):
+    """Issue 12: zoom and fit controls, field types and properties in plain Chinese (the key shown small), the
+    header's version after a deployment, and the registry's edit link."""
+    chromium, server = editor
+    context = chromium.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", "designer")
+    page.fill("input[name=password]", "demo")
+    page.click("button.primary")
+    page.wait_for_url(f"{server}/**")
+    page.goto(f"{server}/designer")
+    page.click("#def-standard_permit a.edit")
+    page.wait_for_selector("#modeler-app[data-ready='1']")
+    assert "基于第 1 版" in page.locator("#based-on").inner_text()
+    before = page.evaluate("approvalModeler.get('canvas').zoom()")
+    page.click(".zoom-controls [data-zoom=in]")
+    assert page.evaluate("approvalModeler.get('canvas').zoom()") > before
+    page.click(".zoom-controls [data-zoom=reset]")
+    assert abs(page.evaluate("approvalModeler.get('canvas').zoom()") - 1) < 0.01
+    page.click(".zoom-controls [data-zoom=fit]")
+    page.click(".djs-shape[data-element-id=receive]")
+    card = page.locator("#modeler-panel .field-card").first
+    assert "单选 · choice" in card.locator("select[name=field-type]").inner_text()
+    assert card.locator("small.tech-key", has_text="requiredIf").count() == 1
+    assert page.locator("#modeler-panel .field-card[data-field=referral_agency] input[name=field-visibleIf]") \
+        .input_value() == "outcome == 'reject'"
+    shot(page, "issue12-designer-1440")
+    page.fill("#change-note", "只改说明：检查版本标题")
+    page.locator("#modeler-panel .field-card[data-field=comment] input[name=field-label]").fill("备注说明")
+    page.locator("#modeler-panel .field-card[data-field=comment] input[name=field-label]").press("Tab")
+    page.click("#deploy-btn")
+    page.wait_for_selector(".modeler-status.ok")
+    assert "基于第 2 版" in page.locator("#based-on").inner_text()
+    assert not errors, errors
+    context.close()

@@ -145,7 +145,7 @@ def test_desk_page_shows_the_lists_with_markers_and_filters(api, browser, deadli
         assert re.search(rf'class="tile {view} ">\s*<span class="n">{n}</span>', page), view
     assert re.search(r'class="tile open ">\s*<span class="n">7</span>', page)
     soon = html(b.get("/supervision?view=due-soon"))
-    assert c["f"] in soon and c["b"] in soon and c["a"] not in soon and "reviewer" in soon
+    assert c["f"] in soon and c["b"] in soon and c["a"] not in soon and "李审查" in soon
     filtered = html(b.get("/supervision?view=overdue&major=1"))
     assert c["c"] in filtered and c["a"] not in filtered
     assert c["g"] in html(b.get("/supervision?view=open&step=review"))

@@ -69,7 +69,7 @@ def test_claim_and_claimed_by_another(browser, api):
     assert case_no in html(first.get("/?scope=mine"))
     second = browser("reviewer2")
     page = html(second.get(f"/tasks/{task['id']}"))
-    assert "此任务已由 reviewer 认领" in page
+    assert "此任务已由 李审查 认领" in page
     res = second.post(f"/tasks/{task['id']}", {**f.review(), "action": "submit"})
     assert res.status_code == 409 and "reviewer" in html(res)
 
@@ -212,7 +212,7 @@ def test_case_page_shows_timeline_files_and_the_diagram_with_the_current_step(br
     api.complete(case_no, "review", "reviewer", f.review())
     page = html(browser("supervisor").get(f"/cases/{case_no}"))
     assert "法制审核中" in page and "目录清单所列重大执法决定事项" in page
-    assert "reviewer 办理了“审查”" in page and "拟准予许可" in page  # submitted data in plain words
+    assert "李审查 办理了“审查”" in page and "拟准予许可" in page  # submitted data in plain words
     assert re.search(r'data-element-id="review"[^>]*class="[^"]*done', page) or \
         re.search(r'class="[^"]*done[^"]*"[^>]*data-element-id="review"', page)
     assert re.search(r'data-element-id="legal_review"[^>]*class="[^"]*current', page) or \

@@ -23,6 +23,8 @@ def init_app(app) -> None:
     steps.register()
     from app.archive.cli import archive_cli
     app.cli.add_command(archive_cli)
+    from app.archive import web
+    web.init_app(app)
 
 
 def __getattr__(name: str):

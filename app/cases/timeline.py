@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from app.core.i18n import pick
 from app.engine.definitions import Bundle
 from app.records.models import ExecutionRecord
+from app.users.lookup import display_name, joined_names
 
 
 @dataclass
@@ -32,6 +33,14 @@ def _field_spec(bundle: Bundle, name: str):
     """The first declared form field with this name (facts share names across the review forms)."""
     for meta in bundle.tasks.values():
         if name in meta.form.by_name:
+            return meta.form.by_name[name]
+    return None
+
+
+def _kind_field(bundle: Bundle, kind: str, name: str):
+    """The field ``name`` of the first task of this kind (a step's record names its kind, not its task)."""
+    for meta in bundle.tasks.values():
+        if meta.kind == kind and name in meta.form.by_name:
             return meta.form.by_name[name]
     return None
 
@@ -61,6 +70,8 @@ def _value(field_spec, value) -> str:
         if isinstance(value, list):
             return "、".join(labels.get(v, v) for v in value)
         return labels.get(value, str(value))
+    if field_spec is not None and field_spec.type == "users":
+        return joined_names(value if isinstance(value, list) else [value])
     if field_spec is not None and field_spec.type == "checklist" and isinstance(value, dict):
         items = {i.value: pick(i.label, i.label_en) for i in field_spec.items}
         marks = {"pass": "✓", "fail": "✗", "na": "—"}
@@ -71,11 +82,16 @@ def _value(field_spec, value) -> str:
     return str(value)
 
 
+def value_text(field_spec, value) -> str:
+    """A submitted value as people read it: the option's label (not its code), display names, ✓/✗ marks."""
+    return _value(field_spec, value)
+
+
 SIMPLE = {  # actions worded by one sentence (their reason, if any, is shown under it)
-    "task_reassigned": lambda who, p: _("%(who)s 将任务改派给 %(to)s", who=who, to=p.get("to")),
+    "task_reassigned": lambda who, p: _("%(who)s 将任务改派给 %(to)s", who=who, to=display_name(p.get("to"))),
     "supervisory_note": lambda who, p: _("%(who)s 督办", who=who),
-    "access_granted": lambda who, p: _("%(who)s 授权 %(to)s 知悉本涉密案件", who=who, to=p.get("to")),
-    "access_revoked": lambda who, p: _("%(who)s 撤销了 %(to)s 的知悉授权", who=who, to=p.get("from")),
+    "access_granted": lambda who, p: _("%(who)s 授权 %(to)s 知悉本涉密案件", who=who, to=display_name(p.get("to"))),
+    "access_revoked": lambda who, p: _("%(who)s 撤销了 %(to)s 的知悉授权", who=who, to=display_name(p.get("from"))),
     "case_suspended": lambda who, p: _("%(who)s 中止了案件办理", who=who),
     "case_resumed": lambda who, p: _("%(who)s 恢复了案件办理", who=who),
     "engine_woken": lambda who, p: _("%(who)s 推进了流程", who=who),
@@ -107,6 +123,7 @@ SIMPLE = {  # actions worded by one sentence (their reason, if any, is shown und
         f"{key} v{v.get('from')}→v{v.get('to')}" for key, v in (p.get("definitions") or {}).items())),
     "task_realigned": lambda who, p: _("环节“%(old)s”对应新版本的“%(new)s”", old=(p.get("from") or {}).get("title"),
                                        new=(p.get("to") or {}).get("title")),
+    "case_file_downloaded": lambda who, p: _("%(who)s 下载了封存案卷", who=who),
     "case_archived": lambda who, p: _("%(who)s 归档并封存案卷（档案号 %(no)s，封存 %(n)s 条记录）", who=who,
                                       no=p.get("archive_no"), n=p.get("records_sealed")),
 }
@@ -119,7 +136,7 @@ def register_action_text(action: str, text: Callable[[str, dict], str]) -> None:
 
 def describe(record: ExecutionRecord, bundle: Bundle) -> Entry:
     payload = json.loads(record.payload)
-    who = record.actor
+    who = display_name(record.actor)
     title, fields = _labels(bundle, record.task_name)
     action = record.action
     if action == "case_created":
@@ -154,15 +171,17 @@ def describe(record: ExecutionRecord, bundle: Bundle) -> Entry:
         return Entry(_("%(who)s 一次性告知申请人补正材料", who=who), [(_("补正材料"), payload.get("items") or "")])
     if action == "legal_review_round":
         return Entry(_("第 %(n)s 轮法制审核结论：%(outcome)s", n=payload.get("round"),
-                       outcome=_value(fields.get("outcome"), payload.get("outcome"))))
+                       outcome=_value(fields.get("outcome") or _kind_field(bundle, "legal_review", "outcome"),
+                                      payload.get("outcome"))))
     if action == "committee_meeting":
         return Entry(_("专业审查委员会第 %(n)s 次会议结论：%(c)s", n=payload.get("meeting"),
-                       c=_value(fields.get("conclusion"), payload.get("conclusion"))),
-                     [(_("法制机构参会人员"), "、".join(payload.get("legal_attendees", [])))])
+                       c=_value(fields.get("conclusion") or _kind_field(bundle, "committee", "conclusion"),
+                              payload.get("conclusion"))),
+                     [(_("法制机构参会人员"), joined_names(payload.get("legal_attendees", [])))])
     if action == "committee_conclusion_signed":
         return Entry(_("%(who)s 签发了委员会审议结论", who=who))
     if action == "decision_made":
-        decision = _value(fields.get("decision"), payload.get("decision"))
+        decision = _value(fields.get("decision") or _kind_field(bundle, "decide", "decision"), payload.get("decision"))
         if not payload.get("document_no"):  # the number comes with the decision document's own record
             return Entry(_("%(who)s 作出决定：%(d)s", who=who, d=decision))
         return Entry(_("%(who)s 作出决定：%(d)s（%(no)s）", who=who, d=decision, no=payload.get("document_no")))

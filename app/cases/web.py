@@ -16,7 +16,7 @@ from app.cases.confidentiality import CONFIDENTIALITY_LABELS
 from app.cases.models import Case, TaskItem
 from app.cases.timeline import facts_for_display
 from app.cases.web_forms import form_values, user_choices
-from app.cases.web_panels import TASK_PAGE, panels
+from app.cases.web_panels import TASK_MAIN, TASK_PAGE, panels
 from app.catalogue.models import ServiceItem
 from app.core.clock import utcnow
 from app.core.errors import InvalidData, ServiceError
@@ -24,7 +24,11 @@ from app.core.inputs import page_number
 from app.core.vocabulary import status_label
 from app.definitions.service import bundle_key, get_bundle, latest_versions
 from app.extensions import db
-from app.web import bp, current_user, login_required, register_templates, safe_next
+from app.records.models import ExecutionRecord
+from app.web import bp, current_user, login_required, register_templates, roles_required, safe_next
+
+# The roles that work on cases (and so claim tasks).
+WORKING_ROLES = ("clerk", "reviewer", "legal", "counsel", "secretary", "leader")
 
 PAGE_SIZE = 25
 SORTS = {  # each order is total (no ties), and the default one is read straight from the index
@@ -37,6 +41,8 @@ SORTS = {  # each order is total (no ties), and the default one is read straight
 
 def init_app(app) -> None:
     register_templates(app, __name__)  # the task list, the task and case pages and their partials
+    from app.engine.visibility import show_rule
+    app.jinja_env.filters["show_rule"] = show_rule  # when a form field shows (app/static/staff.js)
 
 
 def days_left(due: dt.date | None) -> int | None:
@@ -104,7 +110,18 @@ def _render_task(task: TaskItem, values: dict, errors: dict | None = None, statu
         "task.html", task=task, case=task.case, meta=meta, form=meta.form, values=values, errors=errors or {},
         users=user_choices(meta.form), may_act=user.has_role(task.role),
         facts=facts_for_display(task.case.facts, get_bundle(task.case.bundle)),
-        status_label=status_label, class_labels=CONFIDENTIALITY_LABELS, **panels(TASK_PAGE, task, user)), status
+        status_label=status_label, class_labels=CONFIDENTIALITY_LABELS, held_since=_held_since(task),
+        **panels(TASK_PAGE, task, user),
+        **panels(TASK_MAIN, task, user)), status
+
+
+def _held_since(task: TaskItem) -> dt.datetime | None:
+    """When the task's holder got it: their claim, or the reassignment that gave it to them."""
+    if not task.claimed_by:
+        return None
+    return db.session.scalar(select(ExecutionRecord.ts).where(
+        ExecutionRecord.case_id == task.case_id, ExecutionRecord.task_id == task.id,
+        ExecutionRecord.action.in_(("task_claimed", "task_reassigned"))).order_by(ExecutionRecord.seq.desc()).limit(1))
 
 
 @bp.get("/tasks/<task_id>")
@@ -150,7 +167,19 @@ def submit_task(task_id: str):
             return redirect(url_for("web.task_list"))
         return _render_task(task, values, None, exc.status)
     flash(result.message(), "success")
+    if request.form.get("action") == "submit_next" and (following := _next_task(user, task_id)):
+        return redirect(url_for("web.task_page", task_id=following))
     return redirect(url_for("web.task_list"))
+
+
+def _next_task(user, done_id: str) -> str | None:
+    """提交并办理下一件: my oldest claimed task, else the oldest I may claim (the list's default order)."""
+    for scope in TASK_SCOPES:
+        following = db.session.scalar(scoped_tasks(select(TaskItem.id), scope, user)
+                                      .where(TaskItem.id != done_id).order_by(*SORTS["waited"]).limit(1))
+        if following:
+            return following
+    return None
 
 
 @bp.post("/tasks/<task_id>/claim")
@@ -159,6 +188,28 @@ def claim(task_id: str):
     case_service.claim_task(current_user(), task_id)
     flash(_("已认领任务"), "success")
     return redirect(safe_next(request.form.get("next")))
+
+
+@bp.post("/tasks/claim")
+@roles_required(*WORKING_ROLES)
+def claim_batch():
+    """认领所选: each chosen task claimed in its own action (one taken meanwhile does not undo the others)."""
+    ids = request.form.getlist("task_id")[:PAGE_SIZE]
+    if not ids:
+        flash(_("请先勾选要认领的任务"), "error")
+        return redirect(url_for("web.task_list", scope="available"))
+    claimed, refused = 0, []
+    for task_id in ids:
+        try:
+            case_service.claim_task(current_user(), task_id)
+            claimed += 1
+        except ServiceError as exc:
+            db.session.rollback()
+            refused.append(exc.message)
+    flash(_("已认领 %(n)d 件", n=claimed), "success" if claimed else "error")
+    if refused:
+        flash(_("%(n)d 件未能认领：%(why)s", n=len(refused), why="；".join(sorted(set(refused)))), "warning")
+    return redirect(url_for("web.task_list", scope="mine"))
 
 
 @bp.post("/tasks/<task_id>/release")

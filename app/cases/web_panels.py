@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 CASE_PAGE, TASK_PAGE = "case", "task"
+# The main column of those pages (the side column is for CASE_PAGE / TASK_PAGE): what must be read before
+# acting, e.g. the earlier steps' opinions above the task's form.
+CASE_MAIN, TASK_MAIN = "case_main", "task_main"
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,7 @@ class Panel:
     order: int  # panels show in this order, whatever order the features register them in
 
 
-_PANELS: dict[str, list[Panel]] = {CASE_PAGE: [], TASK_PAGE: []}
+_PANELS: dict[str, list[Panel]] = {CASE_PAGE: [], TASK_PAGE: [], CASE_MAIN: [], TASK_MAIN: []}
 
 
 def case_panel(template: str, order: int):
@@ -33,6 +36,16 @@ def task_panel(template: str, order: int):
     return _register(TASK_PAGE, template, order)
 
 
+def case_main_panel(template: str, order: int):
+    """Like ``case_panel``, in the case page's main column (``main_panels``)."""
+    return _register(CASE_MAIN, template, order)
+
+
+def task_main_panel(template: str, order: int):
+    """Like ``task_panel``, in the task page's main column above the form (``main_panels``)."""
+    return _register(TASK_MAIN, template, order)
+
+
 def _register(page: str, template: str, order: int):
     def decorator(context):
         others = [p for p in _PANELS[page] if p.template != template]
@@ -42,8 +55,10 @@ def _register(page: str, template: str, order: int):
 
 
 def panels(page: str, *args) -> dict:
-    """The page's ``panels`` (templates, in order) and every variable they need."""
-    context: dict = {"panels": [p.template for p in _PANELS[page]]}
+    """The page's ``panels`` (templates, in order; ``main_panels`` for a main column) and every variable they
+    need."""
+    context: dict = {"main_panels" if page in (CASE_MAIN, TASK_MAIN) else "panels":
+                     [p.template for p in _PANELS[page]]}
     for panel in _PANELS[page]:
         extra = panel.context(*args)
         if clash := context.keys() & extra.keys():

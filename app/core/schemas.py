@@ -44,3 +44,34 @@ class ErrorSchema(Schema):
     message = fields.String()
     fields_ = fields.Dict(data_key="fields")
     errors = fields.List(fields.Dict())
+
+
+# marshmallow's own (English) messages, as the user reads them (its validators format them at load time).
+_MARSHMALLOW_MESSAGES = [
+    (r"Missing data for required field\.|Field may not be null\.", lambda m: ("required", {})),
+    (r"Length must be between 1 and (\d+)\.", lambda m: ("required", {})),  # only an empty value is too short
+    (r"Length must be between (\d+) and (\d+)\.", lambda m: ("too_short", {"min": m[1]})),
+    (r"Shorter than minimum length (\d+)\.", lambda m: ("too_short", {"min": m[1]})),
+    (r"Longer than maximum length (\d+)\.", lambda m: ("too_long", {"max": m[1]})),
+    (r"Must be one of: .*\.", lambda m: ("bad_choice", {"value": ""})),
+    (r"Not a valid number\.", lambda m: ("not_a_number", {})),
+    (r"Not a valid integer\.", lambda m: ("not_an_integer", {})),
+    (r"Not a valid boolean\.", lambda m: ("not_a_boolean", {})),
+    (r"Not a valid date\.", lambda m: ("not_a_date", {})),
+    (r"Not a valid string\.", lambda m: ("not_text", {})),
+    (r"Must be greater than or equal to (\S+)\.", lambda m: ("too_small", {"min": m[1]})),
+    (r"Must be less than or equal to (\S+)\.", lambda m: ("too_large", {"max": m[1]})),
+    (r"Unknown field\.", lambda m: ("unknown_field", {})),
+]
+
+
+def localized(message: str) -> str:
+    """One of marshmallow's default messages in the user's language (others are ours already)."""
+    import re
+
+    from app.core.i18n import t
+    for pattern, key in _MARSHMALLOW_MESSAGES:
+        if found := re.fullmatch(pattern, str(message)):
+            code, params = key(found)
+            return t(code, **params).replace("：", "").strip() if code == "bad_choice" else t(code, **params)
+    return str(message)

@@ -55,6 +55,7 @@ class FieldSpec:
     label_en: str | None = None
     required: bool = False
     required_if: str | None = None
+    visible_if: str | None = None  # shown only when this holds (else when required_if holds, if any)
     help: str | None = None
     min: float | None = None
     max: float | None = None
@@ -67,7 +68,7 @@ class FieldSpec:
     def to_dict(self) -> dict:
         out: dict[str, Any] = {"name": self.name, "type": self.type, "label": pick(self.label, self.label_en),
                                "required": self.required}
-        for key in ("required_if", "help", "min", "max", "default", "role", "must_include_role"):
+        for key in ("required_if", "visible_if", "help", "min", "max", "default", "role", "must_include_role"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
@@ -111,12 +112,21 @@ class FormSpec:
                 errors.setdefault(key, []).extend(_flatten(messages))
             loaded = {}
         if not errors:
+            self._drop_hidden(loaded)
             self._check_rules(loaded, errors, users_lookup)
         if errors:
             raise ValidationError(errors)
         # Every declared field exists in the task data (None when left empty), so a gateway condition
         # on an optional field never fails for a missing variable.
         return {f.name: _to_json(loaded.get(f.name)) for f in self.fields}
+
+    def _drop_hidden(self, values: dict) -> None:
+        """A field the form did not show (its visibleIf false) keeps no value: switching 补正 back to 受理
+        leaves no stale correction list behind."""
+        context = {f.name: values.get(f.name) for f in self.fields}
+        for f in self.fields:
+            if f.visible_if and f.name in values and not compile_expression(f.visible_if)(context):
+                del values[f.name]
 
     def _check_rules(self, values: dict, errors: dict, users_lookup: UsersLookup | None) -> None:
         context = {f.name: values.get(f.name) for f in self.fields}
@@ -301,7 +311,8 @@ def parse_form(form_element, known_roles: Iterable[str]) -> FormSpec:
             raise FormDeclarationError(f"字段 {name} 缺少 label / field {name} has no label")
         spec = FieldSpec(
             name=name, type=ftype, label=el.get("label"), label_en=el.get("labelEn"),
-            required=_attr_bool(el, "required"), required_if=el.get("requiredIf"), help=el.get("help"),
+            required=_attr_bool(el, "required"), required_if=el.get("requiredIf"),
+            visible_if=el.get("visibleIf"), help=el.get("help"),
             min=_attr_number(el, "min", name), max=_attr_number(el, "max", name), default=el.get("default"),
             role=el.get("role"), must_include_role=el.get("mustIncludeRole"),
             options=_options(el, "option"), items=_options(el, "item"))
@@ -311,12 +322,14 @@ def parse_form(form_element, known_roles: Iterable[str]) -> FormSpec:
         raise FormDeclarationError("表单没有字段 / the form has no fields")
     known = {s.name for s in specs} | set(SAFE_FUNCTIONS) | {"True", "False", "None"}
     for spec in specs:
-        if spec.required_if:  # already compiled by _check_field; an unknown name would fail every submission
-            tree = ast.parse(spec.required_if.strip(), mode="eval")
+        for attr, text in (("requiredIf", spec.required_if), ("visibleIf", spec.visible_if)):
+            if not text:  # already compiled by _check_field; an unknown name would fail every submission
+                continue
+            tree = ast.parse(text.strip(), mode="eval")
             names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
             if names - known:
                 raise FormDeclarationError(
-                    f"字段 {spec.name} 的 requiredIf 引用了表单中没有的字段 / requiredIf of {spec.name} names fields "
+                    f"字段 {spec.name} 的 {attr} 引用了表单中没有的字段 / {attr} of {spec.name} names fields "
                     f"not in this form: {', '.join(sorted(names - known))}")
     return FormSpec(tuple(specs))
 
@@ -329,8 +342,10 @@ def _check_field(spec: FieldSpec, known_roles: set[str]) -> None:
     for role in (spec.role, spec.must_include_role):
         if role is not None and role not in known_roles:
             raise FormDeclarationError(f"字段 {spec.name} 引用了未知角色 / field {spec.name} names an unknown role: {role}")
-    if spec.required_if:
+    for attr, text in (("requiredIf", spec.required_if), ("visibleIf", spec.visible_if)):
+        if not text:
+            continue
         try:
-            compile_expression(spec.required_if)
+            compile_expression(text)
         except (SyntaxError, ForbiddenExpression) as exc:
-            raise FormDeclarationError(f"字段 {spec.name} 的 requiredIf 无效 / invalid requiredIf of {spec.name}: {exc}")
+            raise FormDeclarationError(f"字段 {spec.name} 的 {attr} 无效 / invalid {attr} of {spec.name}: {exc}")

@@ -3,7 +3,10 @@ or reject at intake."""
 
 
 def init_app(app) -> None:
-    from app.intake import steps
+    from app.core.i18n import register_messages
+    from app.intake import models, steps  # noqa: F401  (the tables)
+    from app.intake.messages import MESSAGES
+    register_messages(MESSAGES)
     steps.register()
     from app.intake import api, web  # noqa: F401  (routes register on import)
     web.init_app(app)

@@ -7,7 +7,7 @@ from app.api.openapi import register_openapi
 from app.cases import service as case_service
 from app.cases.schemas import CaseSchema, dump_case
 from app.core.access import roles_required
-from app.intake.schemas import ApplicantSchema, CaseCreateSchema, FactsSchema
+from app.intake.schemas import ApplicantSchema, CaseCreateSchema, ContactSchema, FactsSchema
 
 
 @bp.post("/cases")
@@ -16,13 +16,13 @@ from app.intake.schemas import ApplicantSchema, CaseCreateSchema, FactsSchema
 def create_case():
     body = load_json(CaseCreateSchema())
     case = case_service.create_case(g.user, body["item"], body["applicant"], body["facts"],
-                                    confidentiality=body["confidentiality"])
+                                    confidentiality=body["confidentiality"], contact=body["contact"])
     return jsonify(dump_case(case)), 201
 
 
 def openapi_parts(op, component, path_param) -> tuple[dict, dict]:
     paths = {"/api/cases": {"post": op("Register an application (clerk)", CaseSchema, 201, body=CaseCreateSchema)}}
-    schemas = (ApplicantSchema, FactsSchema, CaseCreateSchema)
+    schemas = (ApplicantSchema, ContactSchema, FactsSchema, CaseCreateSchema)
     return paths, {cls.__name__.removesuffix("Schema"): component(cls) for cls in schemas}
 
 

@@ -63,6 +63,10 @@ window.DesignerDeploy = (function () {
           var v = data.created[0];
           if (o.onDeployed) { o.onDeployed(v); }
           o.app.dataset.version = v.version;
+          var basedOn = document.getElementById("based-on");  // the header names the version now edited
+          if (basedOn) { basedOn.textContent = basedOn.dataset.template.replace("{n}", v.version); }
+          var newer = document.getElementById("newer-version");
+          if (newer) { newer.hidden = true; }
           o.status("已部署第 " + v.version + " 版（" + v.name + "）。", "ok", o.deployedLink(v));
         } else if (r.res.status === 200 && validateOnly) {
           o.status("校验通过，可以部署。", "ok");

@@ -24,6 +24,7 @@
         { name: "labelEn", isAttr: true, type: "String" },
         { name: "required", isAttr: true, type: "String" },
         { name: "requiredIf", isAttr: true, type: "String" },
+        { name: "visibleIf", isAttr: true, type: "String" },
         { name: "min", isAttr: true, type: "String" },
         { name: "max", isAttr: true, type: "String" },
         { name: "default", isAttr: true, type: "String" },
@@ -56,10 +57,14 @@
     enumerations: [], associations: []
   };
 
-  var FIELD_ATTRS = ["name", "type", "label", "labelEn", "required", "requiredIf", "min", "max", "default", "role",
+  var FIELD_ATTRS = ["name", "type", "label", "labelEn", "required", "requiredIf", "visibleIf", "min", "max", "default", "role",
                      "mustIncludeRole", "help"];
   var FIELD_TYPES = ["text", "longtext", "number", "integer", "date", "boolean", "choice", "multichoice", "users",
                      "checklist"];
+  // What each field type is called in plain words (the technical key stays visible, small).
+  var FIELD_TYPE_NAMES = { text: "单行文字", longtext: "多行文字", number: "数字", integer: "整数", date: "日期",
+                     boolean: "是 / 否", choice: "单选", multichoice: "多选", users: "选择人员", checklist: "审核要点清单" };
+  function named(label, key) { return [label, " ", el("small", { class: "tech-key" }, key)]; }
   // The task kinds come from the server (every kind a feature declared), as [code, label] pairs.
   var kindsJson = document.getElementById("task-kinds");
   var KINDS = kindsJson ? JSON.parse(kindsJson.textContent) : [["", "普通步骤"]];
@@ -322,7 +327,7 @@
     panel.appendChild(row("办理时限（工作日）", due, "留空：无单独时限"));
     var av = el("input", { type: "checkbox", name: "requiresAudioVideo", checked: task.requiresAudioVideo === "true",
       onchange: function () { commit(function () { setTaskAttr(element, "requiresAudioVideo", av.checked ? "true" : undefined); }); } });
-    panel.appendChild(el("label", { class: "prop check" }, [av, " 全过程记录：须上传录音录像，或在 av_exemption_reason 写明理由"]));
+    panel.appendChild(el("label", { class: "prop check" }, [av, " 全过程记录：须上传录音录像，或写明不录的理由", el("small", { class: "tech-key" }, " requiresAudioVideo")]));
     var instr = extValue(bo, "spiffworkflow:InstructionsForEndUser");
     var instrInput = el("textarea", { name: "instructions", rows: "3" });
     instrInput.value = instr ? (instr.text || "").trim() : "";
@@ -358,13 +363,14 @@
         return node;
       }
       var card = el("fieldset", { class: "field-card", "data-field": a.name || "" });
-      var typeSel = select(FIELD_TYPES.map(function (t) { return [t, t]; }), a.type, { name: "field-type",
+      var typeSel = select(FIELD_TYPES.map(function (t) { return [t, FIELD_TYPE_NAMES[t]]; }), a.type, { name: "field-type",
         onchange: function () { a.type = typeSel.value; save(); redraw(); } });
       var req = el("input", { type: "checkbox", name: "field-required", checked: a.required === "true",
         onchange: function () { a.required = req.checked ? "true" : (a.required === "false" ? "false" : undefined); save(); } });
       card.appendChild(el("div", { class: "field-head" }, [
         el("span", { class: "field-no" }, String(i + 1)),
-        input("name", { placeholder: "name", class: "field-name", "aria-label": "字段名" }),
+        input("name", { placeholder: "字段名（变量名）", class: "field-name", "aria-label": "字段名（变量名）",
+          title: "流程变量名：小写英文与下划线，如 correction_items" }),
         typeSel,
         el("label", { class: "check", title: "必填" }, [req, "必填"]),
         el("button", { type: "button", class: "small", title: "上移", disabled: i === 0,
@@ -374,8 +380,11 @@
         el("button", { type: "button", class: "small danger-link", title: "删除字段",
           onclick: function () { fields.splice(i, 1); save(); redraw(); } }, "✕")]));
       card.appendChild(el("div", { class: "field-grid" }, [
-        row("标签", input("label")), row("英文标签", input("labelEn"))]));
-      card.appendChild(row("条件必填（requiredIf）", input("requiredIf", { placeholder: "例如 outcome == 'correct'" })));
+        row(named("显示名称", "label"), input("label")), row(named("英文名称", "labelEn"), input("labelEn"))]));
+      card.appendChild(row(named("何时必填（并显示）", "requiredIf"), input("requiredIf", { placeholder: "例如 outcome == 'correct'" }),
+        "填写条件时，只在条件成立时显示并要求填写"));
+      card.appendChild(row(named("何时显示", "visibleIf"), input("visibleIf", { placeholder: "例如 outcome == 'reject'" }),
+        "选填字段只在条件成立时显示；不显示时不保留填写的内容"));
       if (a.type === "choice" || a.type === "multichoice" || a.type === "checklist") {
         var keyName = a.type === "checklist" ? "key" : "value";
         var list = a.type === "checklist" ? "items" : "options";
@@ -386,16 +395,17 @@
       }
       var more = el("details", { class: "field-more", open: ["min", "max", "default", "role", "mustIncludeRole", "help"]
         .some(function (k) { return a[k]; }) || undefined });
-      more.appendChild(el("summary", {}, "更多：范围、默认值、角色、帮助"));
+      more.appendChild(el("summary", {}, "更多：范围、默认值、人员角色、填写说明"));
       var roleSel = select(ROLES, a.role, { name: "field-role",
         onchange: function () { a.role = blank(roleSel.value); save(); } });
       var mustSel = select(ROLES, a.mustIncludeRole, { name: "field-mustIncludeRole",
         onchange: function () { a.mustIncludeRole = blank(mustSel.value); save(); } });
-      more.appendChild(el("div", { class: "field-grid" }, [row("最小（min）", input("min")), row("最大（max）", input("max"))]));
-      more.appendChild(row("默认值", input("default")));
-      more.appendChild(el("div", { class: "field-grid" }, [row("可选人员的角色（users）", roleSel),
-        row("须包含角色（users）", mustSel)]));
-      more.appendChild(row("帮助", input("help")));
+      more.appendChild(el("div", { class: "field-grid" }, [row(named("最小值 / 最少字数", "min"), input("min")),
+        row(named("最大值 / 最多字数", "max"), input("max"))]));
+      more.appendChild(row(named("默认值", "default"), input("default")));
+      more.appendChild(el("div", { class: "field-grid" }, [row(named("可选人员的角色", "role"), roleSel),
+        row(named("至少包含一名", "mustIncludeRole"), mustSel)]));
+      more.appendChild(row(named("填写说明", "help"), input("help")));
       card.appendChild(more);
       box.appendChild(card);
     });
@@ -508,7 +518,24 @@
 
   // ------------------------------------------------------------------ load
 
-  function fit() { // the whole diagram, clear of the palette on the left, at most at 100 %
+  // Zoom: buttons beside the canvas (＋ / − / 100 % / fit), so the diagram never opens unreadable.
+  (function zoomControls() {
+    var host = document.getElementById("modeler-canvas");
+    if (!host) { return; }
+    var bar = el("div", { class: "zoom-controls", role: "group", "aria-label": "缩放" }, [
+      el("button", { type: "button", class: "small", title: "放大", "data-zoom": "in",
+        onclick: function () { canvas.zoom(Math.min(canvas.zoom() * 1.25, 4)); } }, "＋"),
+      el("button", { type: "button", class: "small", title: "缩小", "data-zoom": "out",
+        onclick: function () { canvas.zoom(Math.max(canvas.zoom() / 1.25, 0.2)); } }, "−"),
+      el("button", { type: "button", class: "small", title: "原始大小", "data-zoom": "reset",
+        onclick: function () { canvas.zoom(1); } }, "100%"),
+      el("button", { type: "button", class: "small", title: "适应画布（显示整张图）", "data-zoom": "fit",
+        onclick: function () { fit(); } }, "适应画布")]);
+    host.appendChild(bar);
+  })();
+
+  // fit(minScale): the whole diagram, or at minScale from its top left corner when the whole would be smaller.
+  function fit(minScale) { // the whole diagram, clear of the palette on the left, at most at 100 %
     var box = canvas.viewbox();
     var inner = box.inner;
     var outer = box.outer;
@@ -517,13 +544,19 @@
     var left = palette ? palette.offsetLeft + palette.offsetWidth + 16 : 80;
     var pad = 24;
     var scale = Math.min((outer.width - left - pad) / inner.width, (outer.height - 2 * pad) / inner.height, 1);
+    if (minScale && scale < minScale) {
+      scale = minScale;
+      canvas.viewbox({ x: inner.x - left / scale, y: inner.y - pad / scale,
+                       width: outer.width / scale, height: outer.height / scale });
+      return;
+    }
     var height = outer.height / scale;
     canvas.viewbox({ x: inner.x - left / scale, y: inner.y - (height - inner.height) / 2,
                      width: outer.width / scale, height: height });
   }
 
   modeler.importXML(xml).then(function (result) {
-    fit();
+    fit();  // the whole diagram; the zoom controls (top right) and "100%" make it legible
     dirty = false;
     loaded = true;
     app.dataset.ready = "1";

@@ -16,6 +16,7 @@ from app.core.i18n import t
 from app.core.roles import role_label
 from app.core.vocabulary import TERMINAL_STATUSES, status_label
 from app.extensions import db
+from app.inbox.service import task_reassigned
 from app.legal_review.guard import separation_refusal
 from app.records import RecordDraft, append_records
 from app.users.models import User, UserRole
@@ -73,6 +74,7 @@ def reassign_task(user: User, task_id: str, to: str, reason: str) -> TaskItem:
     append_records(task.case, [RecordDraft(
         actor=user.username, role=ROLE, action="task_reassigned", task_id=task.id, task_name=task.name,
         payload={"title": task.title, "from": previous, "to": target.username, "reason": reason})])
+    task_reassigned(task, user.username, previous, target.username)  # the inbox tells both holders
     task.case.updated_at = utcnow()
     db.session.commit()
     return task

@@ -15,7 +15,7 @@ from app.calendar.service import calendar
 from app.cases import access as case_access
 from app.cases.models import TaskItem
 from app.catalogue.models import ServiceItem
-from app.core.clock import china_today, utcnow
+from app.core.clock import china_time_text, china_today, utcnow
 from app.core.errors import ServiceError
 from app.core.exports import csv_bytes
 from app.core.inputs import page_number
@@ -117,7 +117,7 @@ def _csv_columns(view: str) -> list[tuple[str, object]]:
         columns.append((_("剩余工作日"), lambda r: "" if r.days_left is None else r.days_left))
     if view == "stuck":
         columns += [(_("停滞工作日"), lambda r: r.idle_workdays),
-                    (_("最后变动（UTC）"), lambda r: r.last_change.strftime("%Y-%m-%d %H:%M") if r.last_change else "")]
+                    (_("最后变动"), lambda r: china_time_text(r.last_change))]
     if view == "broken":
         columns += [(_("问题"), lambda r: _problem_label(r.problem)), (_("错误信息"), lambda r: r.engine_error or "")]
     return columns

@@ -12,3 +12,5 @@ def init_app(app) -> None:
     web.init_app(app)
     from app.users.cli import users_cli
     app.cli.add_command(users_cli)
+    from app.users.lookup import display_name
+    app.jinja_env.filters["person"] = display_name  # {{ task.claimed_by|person }}: names, never sign-in names

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import click
+from flask import g, has_request_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.core.i18n import t
@@ -16,9 +18,37 @@ def user_by_name(username: str) -> User:
     return user
 
 
+# Accounts the system acts as (records' actor) rather than people.
+SYSTEM_ACTORS = {"engine": _l("流程引擎"), "scheduler": _l("系统定时任务"), "system": _l("系统")}
+
+
+def display_name(username: str | None) -> str:
+    """The person's name as staff read it (``张三``), never the sign-in name; unknown names stay as they are.
+    All names are read once per request (a bureau has a few hundred staff)."""
+    if not username:
+        return ""
+    if username in SYSTEM_ACTORS:
+        return str(SYSTEM_ACTORS[username])
+    names = _names()
+    return names.get(username, username)
+
+
 def display_names(usernames) -> dict[str, str]:
     """Username → the person's name, for what users read (unknown usernames are left out)."""
     names = list(dict.fromkeys(u for u in usernames if u))
     if not names:
         return {}
     return dict(db.session.execute(select(User.username, User.full_name).where(User.username.in_(names))).all())
+
+
+def joined_names(usernames) -> str:
+    """The people's names joined for reading (``张三、李四``)."""
+    return "、".join(display_name(u) for u in usernames or ())
+
+
+def _names() -> dict[str, str]:
+    if has_request_context():
+        if "display_names" not in g:
+            g.display_names = dict(db.session.execute(select(User.username, User.full_name)).all())
+        return g.display_names
+    return dict(db.session.execute(select(User.username, User.full_name)).all())

@@ -100,6 +100,20 @@ def _template_globals():
     return {"current_user": current_user, "role_label": role_label, "lang": current_language()}
 
 
+@bp.app_template_filter("china_time")
+def _china_time(moment, seconds: bool = False) -> str:
+    """``{{ record.ts|china_time }}``: every time a person reads is Beijing time (stored values stay UTC)."""
+    import datetime as dt
+
+    from app.core.clock import china_time_text
+    if isinstance(moment, str):  # a stored ISO text (JSON payloads): naive or with its offset, UTC either way
+        try:
+            moment = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
+        except ValueError:
+            return moment
+    return china_time_text(moment, seconds=seconds)
+
+
 @bp.app_errorhandler(403)
 def _forbidden(exc):
     if request.path.startswith("/api/"):

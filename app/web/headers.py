@@ -51,7 +51,8 @@ def allow(directive: str, *sources: str) -> None:
 def policy() -> str:
     directives = {name: list(sources) for name, sources in BASE_POLICY.items()}
     for name, sources in g.get("csp_extra", {}).items():
-        directives.setdefault(name, []).extend(sources)
+        # 'none' stands alone: a source added to such a directive replaces it
+        directives[name] = [s for s in directives.get(name, []) if s != "'none'"] + list(sources)
     if "csp_nonce" in g:
         for name in ("script-src", "style-src"):
             directives[name].append(f"'nonce-{g.csp_nonce}'")

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0015_licences'
-down_revision = '0012_throughput'
+down_revision = '0014_staff'
 branch_labels = None
 depends_on = None
 

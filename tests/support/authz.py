@@ -124,6 +124,11 @@ EXPECTED: dict[str, Rule] = {
     # --- the licence register (staff who see cases; the matrix's number is unknown: 404 once through)
     "api.list_licences": CASE_VIEWERS, "api.show_licence": CASE_VIEWERS,
     "web.licences": CASE_VIEWERS, "web.licence_page": CASE_VIEWERS,
+    # --- issue 12: staff at the counter and at the desk
+    "web.view_file": CASE_VIEWERS,  # a file shown inside the page (then 404 for a type not shown inline)
+    "web.inbox": SIGNED_IN, "web.inbox_read": SIGNED_IN,  # one's own notices
+    "web.claim_batch": CASE_WORKERS,  # then each task's own check
+    "web.download_case_file": only("clerk", "leader", "supervisor"),  # then 404: the matrix case is not sealed
 }
 
 
