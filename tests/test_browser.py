@@ -134,6 +134,11 @@ def test_major_application_from_registration_to_decision(chromium, live_server, 
     page.click("button[value=submit]")
     page.wait_for_selector("#field-attendees .error")  # no legal staff among the attendees
     page.check("input[name=attendees][value=legal2]")
+    page.click("button[value=submit]")
+    page.wait_for_selector("#field-attendees .error")  # legal2's enforcement certificate expired on 2026-06-30
+    assert "钱法制" in page.inner_text("#field-attendees .error")
+    page.uncheck("input[name=attendees][value=legal2]")
+    page.check("input[name=attendees][value=legal]")
     assert "签发审查结论" in secretary.submit()
 
     # The leader signs the conclusion and decides.
