@@ -49,6 +49,10 @@ def test_the_licence_pages_at_desk_and_phone_width(chromium, live_server, api, w
     text = page.inner_text("main") if page.locator("main").count() else page.inner_text("body")
     assert "食品经营许可证" in text and "2031-03-19" in text and "刘局长" in text
     shot(page, f"licence-detail-{width}")
+    page.click("dl.licence a[href^='/cases/']")
+    page.wait_for_selector("#licence")
+    shot(page, f"case-licence-panel-{width}")
+    page.goto(f"{live_server}/licences/{quote(NUMBER)}")
     page.goto(f"{live_server}/licences/{quote(NUMBER)}")
     page.click("button[name=lang][value=en]") if page.locator("button[name=lang][value=en]").count() else None
     page.wait_for_selector("dl.licence")

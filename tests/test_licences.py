@@ -70,3 +70,7 @@ def test_the_staff_pages_list_and_show_a_licence(api, browser):
     assert "2031-03-19" in page and case_no in page and "准予许可，登记许可证" in page and "刘局长" in page
     assert b.get("/licences/" + quote("鞍审证〔2026〕第9999号")).status_code == 404
     assert html(b.get("/licences?q=没有这个")).count("没有符合条件的许可证") == 1
+    # the case page links its licence
+    page = html(b.get(f"/cases/{case_no}"))
+    assert "登记许可证 鞍审证〔2026〕第0001号（有效期至 2031-03-19）" in page and "licence_granted" not in page
+    assert "本案许可证" in page and "/licences/" + quote("鞍审证〔2026〕第0001号") in page

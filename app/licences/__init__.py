@@ -6,9 +6,12 @@ register answers on the API (``/api/licences``) and on the staff pages (``/licen
 def init_app(app) -> None:
     from app.core.i18n import register_messages
     from app.licences import api, steps, web  # noqa: F401  (routes register on import)
-    from app.licences.messages import MESSAGES
+    from app.cases.timeline import SIMPLE
+    from app.licences.messages import MESSAGES, timeline_sentences
     from app.scheduler.jobs import Job, register
     register_messages(MESSAGES)
+    for action, sentence in timeline_sentences().items():
+        SIMPLE.setdefault(action, sentence)
     register(Job("licences", "app.licences.scans:scan_licences", 3600,
                  "licences past their term: deemed renewed (a renewal pending) or expired"))
     steps.register()

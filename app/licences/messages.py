@@ -1,5 +1,6 @@
 """Messages of this package, by code (the code is what the API returns as ``error``); the English is
 in the translation catalogue."""
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 MESSAGES = {
@@ -14,3 +15,22 @@ MESSAGES = {
     "notice_date_out_of_range": _l("告知书送达日期不能晚于今天，也不能早于立案日期（{opened}）"),
     "licence_case_pending": _l("许可证 {number} 已有在办的申请（{case_no}），办结前不能再次申请"),
 }
+
+
+def timeline_sentences() -> dict:
+    """The case timeline's sentence for each licence record (``licence_<event>``)."""
+    def said(text):
+        return lambda who, p: text(who, p.get("licence_no"), p)
+    return {
+        "licence_granted": said(lambda who, no, p: _("登记许可证 %(no)s（有效期至 %(until)s）", no=no,
+                                                     until=p.get("valid_until") or _("长期"))),
+        "licence_redecided": said(lambda who, no, p: _("重新作出决定，更新许可证 %(no)s", no=no)),
+        "licence_applied": said(lambda who, no, p: _("本申请涉及许可证 %(no)s", no=no)),
+        "licence_changed": said(lambda who, no, p: _("许可证 %(no)s 已变更", no=no)),
+        "licence_renewed": said(lambda who, no, p: _("许可证 %(no)s 已延续至 %(until)s", no=no,
+                                                     until=p.get("valid_until"))),
+        "licence_deemed_renewed": said(lambda who, no, p: _("延续申请逾期未决定，许可证 %(no)s 视为准予延续至 %(until)s",
+                                                            no=no, until=p.get("valid_until"))),
+        "licence_cancelled": said(lambda who, no, p: _("许可证 %(no)s 已注销", no=no)),
+        "licence_revoked": said(lambda who, no, p: _("许可证 %(no)s 已撤销（撤回）", no=no)),
+    }

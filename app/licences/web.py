@@ -12,7 +12,9 @@ from app.core.inputs import page_number
 from app.extensions import db
 from app.licences import service
 from app.licences.api import VIEWERS
+from app.cases.web_panels import case_panel
 from app.licences.models import STATUSES
+from app.licences.register import licence_by_number, licence_of_case
 from app.users.models import User
 from app.web import bp, current_user, login_required, register_templates, roles_required
 
@@ -22,6 +24,16 @@ SYSTEM_ACTORS = ("engine", "scheduler")
 
 def init_app(app) -> None:
     register_templates(app, __name__)  # licences.html, licence.html
+
+
+@case_panel("_case_licence.html", order=15)
+def licence_panel(case, user) -> dict:
+    """The licence this case granted, or the one it applies to (change, renewal, cancellation, revocation)."""
+    granted = licence_of_case(case)
+    number = (case.facts or {}).get("licence_no")
+    concerned = licence_by_number(str(number)) if granted is None and number else None
+    return {"case_licence": granted or concerned, "case_licence_granted": granted is not None,
+            "licence_status_label": service.status_label}
 
 
 @bp.get("/licences")
