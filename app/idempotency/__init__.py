@@ -1,4 +1,10 @@
-"""Idempotency-Key on the API's POST actions: a client that lost the answer (a timeout, a dropped
+"""The one commit of an API action, and Idempotency-Key on the API's POST actions.
+
+Every POST under /api/ (but /api/auth/) holds its transaction (app.extensions.HoldingSession): the action's
+own commits become savepoints, the answer is made inside the transaction, and the one real commit comes
+after it — so nothing runs on the database after the commit that could turn a done action into an error.
+
+Idempotency-Key: a client that lost the answer (a timeout, a dropped
 connection, a crash of its own) sends the same request again with the same key and gets the original answer
 instead of a second case, a second completion, or a 409 it cannot interpret.
 

@@ -23,8 +23,8 @@ def _applies() -> bool:
 
 
 def _replay(row) -> Response:
-    db.session.rollback()
     response = Response(row.body, status=row.status, content_type=row.content_type)
+    db.session.rollback()
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
