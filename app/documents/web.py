@@ -54,7 +54,7 @@ def task_documents(task, user) -> dict:
 @case_panel("documents/_case_documents.html", order=15)
 def case_document_list(case, user) -> dict:
     return {"case_docs": service.case_documents(case), "doc_status_label": service.status_label,
-            "doc_time": china_time_text}
+            "doc_time": china_time_text, "doc_types_en": {code: t.title_en for code, t in DOC_TYPES.items()}}
 
 
 @bp.post("/tasks/<task_id>/documents/<doc_type>/preview")
