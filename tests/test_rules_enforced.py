@@ -57,7 +57,7 @@ def test_claim_release_and_claimed_by_another(api):
     assert [t["id"] for t in mine] == [task["id"]]
     assert task["id"] not in [t["id"] for t in api.get("/api/tasks", "reviewer2").get_json()["tasks"]]
     res = api.post(f"/api/tasks/{task['id']}/complete", "reviewer2", json={"data": f.review()})
-    assert res.status_code == 409 and "reviewer" in res.get_json()["message"]
+    assert res.status_code == 409 and "李审查" in res.get_json()["message"]  # the holder by name
     assert api.post(f"/api/tasks/{task['id']}/release", "reviewer2").status_code == 409
     assert api.post(f"/api/tasks/{task['id']}/release", "reviewer").status_code == 200
     assert api.post(f"/api/tasks/{task['id']}/complete", "reviewer2", json={"data": f.review()}).status_code == 200

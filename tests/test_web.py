@@ -71,7 +71,7 @@ def test_claim_and_claimed_by_another(browser, api):
     page = html(second.get(f"/tasks/{task['id']}"))
     assert "此任务已由 李审查 认领" in page
     res = second.post(f"/tasks/{task['id']}", {**f.review(), "action": "submit"})
-    assert res.status_code == 409 and "reviewer" in html(res)
+    assert res.status_code == 409 and "李审查" in html(res)
 
 
 def test_task_form_errors_keep_what_was_typed(browser, api):

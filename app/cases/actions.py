@@ -17,6 +17,7 @@ from app.core.i18n import t
 from app.core.roles import role_label
 from app.extensions import db
 from app.records import RecordDraft, append_records
+from app.users.lookup import display_name
 from app.users.models import User
 
 
@@ -111,7 +112,7 @@ def check_may_act(user: User, task: TaskItem, attempted: str) -> None:
     if refusal:
         raise refuse(Forbidden, refusal, user, task.case_id, attempted, task)
     if task.claimed_by and task.claimed_by != user.username:
-        raise Conflict.of("task_claimed_by_other", user=task.claimed_by)
+        raise Conflict.of("task_claimed_by_other", user=display_name(task.claimed_by))
 
 
 def for_each_case(case_ids, apply) -> int:

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.cases.models import Case, TaskItem
 from app.core.clock import utcnow
-from app.core.i18n import t
+from app.core.i18n import current_language, t
+from app.core.vocabulary import task_kind_label
 from app.extensions import db
 from app.inbox.models import InboxNotice
 from app.records.models import ExecutionRecord
@@ -26,6 +27,8 @@ RETURN_KINDS = ("amend",)
 
 def notice_text(notice: InboxNotice) -> str:
     params = dict(notice.params or {})
+    if params.get("kind") and current_language() == "en":  # diagrams title steps in Chinese
+        params["step"] = task_kind_label(params["kind"])
     for name in ("by", "to"):
         if name in params:
             params[name] = display_name(params[name])
@@ -43,6 +46,7 @@ def notify(username: str, kind: str, key: str, case: Case | None = None, task: T
         params.setdefault("case_no", case.case_no)
     if task is not None:
         params.setdefault("step", task.title)
+        params.setdefault("kind", task.kind)
     notice = InboxNotice(username=username, kind=kind, key=key, case_id=case.id if case else None,
                          task_id=task.id if task else None, params=params)
     db.session.add(notice)
