@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from tests.support import forms as f  # noqa: E402  (the same valid form data the tests use)
 
 ROLES = ("clerk", "reviewer", "legal", "counsel", "secretary", "leader")  # demo user name == role
-FORMS = {"receive": f.ACCEPT, "review": f.review(), "decide": f.DECIDE_GRANT, "deliver": f.DELIVER,
+FORMS = {"receive": f.ACCEPT, "review": f.review(), "decide": f.DECIDE_GRANT, "deliver": f.deliver(),
          "publish": f.PUBLISH, "archive": f.ARCHIVE}
 KINDS = ("create", "list", "claim", "complete", "read")
 TARGETS = {1: 40, 8: 120}  # completions/s, issue 14 (complete p99 < 100 ms at 8)

@@ -30,7 +30,7 @@ from tests.support import forms as f  # noqa: E402  (the same valid form data th
 # The service layer sets every declared field (None when empty); the in-memory floor needs it explicitly.
 RECEIVE = ("receive", "clerk", {**f.ACCEPT, "onsite_needed": False})
 MINOR = [RECEIVE, ("review", "reviewer", f.review()), ("decide", "leader", f.DECIDE_GRANT),
-         ("deliver", "clerk", f.DELIVER), ("publish", "clerk", f.PUBLISH), ("archive", "clerk", f.ARCHIVE)]
+         ("deliver", "clerk", f.deliver()), ("publish", "clerk", f.PUBLISH), ("archive", "clerk", f.ARCHIVE)]
 MAJOR_FACTS = {"category": "resource_allocation", "complex": True}
 MAJOR = [RECEIVE, ("review", "reviewer", f.review(**MAJOR_FACTS)),
          ("legal_review", "legal", f.legal_review("revise", failed=("evidence",))),
@@ -40,7 +40,7 @@ MAJOR = [RECEIVE, ("review", "reviewer", f.review(**MAJOR_FACTS)),
          ("legal_review", "legal", f.legal_review("approve")), ("counsel", "counsel", f.COUNSEL),
          ("committee", "secretary", f.committee("resubmit")), ("committee", "secretary", f.committee("pass")),
          ("sign_conclusion", "leader", f.SIGN), ("decide", "leader", f.DECIDE_GRANT),
-         ("deliver", "clerk", f.DELIVER), ("publish", "clerk", f.PUBLISH), ("archive", "clerk", f.ARCHIVE)]
+         ("deliver", "clerk", f.deliver()), ("publish", "clerk", f.PUBLISH), ("archive", "clerk", f.ARCHIVE)]
 PATHS = {"minor": ("XK-002", MINOR), "major": ("XK-001", MAJOR)}
 
 

@@ -393,7 +393,7 @@ def test_the_archive_step_is_refused_when_a_file_is_missing(api, app):
         row = _upload(case_no, "送达回证.pdf", unique)
         os.unlink(blob_path(row.sha256))
         db.session.remove()
-    api.complete(case_no, "deliver", "clerk", f.DELIVER)
+    api.complete(case_no, "deliver", "clerk", f.deliver())
     publication_action(app, case_no, "publish", "clerk")
     body = api.complete(case_no, "archive", "clerk", f.ARCHIVE, expect=409)
     assert body["error"] == "archive_failed" and "送达回证.pdf" in body["message"]
@@ -408,7 +408,7 @@ def test_the_archive_step_is_refused_when_a_file_is_missing(api, app):
 def test_the_sealed_summary_is_chinese_whatever_the_language_of_the_request(api, app):
     from app.archive import archive_path
     case_no = _drive_to_decision(api, app)
-    api.complete(case_no, "deliver", "clerk", f.DELIVER)
+    api.complete(case_no, "deliver", "clerk", f.deliver())
     publication_action(app, case_no, "publish", "clerk")
     task = api.open_task(case_no, "archive")
     res = api.post(f"/api/tasks/{task['id']}/complete?lang=en", "clerk", json={"data": f.ARCHIVE})

@@ -100,7 +100,7 @@ def test_the_insider_rewrite_is_found_with_the_case_and_the_first_record(app, ap
 
 def test_records_added_after_a_checkpoint_are_anchored_by_the_next_one(api, ctx, decided):
     take_checkpoint("first")
-    api.complete(decided, "deliver", "clerk", f.DELIVER)
+    api.complete(decided, "deliver", "clerk", f.deliver())
     second = take_checkpoint("second")
     payload = json.loads(second.payload)
     (appended,) = [a for a in payload["appended"] if a["case_no"] == decided]
@@ -247,7 +247,7 @@ def test_the_scheduler_job_takes_one_only_when_something_changed(ctx, api, decid
     from app.core.clock import utcnow
     assert scheduled_checkpoint(utcnow()) == {"taken": 1, "seq": 1}
     assert scheduled_checkpoint(utcnow()) == {"taken": 0}
-    api.complete(decided, "deliver", "clerk", f.DELIVER)
+    api.complete(decided, "deliver", "clerk", f.deliver())
     assert scheduled_checkpoint(utcnow()) == {"taken": 1, "seq": 2}
     from app.scheduler.jobs import JOBS
     assert JOBS["checkpoint"].interval_seconds == 3600

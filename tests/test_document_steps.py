@@ -65,7 +65,7 @@ def test_the_standard_path_issues_notice_licence_decision_and_proof_of_service(a
     assert grant.number in grant_text and licence.number in grant_text  # the decision names the licence
     assert "准予行政许可" in grant_text and "第三十八条第一款" in grant_text
 
-    api.complete(case_no, "deliver", "clerk", f.DELIVER)
+    api.complete(case_no, "deliver", "clerk", f.deliver())
     receipt = docs_of(case_no)["service_receipt"]
     receipt_text = text(receipt)
     assert grant.number in receipt_text and "电子送达" in receipt_text and "王窗口" in receipt_text

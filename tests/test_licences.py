@@ -21,7 +21,11 @@ def test_a_grant_registers_a_licence_with_the_next_number_and_its_term(api, ctx)
     assert one["licence_name"] == "食品经营许可证" and one["holder_name"] == APPLICANT["name"]
     assert one["valid_from"] == "2026-03-20" and one["valid_until"] == "2031-03-19"  # 5 years (catalogue)
     assert one["status"] == "valid" and one["status_label"] == "有效" and one["in_force"] is True
-    assert one["document_no"] == f.DECIDE_GRANT["document_no"] and one["scope"] == "食品经营许可"
+    documents = api.get(f"/api/cases/{first}/documents", "clerk").get_json()["documents"]
+    grant_no = next(d["number"] for d in documents if d["type"] == "grant_decision")
+    assert one["document_no"] == grant_no and one["scope"] == "食品经营许可"
+    # the licence certificate carries the register's number: one number, not two
+    assert next(d["number"] for d in documents if d["type"] == "licence") == one["number"]
 
     detail = api.get(f"/api/licences/{quote(one['number'])}", "reviewer").get_json()
     assert [e["action"] for e in detail["history"]] == ["granted"]
@@ -40,12 +44,14 @@ def test_a_grant_registers_a_licence_with_the_next_number_and_its_term(api, ctx)
     assert pub.fields["许可证书名称"] == "食品经营许可证"
 
 
-def test_a_denial_registers_nothing_and_an_item_without_term_has_none(api, ctx):
+def test_a_denial_registers_nothing_and_an_item_without_term_takes_the_decisions(api, ctx):
     decided_case(api, decision=f.DECIDE_DENY)
     assert api.get("/api/licences", "clerk").get_json()["total"] == 0
     case_no = decided_case(api, item="XK-001")
     row = api.get("/api/licences", "clerk").get_json()["licences"][0]
-    assert row["case_no"] == case_no and row["valid_until"] is None and row["licence_name"] == "建设工程规划许可证"
+    # no term in the catalogue: the term the decision states (作出决定's 有效期至)
+    assert row["case_no"] == case_no and row["valid_until"] == f.DECIDE_GRANT["valid_until"]
+    assert row["licence_name"] == "建设工程规划许可证"
 
 
 def test_search_filters_and_refusals(api, ctx):

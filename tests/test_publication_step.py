@@ -14,7 +14,7 @@ def at_publish_step(api, accepted="2026-03-02", decided="2026-03-10"):
     with at(decided):
         api.complete(case_no, "review", "reviewer", f.review())
         api.complete(case_no, "decide", "leader", {**f.DECIDE_GRANT, "decision_date": decided})
-        api.complete(case_no, "deliver", "clerk", f.DELIVER)
+        api.complete(case_no, "deliver", "clerk", f.deliver())
     assert api.open_task(case_no, "publish")
     return case_no
 

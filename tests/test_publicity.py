@@ -129,7 +129,7 @@ def test_publishing_on_the_last_day_is_on_time_and_sets_published_on(api, app, s
     assert run_scan(app, "scan_publication", "2025-10-17") == {"publication_overdue": 0}
     # published before 公示 opened: the step is a confirmation of the record; no date can be typed
     with at("2025-10-20"):
-        api.complete(case_no, "deliver", "clerk", {**f.DELIVER, "delivered_on": "2025-10-20"})
+        api.complete(case_no, "deliver", "clerk", {**f.deliver(), "delivered_on": "2025-10-20"})
         typed = api.complete(case_no, "publish", "clerk", {"published_on": "2025-10-20"}, expect=422)
         assert "published_on" in typed["fields"]
         api.complete(case_no, "publish", "clerk", f.PUBLISH)

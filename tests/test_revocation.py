@@ -46,14 +46,11 @@ def through_legal_review(api, case_no):
 
 def test_a_revoked_licence_is_invalid_in_public_and_counted_once_as_revoked(api, client, ctx):
     grant_no = decided_case(api)
-    from app.publicity import publications
     from app.publicity.models import Publication
-    from app.users.models import User
     from tests.support.flows import case_row
     pub = db.session.scalar(select(Publication).where(Publication.case_id == case_row(grant_no).id))
     with at("2026-03-25"):
-        publications.publish(db.session.scalar(select(User).where(User.username == "clerk")), pub.id)
-        finish_after_decision(api, grant_no)
+        finish_after_decision(api, grant_no)  # publishes on the desk, which completes 公示
     db.session.expire_all()
     assert db.session.get(Publication, pub.id).state == "PUBLISHED"
     assert "有效" in client.get(f"/public/decisions/{pub.id}").get_data(as_text=True)

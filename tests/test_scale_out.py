@@ -27,7 +27,7 @@ from tests.support.processes import (
 
 pytestmark = pytest.mark.postgres_only
 
-FORMS = {"receive": f.ACCEPT, "review": f.review(), "decide": f.DECIDE_GRANT, "deliver": f.DELIVER,
+FORMS = {"receive": f.ACCEPT, "review": f.review(), "decide": f.DECIDE_GRANT, "deliver": f.deliver(),
          "publish": f.PUBLISH, "archive": f.ARCHIVE}
 ROLES = ("clerk", "reviewer", "leader")  # who does the tasks of FORMS
 APPLICANT = {"name": "鞍山示例食品有限公司", "type": "legal_person", "code": "91210300MA0QC4XB9B"}

@@ -81,15 +81,15 @@ def test_left_or_notice_service_needs_audio_video_or_a_written_account(api, ctx)
 def test_the_service_date_lies_between_the_decision_and_today(api, ctx):
     case_no = decided(api, "2026-03-10")
     with at("2026-03-12"):
-        body = deliver(api, case_no, {**f.DELIVER, "delivered_on": "2026-03-09"}, 422)
+        body = deliver(api, case_no, {**f.deliver(), "delivered_on": "2026-03-09"}, 422)
         assert body["error"] == "service_date_invalid" and "2026-03-10" in body["message"]
-        body = deliver(api, case_no, {**f.DELIVER, "delivered_on": "2026-03-13"}, 422)
+        body = deliver(api, case_no, {**f.deliver(), "delivered_on": "2026-03-13"}, 422)
         assert body["error"] == "service_date_invalid"
 
 
 def test_late_service_is_recorded_as_late(api, ctx):
     case_no = decided(api, "2026-03-10")
     with at("2026-03-30"):
-        deliver(api, case_no, {**f.DELIVER, "delivered_on": "2026-03-30"})
+        deliver(api, case_no, {**f.deliver(), "delivered_on": "2026-03-30"})
     (rec,) = [r for r in actions(api, case_no) if r["action"] == "service_recorded"]
     assert rec["payload"]["on_time"] is False and rec["payload"]["due"] == "2026-03-24"

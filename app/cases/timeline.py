@@ -21,12 +21,28 @@ class Entry:
     engine: bool = False  # a state change made by the engine: shown folded
 
 
-def _labels(bundle: Bundle, task_name: str | None) -> tuple[str, dict]:
-    """The task's title and its form fields (by name), looked up in the case's own definitions."""
-    for meta in bundle.tasks.values():
-        if meta.task_id == task_name:
-            return meta.title, meta.form.by_name
-    return task_name or "", {}
+def _labels(bundle: Bundle, task_name: str | None, data: dict | None = None) -> tuple[str, dict]:
+    """The task's title and its form fields (by name), looked up in the case's own definitions. Processes
+    may share a task id (``decide`` in the permit and the revocation processes): then the form that fits the
+    recorded data best."""
+    candidates = [meta for meta in bundle.tasks.values() if meta.task_id == task_name]
+    if not candidates:
+        return task_name or "", {}
+    best = max(candidates, key=lambda meta: _fit(meta.form.by_name, data or {}))
+    return best.title, best.form.by_name
+
+
+def _fit(fields: dict, data: dict) -> int:
+    """How well recorded ``data`` fits a form: its names declared there, its choices among the options."""
+    score = 0
+    for name, value in data.items():
+        spec = fields.get(name)
+        if spec is None:
+            continue
+        score += 1
+        if spec.options and not isinstance(value, list):
+            score += 2 if value in {o.value for o in spec.options} else -2
+    return score
 
 
 def _field_spec(bundle: Bundle, name: str):
@@ -37,12 +53,14 @@ def _field_spec(bundle: Bundle, name: str):
     return None
 
 
-def _kind_field(bundle: Bundle, kind: str, name: str):
-    """The field ``name`` of the first task of this kind (a step's record names its kind, not its task)."""
-    for meta in bundle.tasks.values():
-        if meta.kind == kind and name in meta.form.by_name:
-            return meta.form.by_name[name]
-    return None
+def _kind_field(bundle: Bundle, kind: str, name: str, value=None):
+    """The field ``name`` of a task of this kind (a step's record names its kind, not its task): the first
+    whose options include ``value`` when one is given, else the first."""
+    found = [meta.form.by_name[name] for meta in bundle.tasks.values() if meta.kind == kind and name in meta.form.by_name]
+    for spec in found:
+        if value is not None and spec.options and value in {o.value for o in spec.options}:
+            return spec
+    return found[0] if found else None
 
 
 def facts_for_display(facts: dict, bundle: Bundle) -> list[tuple[str, str]]:
@@ -137,7 +155,7 @@ def register_action_text(action: str, text: Callable[[str, dict], str]) -> None:
 def describe(record: ExecutionRecord, bundle: Bundle) -> Entry:
     payload = json.loads(record.payload)
     who = display_name(record.actor)
-    title, fields = _labels(bundle, record.task_name)
+    title, fields = _labels(bundle, record.task_name, payload.get("data"))
     action = record.action
     if action == "case_created":
         return Entry(_("%(who)s 登记了申请（事项 %(item)s）", who=who, item=payload.get("item")))
@@ -171,17 +189,17 @@ def describe(record: ExecutionRecord, bundle: Bundle) -> Entry:
         return Entry(_("%(who)s 一次性告知申请人补正材料", who=who), [(_("补正材料"), payload.get("items") or "")])
     if action == "legal_review_round":
         return Entry(_("第 %(n)s 轮法制审核结论：%(outcome)s", n=payload.get("round"),
-                       outcome=_value(fields.get("outcome") or _kind_field(bundle, "legal_review", "outcome"),
+                       outcome=_value(fields.get("outcome") or _kind_field(bundle, "legal_review", "outcome", payload.get("outcome")),
                                       payload.get("outcome"))))
     if action == "committee_meeting":
         return Entry(_("专业审查委员会第 %(n)s 次会议结论：%(c)s", n=payload.get("meeting"),
-                       c=_value(fields.get("conclusion") or _kind_field(bundle, "committee", "conclusion"),
+                       c=_value(fields.get("conclusion") or _kind_field(bundle, "committee", "conclusion", payload.get("conclusion")),
                               payload.get("conclusion"))),
                      [(_("法制机构参会人员"), joined_names(payload.get("legal_attendees", [])))])
     if action == "committee_conclusion_signed":
         return Entry(_("%(who)s 签发了委员会审议结论", who=who))
     if action == "decision_made":
-        decision = _value(fields.get("decision") or _kind_field(bundle, "decide", "decision"), payload.get("decision"))
+        decision = _value(_kind_field(bundle, "decide", "decision", payload.get("decision")), payload.get("decision"))
         if not payload.get("document_no"):  # the number comes with the decision document's own record
             return Entry(_("%(who)s 作出决定：%(d)s", who=who, d=decision))
         return Entry(_("%(who)s 作出决定：%(d)s（%(no)s）", who=who, d=decision, no=payload.get("document_no")))

@@ -127,12 +127,14 @@ def render_pdf(template_source: str, code: str, case: dict, data: dict, *, numbe
 def issue_document(case, doc_type: str, context: dict, actor: str, *, drafts: list | None = None,
                    template_version: int | None = None, supersedes: IssuedDocument | None = None,
                    task_id: str | None = None, role: str | None = None,
-                   step_kind: str | None = None) -> tuple[IssuedDocument, list[RecordDraft]]:
+                   step_kind: str | None = None, serial: int | None = None) -> tuple[IssuedDocument, list[RecordDraft]]:
     """Render ``doc_type`` for ``case`` with the step's data ``context`` (types.py: required keys), number
     it, sign it, store it and add its row. Returns the document and the record drafts (``document_issued``
     with type, number, SHA-256, template version, document id), which are also appended to ``drafts``.
     Does not commit: the caller's transaction holds the number until it commits. ``step_kind`` is the kind
-    of the task issuing it: only the issuing step (``DocType.steps``) may take a number of this type."""
+    of the task issuing it: only the issuing step (``DocType.steps``) may take a number of this type.
+    ``serial``: a serial the same transaction already drew for this type and year (the licence register
+    numbers the licence at the grant; its certificate carries that number, not a second one)."""
     dtype = _doc_type(doc_type)
     if step_kind not in dtype.steps:
         raise Conflict(_("%(title)s只能在“%(steps)s”环节出具并编号",
@@ -146,7 +148,7 @@ def issue_document(case, doc_type: str, context: dict, actor: str, *, drafts: li
         _check_supersedable(case, supersedes)
     template = _template(doc_type, template_version)
     issued_on = document_date(doc_type, case, data)
-    serial = next_serial(doc_type, issued_on.year)
+    serial = serial or next_serial(doc_type, issued_on.year)
     number, public_id = dtype.number(issued_on.year, serial), secrets.token_urlsafe(16)
     pdf, title = render_pdf(template.content, doc_type, case_context(case), data, number=number,
                             public_id=public_id, issued_on=issued_on)

@@ -118,10 +118,12 @@ def _decide(step: Step) -> list[Planned]:
     data, case = step.data, step.case
     decided = as_date(data.get("decision_date")) or china_today()
     if data.get("decision") == "grant":
-        valid_until = data.get("valid_until")
-        scope = data.get("licence_scope") or case.item.name
-        licence = {"scope": scope, "valid_from": decided, "valid_until": valid_until,
-                   "licence_name": f"{case.item.name}证" if not case.item.name.endswith("证") else case.item.name}
+        registered = step.outputs  # the licence register's row (app.licences, which runs first), when it has one
+        valid_until = registered.get("valid_until") or data.get("valid_until")
+        scope = registered.get("licence_scope") or data.get("licence_scope") or case.item.name
+        name = f"{case.item.name}证" if not case.item.name.endswith("证") else case.item.name
+        licence = {"scope": scope, "valid_from": registered.get("valid_from") or decided, "valid_until": valid_until,
+                   "licence_name": registered.get("licence_name") or name}
         content = f"{case.item.name}（许可范围：{scope.strip().rstrip('。；;')}）"
         grant = {"content": content, "decision_date": decided, "valid_from": decided, "valid_until": valid_until,
                  "licence_number": LICENCE_NUMBER_PENDING}
@@ -180,8 +182,9 @@ def _issue(step: Step) -> None:
         context = dict(planned.context)
         if planned.doc_type == "grant_decision" and "licence" in issued:
             context["licence_number"] = issued["licence"].number
+        serial = step.outputs.get("licence_serial") if planned.doc_type == "licence" else None
         doc, _drafts = issue_document(step.case, planned.doc_type, context, step.user.username, drafts=step.drafts,
-                                      task_id=step.task.id, role=step.task.role, step_kind=step.kind)
+                                      task_id=step.task.id, role=step.task.role, step_kind=step.kind, serial=serial)
         issued[planned.doc_type] = doc
     decision = next((issued[t] for t in DECISION_TYPES if t in issued), None)
     if decision is not None:

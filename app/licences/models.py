@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
+from app.documents.models import VALID as DOCUMENT_VALID
+from app.documents.models import IssuedDocument
 from app.extensions import db
 
 # A licence's status. ``changed``/``renewed`` are valid licences whose content or term a later decision
@@ -38,6 +40,16 @@ class Licence(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     lock_version: Mapped[int] = mapped_column(default=1)
+
+    @property
+    def decision_no(self) -> str | None:
+        """The grant decision's 文号: typed once (older cases), now the number of the 准予行政许可决定书 the
+        documents register issued at the same step, after this row was written."""
+        if self.document_no:
+            return self.document_no
+        return db.session.scalar(select(IssuedDocument.number).where(
+            IssuedDocument.case_id == self.case_id, IssuedDocument.doc_type == "grant_decision",
+            IssuedDocument.status == DOCUMENT_VALID).order_by(IssuedDocument.id.desc()).limit(1))
 
     item = relationship("ServiceItem", lazy="joined", innerjoin=True)
     case = relationship("Case")

@@ -34,8 +34,10 @@ def term_end(start: dt.date, years: int | None) -> dt.date | None:
     return add_years(start, years) - dt.timedelta(days=1) if years else None
 
 
-def allocate_number(day: dt.date) -> str:
-    return doc_type(NUMBER_TYPE).number(day.year, next_serial(NUMBER_TYPE, day.year))
+def allocate_number(day: dt.date) -> tuple[int, str]:
+    """(serial, number): the licence document issued with the grant (app.documents) carries the same number."""
+    serial = next_serial(NUMBER_TYPE, day.year)
+    return serial, doc_type(NUMBER_TYPE).number(day.year, serial)
 
 
 def licence_by_number(number: str, *, lock: bool = False) -> Licence | None:
@@ -67,26 +69,36 @@ def event(licence: Licence, action: str, to_status: str, *, actor: str, case: Ca
     return row
 
 
-def register_grant(case: Case, data: dict, actor: str, drafts: list[RecordDraft]) -> Licence:
-    """The licence a grant creates (once per case: a second decision on the same case updates its row)."""
+def register_grant(case: Case, data: dict, actor: str, drafts: list[RecordDraft]) -> tuple[Licence, int | None]:
+    """The licence a grant registers (or updates, when the case is decided again) and the serial drawn for
+    its number (None when no new number was drawn: once per case, a second decision updates its row)."""
     item = case.item
     decided = case.decided_on or china_today()
     start = decided
-    scope = str((case.facts or {}).get("licence_scope") or (case.facts or {}).get("scope") or item.name).strip()
+    scope = str(data.get("licence_scope") or (case.facts or {}).get("licence_scope") or (case.facts or {}).get("scope")
+                or item.name).strip()  # the scope the decision states, else the applied-for one
     existing = licence_of_case(case)
     values = dict(licence_name=item.licence_name or item.name, holder_name=case.applicant_name,
                   holder_type=case.applicant_type, holder_code=case.applicant_code, scope=scope,
                   document_no=str(data.get("document_no") or "") or None, decided_on=decided, valid_from=start,
-                  valid_until=term_end(start, item.licence_valid_years))
+                  # the item's term (catalogue); else the term the decision states (作出决定's 有效期至)
+                  valid_until=term_end(start, item.licence_valid_years) or _as_date(data.get("valid_until")))
     if existing is not None:
         for key, value in values.items():
             setattr(existing, key, value)
         event(existing, "redecided", existing.status, actor=actor, case=case, drafts=drafts)
-        return existing
-    licence = Licence(number=allocate_number(decided), item_id=item.id, case_id=case.id, status=VALID,
+        return existing, None
+    serial, number = allocate_number(decided)
+    licence = Licence(number=number, item_id=item.id, case_id=case.id, status=VALID,
                       created_at=utcnow(), **values)
     db.session.add(licence)
     until = values["valid_until"]
     event(licence, "granted", VALID, actor=actor, case=case, drafts=drafts, scope=scope,
           valid_from=start.isoformat(), valid_until=until.isoformat() if until else None)
-    return licence
+    return licence, serial
+
+
+def _as_date(value) -> dt.date | None:
+    if not value:
+        return None
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

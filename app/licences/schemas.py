@@ -37,7 +37,7 @@ class LicenceSchema(Schema):
     holder_type = fields.String()
     holder_code = fields.String(allow_none=True)
     scope = fields.String()
-    document_no = fields.String(allow_none=True)
+    document_no = fields.String(attribute="decision_no", allow_none=True)
     decided_on = fields.Date()
     valid_from = fields.Date()
     valid_until = fields.Date(allow_none=True)

@@ -23,8 +23,8 @@ def _decided(step: Step) -> None:
     if step.case.item.licence_procedure == ISSUE:
         if step.data.get("decision") != "grant":
             return
-        licence = register_grant(step.case, step.data, step.user.username, step.drafts)
-        step.outputs.update({"licence_no": licence.number, "licence_name": licence.licence_name,
+        licence, serial = register_grant(step.case, step.data, step.user.username, step.drafts)
+        step.outputs.update({"licence_no": licence.number, "licence_serial": serial, "licence_name": licence.licence_name,
                              "licence_scope": licence.scope, "valid_from": licence.valid_from,
                              "valid_until": licence.valid_until})
     else:

@@ -13,7 +13,7 @@ from tests.support import forms as f
 
 def finish_after_decision(api, case_no):
     """Deliver, publish on the publication desk (which completes 公示), archive."""
-    api.complete(case_no, "deliver", "clerk", f.DELIVER)
+    api.complete(case_no, "deliver", "clerk", f.deliver())
     publication_action(api.client.application, case_no, "publish", "clerk")
     return api.complete(case_no, "archive", "clerk", f.ARCHIVE)
 

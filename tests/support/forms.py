@@ -47,7 +47,9 @@ DECIDE_GRANT = {"decision": "grant", "decision_date": TODAY, "valid_until": VALI
 DECIDE_DENY = {"decision": "deny", "decision_date": TODAY,
                "opinion": "不同意", "reasons": "不符合法定条件", "appeal_rights": "如不服本决定，可依法申请行政复议或提起行政诉讼。"}
 # Electronic service: proven by the system's own record (direct and mail need the signed receipt uploaded).
-DELIVER = {"delivery_method": "electronic", "delivered_on": TODAY}
+def deliver(on: str | None = None) -> dict:
+    """送达 on ``on`` (default: today as the clock says then, so it also holds under a frozen clock)."""
+    return {"delivery_method": "electronic", "delivered_on": on or china_today().isoformat()}
 PUBLISH = {}  # 公示 confirms the publication record; its date is the record's, never typed
 ARCHIVE = {"archive_no": "DA-2026-0001"}
 
