@@ -3,18 +3,21 @@ the real steps, one expiring soon with a renewal application pending, one with a
 and one cancelled — so that ``make run`` shows the register, a renewal case and a revocation case."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import func, select
 
 from app.cases.models import Case, TaskItem
 from app.cases.service import complete_task, create_case
+from app.core.clock import china_today
 from app.core.schemas import uscc_is_valid
 from app.extensions import db
 from app.licences.models import Licence
+from app.licences.register import term_end
 from app.users.models import User
 
-_MINOR = {"category": "general", "investment": 0, "public_concern": False, "safety_impact": False,
-          "hearing_held": False, "complex": False}
-_REVIEW = {"opinion": "申请材料齐全，经营场所、设备设施符合要求", "proposal": "grant", **_MINOR}
+_MINOR = {"category": "general", "investment": 0, "public_concern": False, "safety_impact": False, "complex": False}
+_REVIEW = {"opinion": "申请材料齐全，经营场所、设备设施符合要求", "proposal": "grant", "hearing_needed": "none", **_MINOR}
 _ACCEPT = {"outcome": "accept", "materials_complete": True}
 
 # (name, code without its check character, scope, decision date)
@@ -44,18 +47,24 @@ def _complete(case_no: str, name: str, username: str, data: dict) -> None:
     complete_task(_user(username), task_id, data)
 
 
-def _grant(name: str, code: str, scope: str, day: str, serial: int) -> tuple[str, str]:
+def _grant(name: str, code: str, scope: str, day: str) -> tuple[str, str]:
     applicant = {"name": name, "type": "legal_person" if code.startswith("91") else "individual_business",
                  "code": code}
     case = create_case(_user("clerk"), "XK-002", applicant, {"project_name": scope.split("；")[0],
                                                              "licence_scope": scope})
     _complete(case.case_no, "receive", "clerk", _ACCEPT)
     _complete(case.case_no, "review", "reviewer", _REVIEW)
+    today = china_today()
     _complete(case.case_no, "decide", "leader", {
-        "decision": "grant", "document_no": f"鞍行审许字〔{day[:4]}〕{serial}号", "decision_date": day,
-        "opinion": "同意"})
-    number = db.session.scalar(select(Licence.number).join(Case).where(Case.case_no == case.case_no))
-    return case.case_no, number
+        "decision": "grant", "decision_date": today.isoformat(), "opinion": "同意",
+        "valid_until": term_end(today, 5).isoformat()})
+    # The decision is dated today (a decision cannot predate its acceptance); the demo then dates the licence
+    # as if it had been granted on ``day``, so that the register shows one near its expiry.
+    licence = db.session.scalar(select(Licence).join(Case).where(Case.case_no == case.case_no))
+    start = dt.date.fromisoformat(day)
+    licence.decided_on = licence.valid_from = start
+    licence.valid_until = term_end(start, 5)
+    return case.case_no, licence.number
 
 
 def demo_licences() -> int:
@@ -63,9 +72,9 @@ def demo_licences() -> int:
     if db.session.scalar(select(func.count(Licence.id))):
         return 0
     granted = []
-    for serial, (name, base, scope, day) in enumerate(_HOLDERS, start=101):
+    for name, base, scope, day in _HOLDERS:
         code = _uscc(base)
-        granted.append((name, code, *_grant(name, code, scope, day, serial)))
+        granted.append((name, code, *_grant(name, code, scope, day)))
     # the 2022 licence expires on 2027-01-09: its holder applied for renewal
     name, code, _case_no, number = granted[0]
     create_case(_user("clerk"), "XK-002-YX", {"name": name, "type": "individual_business", "code": code},
@@ -80,6 +89,7 @@ def demo_licences() -> int:
                        {"licence_no": number})
     _complete(case.case_no, "receive", "clerk", _ACCEPT)
     _complete(case.case_no, "review", "reviewer", {**_REVIEW, "opinion": "经营者已终止经营，申请注销"})
-    _complete(case.case_no, "decide", "leader", {"decision": "grant", "document_no": "鞍行审许字〔2026〕201号",
-                                                 "decision_date": "2026-11-02", "opinion": "同意注销"})
+    _complete(case.case_no, "decide", "leader", {"decision": "grant", "decision_date": china_today().isoformat(),
+                                                 "valid_until": term_end(china_today(), 5).isoformat(),
+                                                 "opinion": "同意注销"})
     return len(granted)
