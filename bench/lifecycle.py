@@ -14,10 +14,8 @@ records and the task projection, serialize, commit.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -25,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.fresh import fresh_app  # noqa: E402
 from tests.support import forms as f  # noqa: E402  (the same valid form data the tests use)
 
 # The service layer sets every declared field (None when empty); the in-memory floor needs it explicitly.
@@ -112,33 +111,20 @@ def engine_only(n: int) -> dict[str, float]:
 
 
 def service(n: int) -> tuple[dict[str, float], dict[str, list[float]], str]:
-    from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from app import create_app
     from app.cases import service as cases
     from app.cases.access import open_tasks
     from app.cases.models import Case
     from app.publicity import publications
     from app.publicity.models import Publication
-    from app.catalogue.service import load_catalogue
-    from app.demo.service import load_demo_users
-    from app.designer.deploy import deploy_directories
     from app.extensions import db
     from app.users.models import User
 
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = fresh_app("lifecycle")
     per_step: dict[str, list[float]] = defaultdict(list)
     totals = {}
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        upgrade(directory=str(ROOT / "migrations"))
-        load_demo_users()
-        load_catalogue(app.config["SERVICE_ITEMS_FILE"])
-        deploy_directories(app.config["DEFINITION_DIRS"], "designer")
         user_ids = {u.username: u.id for u in db.session.scalars(select(User))}
 
         def as_user(username):  # like a request: a fresh session, the user loaded from the token's id

@@ -14,16 +14,15 @@ Target: the looped case's action within 1.5× of the fresh one's.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.fresh import fresh_app  # noqa: E402
 from tests.support import forms as f  # noqa: E402
 
 FACTS = {"category": "resource_allocation", "complex": True}
@@ -39,31 +38,18 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from app import create_app
     from app.cases import service as cases
     from app.cases.access import open_tasks
     from app.cases.models import Case
-    from app.catalogue.service import load_catalogue
     from app.definitions.service import get_bundle
-    from app.demo.service import load_demo_users
-    from app.designer.deploy import deploy_directories
     from app.engine import compaction, runtime
     from app.extensions import db
     from app.users.models import User
 
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/loops.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = fresh_app("loops")
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        upgrade(directory=str(ROOT / "migrations"))
-        load_demo_users()
-        load_catalogue(app.config["SERVICE_ITEMS_FILE"])
-        deploy_directories(app.config["DEFINITION_DIRS"], "designer")
         user_ids = {u.username: u.id for u in db.session.scalars(select(User))}
         applicant = {"name": "基准测试有限公司", "type": "legal_person", "code": "91210300MA0QC4XB9B"}
 

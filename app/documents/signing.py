@@ -12,11 +12,13 @@ Nothing creates a key silently: without one, issuing and checkpoints fail with a
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import os
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -259,6 +261,18 @@ def pdf_signer(key: BureauKey | None = None):
     return _signers[key.fingerprint]
 
 
+def outside_event_loop(fn, *args, **kwargs):
+    """Call one of pyHanko's synchronous entry points, which run ``asyncio.run`` inside: in a worker thread
+    when this thread already runs an event loop (an async server, or a test driving a browser), where
+    ``asyncio.run`` would refuse."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
 def sign_pdf(pdf: bytes, *, reason: str, location: str = "鞍山市", field_name: str = "BureauSeal") -> bytes:
     """PAdES baseline signature (ETSI.CAdES.detached) over the whole file, in an invisible field: the seal
     is drawn in the page itself (pyHanko's stamp font has no Chinese glyphs)."""
@@ -273,7 +287,7 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str = "鞍山市", field_name
     # pyHanko sizes the signature's placeholder by signing a dummy first (a third of the signing time): do
     # that once per key and reuse the size it chose (the key, chain and attributes do not change).
     reserved = _reserved.get(key.fingerprint)
-    signers.PdfSigner(meta, signer=signer).sign_pdf(writer, output=out, bytes_reserved=reserved)
+    outside_event_loop(signers.PdfSigner(meta, signer=signer).sign_pdf, writer, output=out, bytes_reserved=reserved)
     signed = out.getvalue()
     if reserved is None:
         found = _CONTENTS.findall(signed[-200_000:])
@@ -309,7 +323,7 @@ def check_pdf_signature(pdf: bytes) -> PdfSignatureCheck:
         return PdfSignatureCheck(False, f"expected one signature, found {len(signatures)}")
     context = ValidationContext(trust_roots=[_asn1_cert(c) for c in load_key().trust_roots], allow_fetching=False)
     try:
-        status = validate_pdf_signature(signatures[0], context)
+        status = outside_event_loop(validate_pdf_signature, signatures[0], context)
     except Exception as exc:  # noqa: BLE001 — a malformed signature is a failed check, with its reason
         return PdfSignatureCheck(False, f"signature could not be validated: {exc}")
     signer = status.signing_cert.subject.human_friendly if status.signing_cert else None
