@@ -14,41 +14,17 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.fresh import fresh_app  # noqa: E402
+
 
 def setup():
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from app.catalogue.service import load_catalogue
-    from app.demo.service import load_demo_users
-    from app.designer.deploy import deploy_directories
-    from app.extensions import db
-
-    tmp = tempfile.mkdtemp(prefix="bench-documents-")
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "SIGNING_DIR": f"{tmp}/signing", "EVIDENCE_DIR": f"{tmp}/evidence",
-                      "CHECKPOINT_FILE": f"{tmp}/checkpoints.jsonl"})
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        upgrade(directory=str(ROOT / "migrations"))
-        load_demo_users()
-        load_catalogue(app.config["SERVICE_ITEMS_FILE"])
-        deploy_directories(app.config["DEFINITION_DIRS"], "designer")
-        from app.documents.signing import init_demo_signing
-        from app.documents.templating import deploy_directory
-        init_demo_signing()
-        deploy_directory(app.config["DOCUMENT_TEMPLATE_DIR"], "designer")
-    return app
+    return fresh_app("documents")
 
 
 def accepted_case(app) -> str:

@@ -13,7 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def fresh_app(name: str):
+def fresh_app(name: str, **config):
+    """``config``: settings beyond the bench defaults (e.g. ``WTF_CSRF_ENABLED=False``)."""
     from flask_migrate import upgrade
 
     from app import create_app
@@ -26,7 +27,7 @@ def fresh_app(name: str):
 
     tmp = tempfile.mkdtemp(prefix=f"bench-{name}-")
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/{name}.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"},
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", **config},
                      instance_path=tmp)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.fresh import fresh_app  # noqa: E402
 
 
 def main() -> None:
@@ -33,33 +33,17 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=100)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
     from sqlalchemy import insert, select, update
 
-    from app import create_app
     from app.cases.models import Case, TaskItem
     from app.catalogue.models import ServiceItem
-    from app.catalogue.service import load_catalogue
     from app.core.clock import china_today, utcnow
     from app.definitions.service import bundle_key, latest_versions
-    from app.demo.service import load_demo_users
-    from app.designer.deploy import deploy_directories
     from app.extensions import db
     from app.scheduler.jobs import JOBS, run_job
 
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/scans.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"},
-                     instance_path=tempfile.mkdtemp())  # the checkpoint job writes its file and key there
+    app = fresh_app("scans")
     with app.app_context():
-        from app.documents.signing import init_demo_signing
-        init_demo_signing()
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        upgrade(directory=str(ROOT / "migrations"))
-        load_demo_users()
-        load_catalogue(app.config["SERVICE_ITEMS_FILE"])
-        deploy_directories(app.config["DEFINITION_DIRS"], "designer")
         latest = latest_versions()
         key = bundle_key(v.id for v in latest.values())
         items = db.session.scalars(select(ServiceItem)).all()

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.fresh import fresh_app  # noqa: E402
 
 
 def main() -> None:
@@ -31,31 +31,18 @@ def main() -> None:
     parser.add_argument("--per-case", type=int, default=10)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
     from sqlalchemy import insert, select
 
-    from app import create_app
     from app.cases.models import Case
     from app.cases.verify import verify_all
     from app.catalogue.models import ServiceItem
-    from app.catalogue.service import load_catalogue
     from app.definitions.service import bundle_key, latest_versions
-    from app.demo.service import load_demo_users
-    from app.designer.deploy import deploy_directories
     from app.extensions import db
     from app.records.chain import EXECUTION_CHAIN, GENESIS_HASH, canonical_json
     from app.records.models import ExecutionRecord
 
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/verify.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = fresh_app("verify")
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        upgrade(directory=str(ROOT / "migrations"))
-        load_demo_users()
-        load_catalogue(app.config["SERVICE_ITEMS_FILE"])
-        deploy_directories(app.config["DEFINITION_DIRS"], "designer")
         latest = latest_versions()
         key = bundle_key(v.id for v in latest.values())
         item = db.session.scalars(select(ServiceItem)).first()
