@@ -25,16 +25,13 @@ from app.records.chain import canonical_json, record_hash
 from app.records.models import ExecutionRecord
 from tests.support import forms as f
 from tests.support.database import behind_the_triggers
+from tests.support.flows import granted_case
 
 
 @pytest.fixture
 def decided(api):
-    """A case decided (grant) and delivered: the records an insider would want to change."""
-    case_no = api.new_case()["case_no"]
-    api.complete(case_no, "receive", "clerk", f.ACCEPT)
-    api.complete(case_no, "review", "reviewer", f.review())
-    api.complete(case_no, "decide", "leader", f.DECIDE_GRANT)
-    return case_no
+    """A case decided (grant): the records an insider would want to change."""
+    return granted_case(api)
 
 
 def _case(case_no) -> Case:

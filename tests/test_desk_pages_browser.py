@@ -7,19 +7,11 @@ from sqlalchemy import update
 
 from app.extensions import db
 from tests.support import forms as f
-from tests.support.chromium import shot
+from tests.support.chromium import shot, sign_in
 from tests.support.flows import at
 
 pytestmark = pytest.mark.browser
 BASIS = "《某某条例》第十二条：涉及国防设施的许可决定不予公开"
-
-
-def sign_in(page, server, username):
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "demo")
-    page.click("button.primary")
-    page.wait_for_url(f"{server}/**")
 
 
 @pytest.mark.parametrize("width", [1440, 390])

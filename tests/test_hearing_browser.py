@@ -6,18 +6,10 @@ import pytest
 
 from app.designer.web_editor import vendor_installed
 from tests.support import forms as f
-from tests.support.chromium import missing, shot
+from tests.support.chromium import missing, shot, sign_in
 from tests.support.flows import accepted_case, at
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, server, username):
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "demo")
-    page.click("button.primary")
-    page.wait_for_url(f"{server}/**")
 
 
 def case_at_the_hearing(api):

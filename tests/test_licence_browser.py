@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.support.chromium import shot
+from tests.support.chromium import shot, sign_in
 from tests.support.licences import apply_on, decided_case
 
 pytestmark = pytest.mark.browser
@@ -22,11 +22,7 @@ def signed_in(chromium, server, username, width):
             and not msg.text.startswith("Failed to load resource") else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("response", lambda res: errors.append(f"{res.status} {res.url}") if res.status >= 400 else None)
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", "clerk" if username is None else username)
-    page.fill("input[name=password]", "demo")
-    page.click("button.primary")
-    page.wait_for_url(f"{server}/**")
+    sign_in(page, server, "clerk" if username is None else username)
     return context, page, errors
 
 

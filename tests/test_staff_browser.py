@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support import forms as f
-from tests.support.chromium import shot
+from tests.support.chromium import shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -16,11 +16,7 @@ PHONE, DESK = {"width": 390, "height": 844}, {"width": 1440, "height": 1000}
 def signed_in(chromium, server, username, viewport=DESK):
     context = chromium.new_context(viewport=viewport, locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "demo")
-    page.click("button.primary")
-    page.wait_for_url(f"{server}/**")
+    sign_in(page, server, username)
     return page
 
 

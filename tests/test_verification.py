@@ -18,7 +18,7 @@ from app.records.chain import record_hash
 from app.records.models import ExecutionRecord
 from tests.support import forms as f
 from tests.support.database import behind_the_triggers
-from tests.support.flows import finish_after_decision
+from tests.support.flows import finish_after_decision, granted_case
 
 
 def _case(case_no) -> Case:
@@ -28,11 +28,7 @@ def _case(case_no) -> Case:
 
 @pytest.fixture
 def decided(api):
-    case_no = api.new_case()["case_no"]
-    api.complete(case_no, "receive", "clerk", f.ACCEPT)
-    api.complete(case_no, "review", "reviewer", f.review())
-    api.complete(case_no, "decide", "leader", f.DECIDE_GRANT)
-    return case_no
+    return granted_case(api)
 
 
 def _verify_api(api, case_no) -> dict:

@@ -31,3 +31,12 @@ def shot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page, server: str, username: str) -> None:
+    """Sign in on the staff login page as a demo user (password ``demo``) and wait for the landing page."""
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "demo")
+    page.click("button.primary")
+    page.wait_for_url(f"{server}/**")

@@ -58,3 +58,12 @@ def accepted_case(api, day, item="XK-002"):
         case_no = api.new_case(item=item)["case_no"]
         api.complete(case_no, "receive", "clerk", f.ACCEPT)
     return case_no
+
+
+def granted_case(api, item="XK-002"):
+    """A case registered, accepted, reviewed and granted today (the minor path up to 送达)."""
+    case_no = api.new_case(item=item)["case_no"]
+    api.complete(case_no, "receive", "clerk", f.ACCEPT)
+    api.complete(case_no, "review", "reviewer", f.review())
+    api.complete(case_no, "decide", "leader", f.DECIDE_GRANT)
+    return case_no
