@@ -16,6 +16,7 @@ from app.extensions import db
 from tests.support import database
 from tests.support.api import Api
 from tests.support.chromium import CHROMIUM, CHROMIUM_FLAGS, missing
+from tests.support.client import OwnContextClient
 from tests.support.web import Browser
 
 
@@ -43,6 +44,7 @@ def app():
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": _database_url(tmpdir), "SECRET_KEY": "test-secret",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }, instance_path=tmpdir)
+    app.test_client_class = OwnContextClient
     with app.app_context():
         database.build_schema(app)
         from app.catalogue.service import load_catalogue
