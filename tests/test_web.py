@@ -274,6 +274,17 @@ def test_onsite_check_needs_audio_video_or_a_written_reason(api, browser):
     assert api.open_task(case_no, "review")
 
 
+def test_a_fields_help_is_in_the_readers_language(api, browser):
+    _case_no, task = _at_onsite_check(api)
+    b = browser("reviewer")
+    zh = html(b.get(f"/tasks/{task['id']}"))
+    assert "上传了现场录音录像的无需填写" in zh and "Leave empty" not in zh
+    b.post("/language", {"lang": "en", "next": "/"})
+    en = html(b.get(f"/tasks/{task['id']}"))
+    assert "Leave empty when audio/video was uploaded" in en and "上传了现场录音录像的无需填写" not in en
+    b.post("/language", {"lang": "zh", "next": "/"})
+
+
 def test_onsite_check_without_video_is_fine_with_a_reason(api):
     case_no, task = _at_onsite_check(api)
     data = {**ONSITE, "av_exemption_reason": "现场涉及申请人商业秘密，不宜录像，已作文字记录。"}

@@ -57,6 +57,7 @@ class FieldSpec:
     required_if: str | None = None
     visible_if: str | None = None  # shown only when this holds (else when required_if holds, if any)
     help: str | None = None
+    help_en: str | None = None
     min: float | None = None
     max: float | None = None
     default: Any = None
@@ -68,10 +69,12 @@ class FieldSpec:
     def to_dict(self) -> dict:
         out: dict[str, Any] = {"name": self.name, "type": self.type, "label": pick(self.label, self.label_en),
                                "required": self.required}
-        for key in ("required_if", "visible_if", "help", "min", "max", "default", "role", "must_include_role"):
+        for key in ("required_if", "visible_if", "min", "max", "default", "role", "must_include_role"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
+        if self.help:
+            out["help"] = pick(self.help, self.help_en)
         if self.options:
             out["options"] = [o.to_dict() for o in self.options]
         if self.items:
@@ -312,7 +315,7 @@ def parse_form(form_element, known_roles: Iterable[str]) -> FormSpec:
         spec = FieldSpec(
             name=name, type=ftype, label=el.get("label"), label_en=el.get("labelEn"),
             required=_attr_bool(el, "required"), required_if=el.get("requiredIf"),
-            visible_if=el.get("visibleIf"), help=el.get("help"),
+            visible_if=el.get("visibleIf"), help=el.get("help"), help_en=el.get("helpEn"),
             min=_attr_number(el, "min", name), max=_attr_number(el, "max", name), default=el.get("default"),
             role=el.get("role"), must_include_role=el.get("mustIncludeRole"),
             options=_options(el, "option"), items=_options(el, "item"))

@@ -31,6 +31,7 @@
         { name: "role", isAttr: true, type: "String" },
         { name: "mustIncludeRole", isAttr: true, type: "String" },
         { name: "help", isAttr: true, type: "String" },
+        { name: "helpEn", isAttr: true, type: "String" },
         { name: "options", type: "Option", isMany: true },
         { name: "items", type: "Item", isMany: true }] },
       { name: "Option", superClass: ["Element"], properties: [
@@ -58,7 +59,7 @@
   };
 
   var FIELD_ATTRS = ["name", "type", "label", "labelEn", "required", "requiredIf", "visibleIf", "min", "max", "default", "role",
-                     "mustIncludeRole", "help"];
+                     "mustIncludeRole", "help", "helpEn"];
   var FIELD_TYPES = ["text", "longtext", "number", "integer", "date", "boolean", "choice", "multichoice", "users",
                      "checklist"];
   // What each field type is called in plain words (the technical key stays visible, small).
@@ -393,7 +394,7 @@
         lines.addEventListener("change", function () { f[list] = parseLines(lines.value, keyName); save(); });
         card.appendChild(row(a.type === "checklist" ? "核查项（每行 key=标签|English）" : "选项（每行 值=标签|English）", lines));
       }
-      var more = el("details", { class: "field-more", open: ["min", "max", "default", "role", "mustIncludeRole", "help"]
+      var more = el("details", { class: "field-more", open: ["min", "max", "default", "role", "mustIncludeRole", "help", "helpEn"]
         .some(function (k) { return a[k]; }) || undefined });
       more.appendChild(el("summary", {}, "更多：范围、默认值、人员角色、填写说明"));
       var roleSel = select(ROLES, a.role, { name: "field-role",
@@ -405,7 +406,8 @@
       more.appendChild(row(named("默认值", "default"), input("default")));
       more.appendChild(el("div", { class: "field-grid" }, [row(named("可选人员的角色", "role"), roleSel),
         row(named("至少包含一名", "mustIncludeRole"), mustSel)]));
-      more.appendChild(row(named("填写说明", "help"), input("help")));
+      more.appendChild(el("div", { class: "field-grid" }, [row(named("填写说明", "help"), input("help")),
+        row(named("填写说明（英文）", "helpEn"), input("helpEn"))]));
       card.appendChild(more);
       box.appendChild(card);
     });
