@@ -11,6 +11,7 @@ from app.extensions import db
 from app.records import verify_case
 from tests.support import forms as f
 from tests.support.database import behind_the_triggers
+from tests.support.flows import at
 
 
 def test_the_one_pass_check_says_what_the_per_case_check_says(api, ctx):
@@ -33,6 +34,25 @@ def test_the_one_pass_check_says_what_the_per_case_check_says(api, ctx):
     assert one_pass[numbers[0]]["first_invalid_seq"] == 2 and "altered" in one_pass[numbers[0]]["reason"]
     assert "head mismatch" in one_pass[numbers[2]]["reason"] and one_pass[numbers[3]]["count"] == 0
     assert db.session.scalar(text("SELECT count(*) FROM execution_record")) > 20
+
+
+def test_the_timestamps_read_as_text_are_only_a_shortcut(api, ctx):
+    """The walk lets the database write each timestamp as canonical text; a timestamp stored in another form
+    (by hand, the same moment) does not make a good chain look altered, and a moved one is still found."""
+    with at("2026-03-02"):  # whole seconds: SQLite stores '… 02:00:00.000000'
+        numbers = [api.new_case()["case_no"] for _ in range(2)]
+    ids = [db.session.scalar(select(Case.id).where(Case.case_no == n)) for n in numbers]
+    if db.engine.dialect.name == "sqlite":  # the same moment without its fraction: '… 02:00:00'
+        same = f"UPDATE execution_record SET ts = substr(ts, 1, 19) WHERE case_id = {ids[0]} AND seq = 1"
+        moved = f"UPDATE execution_record SET ts = datetime(ts, '+1 second') WHERE case_id = {ids[1]} AND seq = 1"
+    else:  # PostgreSQL keeps a timestamp, not its text: only the moved one applies
+        same = "SELECT 1"
+        moved = f"UPDATE execution_record SET ts = ts + interval '1 second' WHERE case_id = {ids[1]} AND seq = 1"
+    behind_the_triggers("execution_record", [same, moved])
+    db.session.expire_all()
+    verdicts = {r.case_no: r for r in verify_all()}
+    assert verdicts[numbers[0]].valid and verify_case(db.session.get(Case, ids[0])).valid
+    assert not verdicts[numbers[1]].valid and verdicts[numbers[1]].first_invalid_seq == 1
 
 
 def test_the_one_pass_check_walks_several_batches(api, ctx, monkeypatch):

@@ -12,7 +12,7 @@ from app.cases.models import Case
 from app.extensions import db
 from app.cases.row_check import ROW_FIELDS, row_problems, row_problems_from
 from app.records import VerifyResult, verify_case
-from app.records.chain import EXECUTION_CHAIN, RECORD_COLUMNS, chain_result
+from app.records.chain import EXECUTION_CHAIN, chain_result, record_columns_ts_as_text
 from app.records.models import ExecutionRecord
 
 _BATCH = 2000
@@ -24,13 +24,14 @@ def verify_all() -> Iterator[VerifyResult]:
     (not one query and an object per record: bench/verify.py measures both)."""
     heads = select(Case.id, Case.case_no, Case.records_count, Case.records_head,
                    *(getattr(Case, name) for name in ROW_FIELDS)).order_by(Case.id)
+    columns = record_columns_ts_as_text(db.engine.dialect.name)
     after = 0
     while True:
         cases = db.session.execute(heads.where(Case.id > after).limit(_BATCH)).all()
         if not cases:
             return
         first, last = cases[0].id, cases[-1].id
-        rows = db.session.execute(select(*RECORD_COLUMNS).where(ExecutionRecord.case_id.between(first, last))
+        rows = db.session.execute(select(*columns).where(ExecutionRecord.case_id.between(first, last))
                                   .order_by(ExecutionRecord.case_id, ExecutionRecord.seq)
                                   .execution_options(yield_per=5000))
         chains = groupby(rows, key=itemgetter(0))  # case_id
@@ -42,7 +43,10 @@ def verify_all() -> Iterator[VerifyResult]:
             if chain is not None and chain[0] == case.id:
                 records = list(chain[1])
                 chain = next(chains, None)
-            yield _with_row(case, chain_result(case, EXECUTION_CHAIN.check_tuples(records)), records)
+            result = chain_result(case, EXECUTION_CHAIN.check_tuples(records))
+            if not result.valid:  # the timestamps as text were a shortcut: the verdict is the ORM check's
+                result = verify_case(db.session.get(Case, case.id))
+            yield _with_row(case, result, records)
         after = last
 
 
