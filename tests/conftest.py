@@ -42,6 +42,7 @@ def app():
     app = create_app({
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": _database_url(tmpdir), "SECRET_KEY": "test-secret",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "DOCUMENT_FONT_CACHE": "",  # full faces: no 40 s font build per session (tests/test_document_fonts.py)
     }, instance_path=tmpdir)
     with app.app_context():
         database.build_schema(app)
