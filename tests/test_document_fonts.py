@@ -97,7 +97,7 @@ def test_documents_use_the_copies_and_fall_back_for_a_rare_character(app, ctx, r
 
 
 def test_without_copies_the_full_faces_are_used(app, ctx, monkeypatch, tmp_path):
-    monkeypatch.setitem(app.config, "DOCUMENT_FONT_CACHE", "")
+    monkeypatch.setitem(app.config, "DOCUMENT_FONT_CACHE", "off")
     monkeypatch.setattr(pdf, "_renderer", None)
     started = []
     monkeypatch.setattr(fonts, "build_in_background", started.append)

@@ -115,6 +115,8 @@ def build(folder: str | os.PathLike, chars: frozenset[int] | None = None,
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed, also if this process dies
+        for stale in folder.glob(".*.tmp"):  # a builder killed while writing (builders hold the lock)
+            stale.unlink(missing_ok=True)
         for face in faces:
             path = target(folder, face, chars)
             if path is not None and not path.is_file():

@@ -184,13 +184,14 @@ LOOK_EVERY = 10.0  # seconds
 
 def renderer() -> _Renderer:
     """The process's renderer: on the reduced font copies once they are built (DOCUMENT_FONT_CACHE, the
-    instance's fonts/ folder; empty: never), on the full faces until then — the first call starts the
+    instance's fonts/ folder; off: never), on the full faces until then — the first call starts the
     build in a child process, and every LOOK_EVERY seconds the renderer looks for the files."""
     global _renderer, _next_look
     with _renderer_lock:
         if _renderer is None or (not _renderer.reduced and time.monotonic() >= _next_look):
             _next_look = time.monotonic() + LOOK_EVERY
             folder = current_app.config.get("DOCUMENT_FONT_CACHE")
+            folder = None if folder in ("", "off") else folder
             faces = fonts.ready(folder)
             if faces is None and folder:
                 fonts.build_in_background(folder)
