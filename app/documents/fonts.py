@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -175,6 +176,7 @@ def build_in_background(folder: str | os.PathLike) -> None:
         return
     _child = subprocess.Popen([sys.executable, "-m", "app.documents.fonts", str(folder)],
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+    threading.Thread(target=_child.wait, name="font-build-reaper", daemon=True).start()  # no zombie
 
 
 def main(argv: list[str]) -> int:
