@@ -121,6 +121,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Signed checkpoints of the record chains, appended outside the database (app.anchoring).
         "CHECKPOINT_FILE": _env("CHECKPOINT_FILE", str(instance / "checkpoints" / "checkpoints.jsonl")),
         "CHECKPOINT_INTERVAL_SECONDS": _int("CHECKPOINT_INTERVAL_SECONDS", 3600),
+        # Reduced copies of the documents' CJK fonts, built once (app/documents/fonts.py); off: full faces only.
+        "DOCUMENT_FONT_CACHE": _env("DOCUMENT_FONT_CACHE", str(instance / "fonts")),
         # --- serving and the scheduler
         # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host/-Port/-Prefix (0: trust none).
         "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 0),

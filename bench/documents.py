@@ -2,11 +2,14 @@
 CJK subsets) + number (counter row) + PAdES signature (pyHanko) + content-addressed store + row + record +
 commit — what a kernel handler adds to a step.
 
-    .venv/bin/python bench/documents.py [--per-type N] [--save DIR]     # SQLite file in a temporary directory
+    .venv/bin/python bench/documents.py [--per-type N] [--save DIR] [--full-faces]   # SQLite, temporary dir
     BENCH_DATABASE_URL=postgresql+psycopg://root@127.0.0.1/test_doc .venv/bin/python bench/documents.py
 
 BENCH_DATABASE_URL is a scratch database: its schema ``public`` is dropped and rebuilt. ``--save`` writes
 the last signed PDF of each type to DIR (for looking at them, e.g. with ``pdftoppm -r 60 -png``).
+Documents use the reduced font copies (app/documents/fonts.py) in DOCUMENT_FONT_CACHE, by default the
+project's instance/fonts — built before the warm-up if missing (≈ 40 s, once per machine);
+``--full-faces``: the full Noto faces only, as before the copies.
 """
 from __future__ import annotations
 
@@ -23,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 from bench.fresh import fresh_app  # noqa: E402
 
 
-def setup():
-    return fresh_app("documents")
+def setup(**config):
+    return fresh_app("documents", **config)
 
 
 def accepted_case(app) -> str:
@@ -68,9 +71,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--per-type", type=int, default=30, help="documents per type")
     parser.add_argument("--save", type=Path, default=None, help="write the last PDF of each type here")
+    parser.add_argument("--full-faces", action="store_true", help="no reduced font copies: the full Noto faces")
     args = parser.parse_args()
+    from app.documents import fonts
     from app.documents.types import DOC_TYPES
-    app = setup()
+    font_cache = "off" if args.full_faces else (os.environ.get("DOCUMENT_FONT_CACHE")
+                                                or str(ROOT / "instance" / "fonts"))
+    app = setup(DOCUMENT_FONT_CACHE=font_cache)
+    if font_cache != "off" and not fonts.ready(font_cache):
+        start = time.perf_counter()
+        fonts.build(font_cache)
+        print(f"reduced font copies built in {font_cache} in {time.perf_counter() - start:.1f} s")
     case_no = accepted_case(app)
     with app.app_context():
         from app.documents import service
@@ -78,7 +89,9 @@ def main() -> None:
         for doc_type in DOC_TYPES:  # warm-up: fonts, templates, the signer
             issue_once(case_no, doc_type)
             issue_once(case_no, doc_type)
+        from app.documents.pdf import renderer
         print(f"{args.per_type} documents per type, warm, database: {db.engine.dialect.name}, "
+              f"fonts: {'reduced copies' if renderer().reduced else 'full Noto faces'}, "
               f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")
         print(f"{'type':22} {'mean ms':>8} {'median':>8} {'p95':>8} {'cpu med':>8} {'KB':>6}")
         everything, everything_cpu = [], []

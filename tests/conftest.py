@@ -40,6 +40,9 @@ def app():
     # Everything the app writes (evidence, case files, the signing key, checkpoints, compiled translations)
     # goes to the session's own instance folder, also for the processes tests start (the scheduler).
     os.environ["APP_INSTANCE_PATH"] = tmpdir
+    # The full font faces, here and in the processes tests start: no 40 s build of the reduced copies per
+    # session (tests/test_document_fonts.py builds small ones).
+    os.environ["DOCUMENT_FONT_CACHE"] = "off"
     app = create_app({
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": _database_url(tmpdir), "SECRET_KEY": "test-secret",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",

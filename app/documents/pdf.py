@@ -7,35 +7,41 @@ process and kept warm (the first document pays the font loading).
 """
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import math
 import threading
+import time
 from functools import lru_cache
 
 from flask import current_app
 from markupsafe import Markup, escape
 
+from app.documents import fonts
 from app.documents.types import title_for
 
-BODY_FONT = "Noto Serif CJK SC"  # the free substitute for 仿宋/宋体
-TITLE_FONT = "Noto Sans CJK SC"  # bold, the substitute for 小标宋
+# The reduced copies first, the full Noto faces right after (app/documents/fonts.py): a character outside
+# the copies' working set, or no copies at all, falls through to the full face.
+BODY_FONT = fonts.stack(fonts.SERIF)  # Noto Serif CJK SC: the free substitute for 仿宋/宋体
+TITLE_FONT = fonts.stack(fonts.SANS)  # Noto Sans CJK SC bold: the substitute for 小标宋
+SEAL_FONT = f"{fonts.SANS.family},{fonts.SANS.fallback}"  # an SVG attribute: WeasyPrint splits on "," only
 SEAL_RED = "#d7000f"
 
 # A4, 版心 156 × 225 mm: top 37, bottom 35, left 28, right 26 mm (GB/T 9704-2012 §5.2.1); body 3号 (16 pt)
 # in 22 lines of 28 characters; title 2号 (22 pt); page numbers 4号 "— n —" on the outer side.
 BASE_CSS = f"""
 @page {{ size: A4; margin: 37mm 26mm 35mm 28mm;
-        @bottom-right {{ content: "— " counter(page) " —"; font: 14pt '{BODY_FONT}'; vertical-align: top;
+        @bottom-right {{ content: "— " counter(page) " —"; font: 14pt {BODY_FONT}; vertical-align: top;
                          padding-top: 7mm; }} }}
-html {{ font-family: '{BODY_FONT}'; font-size: 16pt; line-height: 28.9pt; color: #000; }}
+html {{ font-family: {BODY_FONT}; font-size: 16pt; line-height: 28.9pt; color: #000; }}
 body {{ margin: 0; }}
-h1.title {{ font-family: '{TITLE_FONT}'; font-weight: bold; font-size: 22pt; line-height: 1.5; text-align: center;
+h1.title {{ font-family: {TITLE_FONT}; font-weight: bold; font-size: 22pt; line-height: 1.5; text-align: center;
            margin: 0 0 6pt; letter-spacing: 1pt; }}
 p.docno {{ text-align: center; margin: 0 0 12pt; }}
 p {{ margin: 0; text-indent: 2em; text-align: justify; }}
 p.noindent, p.to {{ text-indent: 0; }}
 ol, ul {{ margin: 0; padding-left: 2em; }}
-h2 {{ font-family: '{TITLE_FONT}'; font-size: 16pt; font-weight: bold; margin: 0; text-indent: 2em; }}
+h2 {{ font-family: {TITLE_FONT}; font-size: 16pt; font-weight: bold; margin: 0; text-indent: 2em; }}
 table.form {{ width: 100%; border-collapse: collapse; font-size: 14pt; line-height: 1.45; }}
 table.form th, table.form td {{ border: 0.6pt solid #000; padding: 4pt 6pt; vertical-align: middle; text-align: left; }}
 table.form.small {{ font-size: 12pt; }}
@@ -50,7 +56,7 @@ table.form th {{ font-weight: normal; width: 26%; white-space: nowrap; }}
 .seal svg {{ width: 42mm; height: 42mm; }}
 /* The verification block sits in the first page's bottom margin (absolute, so it costs no re-layout of
    every page as a running element in a margin box would: ≈ 20 ms a document). */
-.verify {{ position: absolute; left: 0; bottom: -24mm; display: flex; font: 8pt/1.35 '{BODY_FONT}'; color: #333; }}
+.verify {{ position: absolute; left: 0; bottom: -24mm; display: flex; font: 8pt/1.35 {BODY_FONT}; color: #333; }}
 .verify img {{ width: 17mm; height: 17mm; margin-right: 3mm; image-rendering: pixelated; }}
 .verify .vtext {{ padding-top: 1mm; }}
 """
@@ -117,9 +123,9 @@ def seal_svg(name: str, footer: str = "行政审批专用章") -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 160 160" width="42mm" height="42mm">'
             f'<g fill="{SEAL_RED}" stroke="none" opacity="0.85">'
             f'<circle cx="{c}" cy="{c}" r="75" fill="none" stroke="{SEAL_RED}" stroke-width="4.5"/>'
-            f'<g font-family="{TITLE_FONT}" font-weight="bold" font-size="21">{"".join(glyphs)}</g>'
+            f'<g font-family="{SEAL_FONT}" font-weight="bold" font-size="21">{"".join(glyphs)}</g>'
             f'<polygon points="{star}"/>'
-            f'<text x="{c}" y="{c + 44}" text-anchor="middle" font-family="{TITLE_FONT}" font-weight="bold" '
+            f'<text x="{c}" y="{c + 44}" text-anchor="middle" font-family="{SEAL_FONT}" font-weight="bold" '
             f'font-size="12">{escape(footer)}</text></g></svg>')
 
 
@@ -142,22 +148,25 @@ def frame(body: str, *, title: str, number: str, url: str, qr: Markup) -> str:
 
 class _Renderer:
     """One WeasyPrint font configuration and URL fetcher per process. The fetcher allows ``data:`` only:
-    an untrusted template cannot make the renderer read a file or call a server."""
+    an untrusted template cannot make the renderer read a file or call a server. ``faces``: the reduced
+    copies of the fonts (app/documents/fonts.py) to register, or None for the full faces only."""
 
-    def __init__(self):
-        from weasyprint import URLFetcher
+    def __init__(self, faces: dict | None = None):
+        from weasyprint import CSS, URLFetcher
         from weasyprint.text.fonts import FontConfiguration
-        from weasyprint import CSS
         self.fonts = FontConfiguration()
         self.fetcher = URLFetcher(allowed_protocols=("data",), timeout=1)
+        self.reduced = bool(faces)
         # The page frame's stylesheet, parsed once (a user stylesheet: a template's own <style> overrides it,
-        # e.g. the licence's landscape page).
-        self.base_css = CSS(string=BASE_CSS, font_config=self.fonts, url_fetcher=self.fetcher)
-        self.lock = threading.Lock()  # fontconfig/Pango state is shared: one document at a time per process
+        # e.g. the licence's landscape page). Its @font-face rules name our own font files: only this
+        # stylesheet, which is ours, gets a fetcher that reads files.
+        css = (fonts.font_face_css(faces) if faces else "") + BASE_CSS
+        self.base_css = CSS(string=css, font_config=self.fonts,
+                            url_fetcher=URLFetcher(allowed_protocols=("file",)) if faces else self.fetcher)
 
     def pdf(self, html: str, metadata: dict) -> bytes:
         from weasyprint import HTML
-        with self.lock:
+        with _render_lock:
             document = HTML(string=html, url_fetcher=self.fetcher, base_url="data:,").render(
                 font_config=self.fonts, stylesheets=[self.base_css])
             document.metadata.title = metadata.get("title")
@@ -166,16 +175,39 @@ class _Renderer:
             return document.write_pdf()
 
 
+_render_lock = threading.Lock()  # fontconfig/Pango state is shared: one document at a time per process
 _renderer: _Renderer | None = None
 _renderer_lock = threading.Lock()
+_next_look = 0.0  # monotonic time at which a renderer on the full faces looks for the reduced copies again
+LOOK_EVERY = 10.0  # seconds
 
 
 def renderer() -> _Renderer:
-    global _renderer
+    """The process's renderer: on the reduced font copies once they are built (DOCUMENT_FONT_CACHE, the
+    instance's fonts/ folder; off: never), on the full faces until then — the first call starts the
+    build in a child process, and every LOOK_EVERY seconds the renderer looks for the files."""
+    global _renderer, _next_look
     with _renderer_lock:
-        if _renderer is None:
-            _renderer = _Renderer()
+        if _renderer is None or (not _renderer.reduced and time.monotonic() >= _next_look):
+            _next_look = time.monotonic() + LOOK_EVERY
+            folder = current_app.config.get("DOCUMENT_FONT_CACHE")
+            folder = None if folder in ("", "off") else folder
+            faces = fonts.ready(folder)
+            if faces is None and folder:
+                fonts.build_in_background(folder)
+            if _renderer is None or faces:
+                with _render_lock:  # not while another thread renders
+                    _renderer = _Renderer(faces)
         return _renderer
+
+
+@atexit.register
+def _drop_renderer() -> None:
+    """WeasyPrint removes the font configuration's copy of the @font-face files (a temporary folder) when
+    the configuration is deleted: let that happen before the interpreter tears its modules down (it fails
+    after, and the folder stays)."""
+    global _renderer
+    _renderer = None
 
 
 def html_to_pdf(html: str, *, title: str, number: str, author: str) -> bytes:
