@@ -73,15 +73,8 @@ def main() -> None:
     parser.add_argument("--save", type=Path, default=None, help="write the last PDF of each type here")
     parser.add_argument("--full-faces", action="store_true", help="no reduced font copies: the full Noto faces")
     args = parser.parse_args()
-    from app.documents import fonts
     from app.documents.types import DOC_TYPES
-    font_cache = "off" if args.full_faces else (os.environ.get("DOCUMENT_FONT_CACHE")
-                                                or str(ROOT / "instance" / "fonts"))
-    app = setup(DOCUMENT_FONT_CACHE=font_cache)
-    if font_cache != "off" and not fonts.ready(font_cache):
-        start = time.perf_counter()
-        fonts.build(font_cache)
-        print(f"reduced font copies built in {font_cache} in {time.perf_counter() - start:.1f} s")
+    app = setup(**({"DOCUMENT_FONT_CACHE": "off"} if args.full_faces else {}))
     case_no = accepted_case(app)
     with app.app_context():
         from app.documents import service
