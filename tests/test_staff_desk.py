@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.support import forms as f
-from tests.support.flows import at, finish_after_decision
+from tests.support.flows import actions, at, finish_after_decision
 from tests.support.web import html
 
 # The codes of the diagrams' outcome fields: what the page must show as labels instead.
@@ -45,6 +45,8 @@ def major_case(api) -> str:
 def test_no_utc_no_codes_no_usernames_on_the_staff_pages_of_a_finished_major_case(api, browser):
     case_no = major_case(api)
     assert finish_after_decision(api, case_no)["case"]["status"] == "completed"
+    record_codes = {r["action"] for r in actions(api, case_no)}  # document_issued, service_recorded…
+    assert {"document_issued", "service_recorded", "task_completed"} <= record_codes
     pages = {"clerk": [f"/cases/{case_no}"], "reviewer": [f"/cases/{case_no}"], "legal": [f"/cases/{case_no}"],
              "leader": [f"/cases/{case_no}"],
              "supervisor": [f"/cases/{case_no}", f"/supervision/cases/{case_no}"]}
@@ -55,11 +57,12 @@ def test_no_utc_no_codes_no_usernames_on_the_staff_pages_of_a_finished_major_cas
             assert res.status_code == 200, (user, url)
             text = visible_text(html(res))
             assert "UTC" not in text, (user, url)
-            for code in OUTCOME_CODES + USERNAMES:
+            for code in (*OUTCOME_CODES, *USERNAMES, *record_codes):
                 assert not re.search(rf"(?<![\w-]){code}(?![\w-])", text), (user, url, code, text[
                     max(text.find(code) - 80, 0):text.find(code) + 40])
             if url.startswith("/cases/"):  # the registration: 23:00 Beijing time, stored as 15:00 UTC
                 assert "2026-11-20 23:00" in text, (user, url)
+                assert "签发《受理通知书》鞍行审受字〔2026〕第" in text and "记录送达：" in text, (user, url)
 
 
 def test_the_amend_page_shows_each_earlier_step_in_order_with_labels_and_the_revise_comments(api, browser):

@@ -28,6 +28,8 @@ NEEDS_SIGNED_RECEIPT = ("direct", "mail")
 NEEDS_AV_OR_REASON = ("left", "notice")
 METHOD_LABELS = {"direct": "直接送达", "mail": "邮寄送达", "electronic": "电子送达", "left": "留置送达",
                  "notice": "公告送达"}
+METHOD_LABELS_EN = {"direct": "in person", "mail": "by mail", "electronic": "electronically",
+                    "left": "left at the address", "notice": "by public notice"}
 
 
 def _method_label(step: Step, method: str) -> str:
@@ -36,6 +38,17 @@ def _method_label(step: Step, method: str) -> str:
         if option.value == method:
             return pick(option.label, option.label_en)
     return METHOD_LABELS.get(method, method)
+
+
+def service_text(who: str, payload: dict) -> str:
+    """The ``service_recorded`` record on the case's timeline."""
+    from flask_babel import gettext as _
+    method = payload.get("method") or ""
+    text = _("%(who)s 记录送达：%(d)s %(how)s", who=who, d=payload.get("delivered_on") or "",
+             how=pick(METHOD_LABELS.get(method, method), METHOD_LABELS_EN.get(method)))
+    if payload.get("on_time") is False:
+        text += _("（超过送达期限 %(due)s）", due=payload.get("due"))
+    return text
 
 
 def _task_files(step: Step) -> list[Evidence]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from app.cases import hooks
 from app.cases.hooks import Step
+from app.cases.timeline import register_action_text
 from app.core.vocabulary import declare_task_kind
 from app.decisions import delivery
 
@@ -19,3 +20,4 @@ def register() -> None:
                       status_en="Awaiting delivery")
     hooks.register_task_kind("decide", apply=_decided)
     hooks.register_task_kind("deliver", validate=delivery.check_service, apply=delivery.record_service)
+    register_action_text("service_recorded", delivery.service_text)

@@ -10,6 +10,8 @@ def init_app(app) -> None:
     web_public.init_app(app)
     from app.documents import steps, web, web_designer  # noqa: F401  (routes register on import)
     steps.register()  # each document issued at its step, in the step's transaction
+    from app.documents.timeline import register_timeline
+    register_timeline()  # how its records read on the case page
     web.init_app(app)  # the task page's preview and the case page's list of documents
     app.cli.add_command(documents_cli)
     app.cli.add_command(signing_cli)
