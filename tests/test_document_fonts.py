@@ -126,3 +126,27 @@ def test_concurrent_first_use_writes_one_whole_file(tmp_path):
     files = sorted(p.name for p in tmp_path.iterdir() if p.name != ".build.lock")
     assert len(outputs) == 1 and files == [Path(outputs.pop()).name], files  # no second copy, no temp file
     assert set(range(0x20, 0x7F)) <= set(TTFont(tmp_path / files[0]).getBestCmap())
+
+
+def test_a_failed_build_is_not_started_again_at_once(monkeypatch, tmp_path):
+    """A folder the build cannot write must not keep a core busy: after a failure the next try waits."""
+    runs = []
+
+    class Failing:
+        def __init__(self, args, **kwargs):
+            runs.append(args)
+
+        def poll(self):
+            return 1
+
+        def wait(self):
+            return 1
+
+    monkeypatch.setattr(fonts, "_child", None)
+    monkeypatch.setattr(fonts.subprocess, "Popen", Failing)
+    fonts.build_in_background(tmp_path)
+    fonts.build_in_background(tmp_path)
+    assert len(runs) == 1
+    monkeypatch.setattr(fonts, "_started", fonts._started - fonts.RETRY_AFTER - 1)
+    fonts.build_in_background(tmp_path)
+    assert len(runs) == 2

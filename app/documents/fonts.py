@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -160,20 +161,26 @@ def font_face_css(paths: dict[Face, Path]) -> str:
 
 
 _child: subprocess.Popen | None = None
+_started = 0.0  # time.monotonic() when _child was started
+RETRY_AFTER = 600.0  # seconds before a failed build is tried again (it costs ~40 s of a core)
 
 
 def build_in_background(folder: str | os.PathLike) -> None:
-    """Start a child process that builds the copies, unless this process has one running. A failed build
-    is logged by the child; the next call (renderer() retries now and then) starts another."""
-    global _child
-    if _child is not None and _child.poll() is None:
-        return
+    """Start a child process that builds the copies, unless this process has one running or one failed
+    less than RETRY_AFTER seconds ago (a folder that cannot be written must not keep a core busy). A
+    failed build is logged by the child."""
+    global _child, _started
+    if _child is not None:
+        code = _child.poll()
+        if code is None or (code != 0 and time.monotonic() - _started < RETRY_AFTER):
+            return
     try:
         import fontTools  # noqa: F401 — without it there is nothing to build
     except ImportError:
         return
     if not all(source(face) for face in FACES):
         return
+    _started = time.monotonic()
     _child = subprocess.Popen([sys.executable, "-m", "app.documents.fonts", str(folder)],
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
     threading.Thread(target=_child.wait, name="font-build-reaper", daemon=True).start()  # no zombie
