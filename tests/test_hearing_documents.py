@@ -93,6 +93,7 @@ def test_the_revocation_issues_the_notice_and_the_decision_with_rights_and_bodie
     assert decision.number in words and decision.title == "撤销行政许可决定书"
     assert notice.number in words  # names the notice served before it
     assert NUMBER in words and "以欺骗手段取得许可" in words and "第六十九条第二款" in words
+    assert f"食品经营许可证（证号：{NUMBER}）" in words  # the licence by the name its certificate carries
     assert "第七十条" in words and "陈述、申辩意见：无异议。" in words  # the licence cancelled; what the holder said
     assert "第六十九条第二款撤销。" in words  # the leader's reasons as a sentence
     assert "鞍山市人民政府" in words and "行政复议" in words and "行政诉讼" in words and "人民法院" in words

@@ -185,12 +185,14 @@ def _hearing_arrange(step: Step) -> list[Planned]:
 # ------------------------------------------------------------------------------------------ a revocation
 
 def _revoked_licence(case) -> dict:
-    """The licence a revocation case concerns (the case's fact ``licence_no``), as the documents name it."""
-    from app.licences.register import licence_by_number
+    """The licence a revocation case concerns (the case's fact ``licence_no``): its number, and its name as
+    the certificate issued at the grant printed it (the register's number is the certificate's; read here, not
+    from app.licences, which depends on this package)."""
     number = str((case.facts or {}).get("licence_no") or "").strip()
-    licence = licence_by_number(number) if number else None
-    return {"licence_number": licence.number if licence else number,
-            "licence_name": licence.licence_name if licence else ""}
+    name = db.session.scalar(select(IssuedDocument.title).where(
+        IssuedDocument.doc_type == "licence", IssuedDocument.number == number, IssuedDocument.status == VALID)
+        .order_by(IssuedDocument.id.desc()).limit(1)) if number else None
+    return {"licence_number": number, "licence_name": name or ""}
 
 
 def _ground(case) -> dict:
