@@ -46,7 +46,7 @@ from app.records import RecordDraft
 # Documents whose printed date is the decision's date (the form's ``decision_date``), which must lie
 # between the start of the procedure and today; every other document is dated the day it is issued.
 DATED_BY_DECISION = {"grant_decision": "accepted_on", "denial_decision": "accepted_on",
-                     "rejection_decision": "received_on"}
+                     "rejection_decision": "received_on", "revocation_decision": "received_on"}
 PREVIEW_MARK = "（预览，未编号，不具法律效力 / PREVIEW — not a document）"
 
 

@@ -12,6 +12,10 @@ Which step issues what (docs/documents.md, "Issued at their steps"):
     decide, grant               行政许可证件 licence, then 准予行政许可决定书 grant_decision        第38、39条
     decide, deny                不予行政许可决定书 denial_decision                               第38条第2款
     deliver                     送达回证 service_receipt                                          第44条
+    hearing_notice              行政许可听证告知书 hearing_rights_notice                          第46、47条
+    hearing_arrange             听证通知书 hearing_notice (host, time, place)                    第48条
+    hearing_rights_notice       撤销（撤回）行政许可告知书 revocation_notice                      第36、47、69条, 第8条
+    decide, revoke / withdraw   撤销（撤回）行政许可决定书 revocation_decision                    第69条, 第8条, 第70条
 
 A number is taken only here, by the step that issues the document ; forms carry no
 typed 文号 any more (``DocType.steps`` in types.py).
@@ -19,6 +23,7 @@ typed 文号 any more (``DocType.steps`` in types.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -33,7 +38,13 @@ from app.documents.templating import as_date
 from app.extensions import db
 from app.users.models import User
 
-DECISION_TYPES = ("grant_decision", "denial_decision", "rejection_decision")
+DECISION_TYPES = ("grant_decision", "denial_decision", "rejection_decision", "revocation_decision")
+# A revocation's decisions (bpmn/revocation.bpmn, 行政许可法 第69条 撤销 / 第8条 撤回); 'dismiss' (不予撤销)
+# issues no decision document: the licence stays as it is and the holder is not a party to a refusal.
+REVOCATION_VERBS = {"revoke": "撤销", "withdraw_permit": "撤回"}
+# The revocation's legal ground (the inquiry's ``ground``, kept in the case's facts): the article and the verb.
+REVOCATION_GROUNDS = {"art69_1": ("第六十九条第一款", "撤销"), "art69_2": ("第六十九条第二款", "撤销"),
+                      "art8": ("第八条第二款", "撤回")}
 PROPOSAL_LABELS = {"grant": "拟准予行政许可", "deny": "拟不予行政许可"}
 LICENCE_NUMBER_PENDING = "（签发时由文书登记簿编号）"
 
@@ -43,6 +54,9 @@ class Planned:
     """One document a step will issue: its type and the data it is rendered from."""
     doc_type: str
     context: dict
+    # What to do with the issued document in the same transaction (e.g. the hearing record takes its number);
+    # never called for a preview.
+    issued: Callable[[IssuedDocument], None] | None = None
 
 
 def _full_names(usernames) -> list[str]:
@@ -133,14 +147,119 @@ def _decide(step: Step) -> list[Planned]:
         return [Planned("licence", licence), Planned("grant_decision", grant)]
     if data.get("decision") == "deny":
         return [Planned("denial_decision", {"reasons": data.get("reasons"), "decision_date": decided})]
+    if data.get("decision") in REVOCATION_VERBS:
+        return _revocation_decision(step, decided)
     return []
+
+
+# ------------------------------------------------------------------------------------------ the hearing
+
+def _hearing_notice(step: Step) -> list[Planned]:
+    """告知听证权利 (bpmn/hearing.bpmn): the notice of the right to request a hearing, with the window the
+    hearing rules compute from the day of notice; the hearing record takes the notice's number."""
+    from app.hearing import rules
+    from app.hearing.steps import notice_number_issued
+    data = step.data
+    notified = as_date(data.get("notified_on")) or china_today()
+    context = {"basis": data.get("hearing_basis"), "notified_on": notified,
+               "window_until": rules.request_window_until(notified), "parties": (data.get("parties") or "").strip()}
+    return [Planned("hearing_rights_notice", context,
+                    issued=lambda doc: notice_number_issued(step.case.id, doc.number))]
+
+
+def _hearing_arrange(step: Step) -> list[Planned]:
+    """听证安排: the notice of the hearing's time and place to the applicant and the interested parties
+    (第48条: seven days before), with the host by name and who requested it (the hearing record)."""
+    from app.hearing.steps import current_hearing
+    data = step.data
+    hearing = current_hearing(step.case.id)
+    host = (data.get("host") or [None])[0]
+    context = {"host": _full_name(host), "scheduled_on": as_date(data.get("scheduled_on")),
+               "place": (data.get("place") or "").strip(), "parties_notified_on": as_date(data.get("parties_notified_on"))}
+    if hearing is not None:
+        context.update(parties=hearing.parties, requested_by=hearing.requested_by or "",
+                       requested_on=hearing.requested_on)
+    return [Planned("hearing_notice", context)]
+
+
+# ------------------------------------------------------------------------------------------ a revocation
+
+def _revoked_licence(case) -> dict:
+    """The licence a revocation case concerns (the case's fact ``licence_no``): its number, and its name as
+    the certificate issued at the grant printed it (the register's number is the certificate's; read here, not
+    from app.licences, which depends on this package)."""
+    number = str((case.facts or {}).get("licence_no") or "").strip()
+    name = db.session.scalar(select(IssuedDocument.title).where(
+        IssuedDocument.doc_type == "licence", IssuedDocument.number == number, IssuedDocument.status == VALID)
+        .order_by(IssuedDocument.id.desc()).limit(1)) if number else None
+    return {"licence_number": number, "licence_name": name or ""}
+
+
+def _ground(case) -> dict:
+    ground = (case.facts or {}).get("ground")
+    article, verb = REVOCATION_GROUNDS.get(ground, ("第六十九条", "撤销"))
+    return {"ground": ground or "", "article": article, "verb": verb}
+
+
+def _sentence(text: str | None, lead: tuple[str, ...] = ()) -> str:
+    """A form's text as a sentence of the document: without a lead-in the template already prints (经调查，),
+    ending with a full stop."""
+    text = (text or "").strip()
+    for prefix in lead:
+        if text.startswith(prefix):
+            text = text[len(prefix):].lstrip("，,：: ")
+            break
+    return text if not text or text[-1] in "。；;.!！?？" else text + "。"
+
+
+def _completed_data(case, kind: str) -> dict:
+    """What the case's latest completed task of ``kind`` submitted (its ``task_completed`` record)."""
+    import json
+
+    from app.cases.models import TaskItem
+    from app.records.models import ExecutionRecord
+    payload = db.session.scalar(select(ExecutionRecord.payload).join(
+        TaskItem, TaskItem.id == ExecutionRecord.task_id).where(
+        ExecutionRecord.case_id == case.id, ExecutionRecord.action == "task_completed", TaskItem.kind == kind)
+        .order_by(ExecutionRecord.seq.desc()).limit(1))
+    return (json.loads(payload).get("data") or {}) if payload else {}
+
+
+def _revocation_notice(step: Step) -> list[Planned]:
+    """告知陈述申辩和听证权利 (bpmn/revocation.bpmn): the intended revocation's facts (the inquiry's
+    findings), ground and article, and the rights of 第36、47条."""
+    findings = _sentence(_completed_data(step.case, "review").get("opinion"), ("经调查核实", "经调查", "经查"))
+    return [Planned("revocation_notice", {**_revoked_licence(step.case), **_ground(step.case),
+                                          "findings": findings})]
+
+
+def _revocation_decision(step: Step, decided) -> list[Planned]:
+    """决定, revoke or withdraw: the decision names the notice served before it and what the holder said."""
+    data, case = step.data, step.case
+    ground = _ground(case)
+    # The inquiry's proposal 'revoke' reads 拟撤销（撤回） and the major-decision guard holds the decision to
+    # it: 'revoke' on the ground of 第八条 is a withdrawal (撤回); 'withdraw_permit' always is.
+    if data["decision"] == "withdraw_permit":
+        ground["verb"] = "撤回"
+    context = {**_revoked_licence(case), **ground, "reasons": _sentence(data.get("reasons"), ("经查",)),
+               "decision_date": decided}
+    notice = db.session.scalars(select(IssuedDocument).where(
+        IssuedDocument.case_id == case.id, IssuedDocument.status == VALID,
+        IssuedDocument.doc_type == "revocation_notice").order_by(IssuedDocument.id.desc()).limit(1)).first()
+    if notice is not None:
+        said = _completed_data(case, "hearing_rights_notice")
+        context.update(notice_number=notice.number, notice_title=notice.title,
+                       notified_on=as_date(said.get("notified_on")) or notice.issued_on,
+                       hearing_requested=bool(said.get("hearing_requested")),
+                       statement=_sentence(said.get("statement")))
+    return [Planned("revocation_decision", context)]
 
 
 def _served_document(case) -> str:
     """The decision this delivery serves: the latest valid decision document of the case."""
     doc = db.session.scalars(select(IssuedDocument).where(
         IssuedDocument.case_id == case.id, IssuedDocument.status == VALID,
-        IssuedDocument.doc_type.in_(("grant_decision", "denial_decision")))
+        IssuedDocument.doc_type.in_(("grant_decision", "denial_decision", "revocation_decision")))
         .order_by(IssuedDocument.id.desc()).limit(1)).first()
     if doc is None:
         return "行政许可决定书"
@@ -155,6 +274,8 @@ def _served_document(case) -> str:
 
 def _deliver(step: Step) -> list[Planned]:
     data = step.data
+    if step.case.item.licence_procedure == "revocation" and not _has_document(step.case, "revocation_decision"):
+        return []  # a revocation dismissed (不予撤销): no decision was issued, nothing to serve
     context = {"served_document": _served_document(step.case), "recipient": step.case.applicant_name,
                "delivery_method": data.get("delivery_method"), "delivered_on": data.get("delivered_on"),
                "servers": [step.user.full_name]}
@@ -164,8 +285,15 @@ def _deliver(step: Step) -> list[Planned]:
     return [Planned("service_receipt", context)]
 
 
+def _has_document(case, doc_type: str) -> bool:
+    return db.session.scalar(select(IssuedDocument.id).where(
+        IssuedDocument.case_id == case.id, IssuedDocument.status == VALID, IssuedDocument.doc_type == doc_type)
+        .limit(1)) is not None
+
+
 PLANS = {"receive": _receive, "legal_review": _legal_review, "sign_conclusion": _sign_conclusion,
-         "decide": _decide, "deliver": _deliver}
+         "decide": _decide, "deliver": _deliver, "hearing_notice": _hearing_notice,
+         "hearing_arrange": _hearing_arrange, "hearing_rights_notice": _revocation_notice}
 
 
 def planned_documents(step: Step) -> list[Planned]:
@@ -186,6 +314,8 @@ def _issue(step: Step) -> None:
         doc, _drafts = issue_document(step.case, planned.doc_type, context, step.user.username, drafts=step.drafts,
                                       task_id=step.task.id, role=step.task.role, step_kind=step.kind, serial=serial)
         issued[planned.doc_type] = doc
+        if planned.issued is not None:
+            planned.issued(doc)
     decision = next((issued[t] for t in DECISION_TYPES if t in issued), None)
     if decision is not None:
         # What the handlers after this one use (the publication draft's 文号): the register's number.
@@ -200,6 +330,9 @@ def _check_decision(step: Step) -> None:
     a decision is made on an accepted application, and cannot be dated in the future), and a licence's
     validity ends after the decision."""
     decision = step.data.get("decision")
+    if decision in REVOCATION_VERBS:
+        document_date("revocation_decision", step.case, step.data)
+        return
     if decision not in ("grant", "deny"):
         return
     decided = document_date("grant_decision" if decision == "grant" else "denial_decision", step.case, step.data)

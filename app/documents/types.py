@@ -47,6 +47,17 @@ DOC_TYPES: dict[str, DocType] = {t.code: t for t in (
             "鞍行审会纪字", ("meeting_date", "attendees", "conclusion", "minutes"), internal=True,
             steps=("sign_conclusion",)),
     DocType("service_receipt", "送达回证", "Proof of service", "鞍行审送字", ("served_document", "recipient"), steps=("deliver",)),
+    # The hearing (行政许可法 第46–48条): the notice of the right to request a hearing, then the notice of its
+    # time and place; the revocation of a licence (第69条, 第8条): the notice of the intended revocation with
+    # the rights to state one's case, to defend it and to request a hearing (第36、47条), then the decision.
+    DocType("hearing_rights_notice", "行政许可听证告知书", "Notice of the right to a hearing", "鞍行审听告字",
+            ("parties", "window_until"), steps=("hearing_notice",)),
+    DocType("hearing_notice", "听证通知书", "Notice of hearing", "鞍行审听通字", ("host", "scheduled_on", "place"),
+            steps=("hearing_arrange",)),
+    DocType("revocation_notice", "撤销（撤回）行政许可告知书", "Notice of the intended revocation of a licence",
+            "鞍行审撤告字", ("verb", "licence_number", "findings", "article"), steps=("hearing_rights_notice",)),
+    DocType("revocation_decision", "撤销（撤回）行政许可决定书", "Decision to revoke a licence", "鞍行审撤字",
+            ("verb", "licence_number", "reasons", "article"), steps=("decide",)),
 )}
 
 
@@ -61,6 +72,8 @@ def title_for(code: str, data: dict) -> str:
     """The printed title: the type's, except a licence, which carries the certificate's own name."""
     if code == "licence" and data.get("licence_name"):
         return str(data["licence_name"])
+    if code in ("revocation_notice", "revocation_decision") and data.get("verb") in ("撤销", "撤回"):
+        return DOC_TYPES[code].title.replace("撤销（撤回）", data["verb"])  # 撤销行政许可决定书 or 撤回…
     return DOC_TYPES[code].title
 
 
@@ -113,6 +126,21 @@ SAMPLE_DATA: dict[str, dict] = {
                                      "与会人员进行了讨论。",
                           "conclusion": "pass", "conclusion_text": "同意准予行政许可。",
                           "signed_by": "刘局长", "sign_opinion": "同意审议结论。", "signed_on": dt.date(2026, 3, 17)},
+    "hearing_rights_notice": {"basis": "major_interests", "notified_on": dt.date(2026, 3, 4),
+                              "window_until": dt.date(2026, 3, 11),
+                              "parties": "申请人鞍山示例食品有限公司；利害关系人张某（相邻住户）"},
+    "hearing_notice": {"requested_by": "张某（利害关系人）", "requested_on": dt.date(2026, 3, 11),
+                       "host": "赵听证", "scheduled_on": dt.date(2026, 3, 23), "place": "鞍山市行政审批局三楼听证室",
+                       "parties": "申请人鞍山示例食品有限公司；利害关系人张某（相邻住户）"},
+    "revocation_notice": {"verb": "撤销", "ground": "art69_2", "article": "第六十九条第二款",
+                          "licence_name": "食品经营许可证", "licence_number": "鞍审证〔2026〕第0001号",
+                          "findings": "被许可人在申请时提交的经营场所使用证明系伪造，以欺骗手段取得行政许可。"},
+    "revocation_decision": {"verb": "撤销", "ground": "art69_2", "article": "第六十九条第二款",
+                            "licence_name": "食品经营许可证", "licence_number": "鞍审证〔2026〕第0001号",
+                            "notice_number": "鞍行审撤告字〔2026〕第0001号", "notice_title": "撤销行政许可告知书",
+                            "notified_on": dt.date(2026, 6, 3), "hearing_requested": False, "statement": "",
+                            "reasons": "被许可人以欺骗手段取得行政许可，事实清楚，证据确凿。",
+                            "decision_date": dt.date(2026, 6, 20)},
     "service_receipt": {"served_document": "准予行政许可决定书（鞍行审许字〔2026〕第0001号）",
                         "delivery_method": "direct", "recipient": "鞍山示例食品有限公司",
                         "address": "辽宁省鞍山市铁东区示例路1号", "servers": ["王窗口", "李审查"]},

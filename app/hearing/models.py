@@ -22,7 +22,8 @@ class Hearing(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("approval_case.id"), index=True)
     basis: Mapped[str] = mapped_column(String(32))
-    notice_ref: Mapped[str] = mapped_column(String(200))  # 行政许可听证告知书 文书号
+    # 行政许可听证告知书 文书号: the number the documents register gave the notice (typed on older diagrams)
+    notice_ref: Mapped[str] = mapped_column(String(200))
     notified_on: Mapped[dt.date]
     window_until: Mapped[dt.date]  # the last working day a request is accepted (第47条: 5 days)
     parties: Mapped[str] = mapped_column(Text)

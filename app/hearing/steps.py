@@ -84,14 +84,25 @@ def _check_notice(step: Step) -> None:
 
 def _notified(step: Step) -> None:
     day = _day(step.data["notified_on"])
-    hearing = Hearing(case_id=step.case.id, basis=step.data["hearing_basis"], notice_ref=step.data["notice_ref"].strip(),
+    # The notice's number comes from the documents register: app.documents issues the 行政许可听证告知书 at this
+    # step after this handler (app/__init__.py FEATURES) and hands its number back (notice_number_issued). A
+    # diagram deployed before that still types it (notice_ref).
+    typed = (step.data.get("notice_ref") or "").strip()
+    hearing = Hearing(case_id=step.case.id, basis=step.data["hearing_basis"], notice_ref=typed,
                       notified_on=day, window_until=rules.request_window_until(day),
                       parties=step.data["parties"].strip(), state="notified", recusals=[])
     db.session.add(hearing)
     db.session.flush()
-    step.record("hearing_notified", {"basis": hearing.basis, "notice_ref": hearing.notice_ref,
+    step.record("hearing_notified", {"basis": hearing.basis, **({"notice_ref": typed} if typed else {}),
                                      "notified_on": day.isoformat(), "window_until": hearing.window_until.isoformat(),
                                      "parties": hearing.parties})
+
+
+def notice_number_issued(case_id: int, number: str) -> None:
+    """The 行政许可听证告知书 issued at 告知听证权利: the hearing record keeps its register number."""
+    hearing = current_hearing(case_id)
+    if hearing is not None and hearing.state == "notified":
+        hearing.notice_ref = number
 
 
 # ------------------------------------------------------------------------------------------ 听证申请
@@ -166,7 +177,9 @@ def _arranged(step: Step) -> None:
     step.record("hearing_arranged", {"host": hearing.host, "scheduled_on": hearing.scheduled_on.isoformat(),
                                      "place": hearing.place,
                                      "parties_notified_on": hearing.parties_notified_on.isoformat(),
-                                     "notice_ref": (step.data.get("arrangement_ref") or "").strip() or None})
+                                     # typed only on diagrams deployed before the 听证通知书 was issued here
+                                     **({"notice_ref": step.data["arrangement_ref"].strip()}
+                                        if (step.data.get("arrangement_ref") or "").strip() else {})})
     _flag_late(step, hearing, hearing.scheduled_on)
 
 
@@ -271,7 +284,9 @@ def register_timeline() -> None:
     from app.cases.timeline import register_action_text
     texts = {
         "hearing_notified": lambda who, p: _("%(who)s 告知听证权利（%(ref)s），申请期限至 %(d)s", who=who,
-                                             ref=p.get("notice_ref"), d=p.get("window_until")),
+                                             ref=p.get("notice_ref"), d=p.get("window_until")) if p.get("notice_ref")
+        # the notice's number is in the document_issued record that follows
+        else _("%(who)s 告知听证权利，申请期限至 %(d)s", who=who, d=p.get("window_until")),
         "hearing_waived": lambda who, p: _("申请期限内未申请听证或书面放弃"),
         "hearing_requested": lambda who, p: _("%(by)s 于 %(d)s 申请听证，须在 %(limit)s 前组织", by=p.get("requested_by"),
                                               d=p.get("requested_on"), limit=p.get("hold_by")),

@@ -54,7 +54,7 @@ PUBLISH = {}  # 公示 confirms the publication record; its date is the record's
 ARCHIVE = {"archive_no": "DA-2026-0001"}
 
 # The hearing sub-process (bpmn/hearing.bpmn).
-HEARING_NOTICE = {"hearing_basis": "major_interests", "notice_ref": "鞍行审听告字〔2026〕1号",
+HEARING_NOTICE = {"hearing_basis": "major_interests",  # the notice's number comes from the register
                   "notified_on": "2026-03-04", "parties": "申请人鞍山示例食品有限公司；利害关系人张某（相邻住户）"}
 
 
@@ -64,8 +64,7 @@ def hearing_request(on="2026-03-11"):
 
 
 def hearing_arrange(on="2026-03-23", notified="2026-03-12", host="reviewer2"):
-    return {"host": [host], "scheduled_on": on, "place": "市行政审批局三楼听证室", "parties_notified_on": notified,
-            "arrangement_ref": "鞍行审听通字〔2026〕1号"}
+    return {"host": [host], "scheduled_on": on, "place": "市行政审批局三楼听证室", "parties_notified_on": notified}
 
 
 def hearing_hold(on="2026-03-23", **extra):
