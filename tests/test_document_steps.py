@@ -18,21 +18,8 @@ from app.extensions import db
 from app.records import verify_case
 from app.records.models import ExecutionRecord
 from tests.support import forms as f
+from tests.support.documents import docs_of, text, text_of
 from tests.support.web import html
-
-
-def text_of(pdf: bytes) -> str:
-    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "").replace(" ", "")
-
-
-def docs_of(case_no: str) -> dict[str, IssuedDocument]:
-    db.session.expire_all()
-    case = db.session.scalar(select(Case).where(Case.case_no == case_no))
-    return {d.doc_type: d for d in service.case_documents(case)}
-
-
-def text(doc: IssuedDocument) -> str:
-    return text_of(service.document_pdf(doc))
 
 
 def major_case(api) -> str:

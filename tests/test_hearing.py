@@ -9,37 +9,14 @@ from sqlalchemy import select
 from app.extensions import db
 from tests.support import forms as f
 from tests.support.flows import accepted_case, actions, at, case_row
+from tests.support.hearing import hearing_of, noticed_case, requested_case
 
 D = dt.date
-
-
-def _hearing(case_no):
-    from app.hearing.models import Hearing
-    db.session.expire_all()
-    return db.session.scalar(select(Hearing).where(Hearing.case_id == case_row(case_no).id))
 
 
 def _pauses(case_no):
     from app.deadlines.models import ClockPause
     return db.session.scalars(select(ClockPause).where(ClockPause.case_id == case_row(case_no).id)).all()
-
-
-def noticed_case(api):
-    """Accepted 2026-03-02 (decision due 03-30), reviewed 03-03 finding major interests, notice 03-04."""
-    case_no = accepted_case(api, "2026-03-02")
-    with at("2026-03-03"):
-        api.complete(case_no, "review", "reviewer", f.review(hearing_needed="major_interests"))
-    assert api.case(case_no)["status"] == "hearing"
-    with at("2026-03-04"):
-        api.complete(case_no, "hearing_notice", "reviewer", f.HEARING_NOTICE)
-    return case_no
-
-
-def requested_case(api):
-    case_no = noticed_case(api)
-    with at("2026-03-11"):
-        api.complete(case_no, "hearing_request", "clerk", f.hearing_request("2026-03-11"))
-    return case_no
 
 
 def test_no_hearing_needed_goes_straight_to_the_decision(api, ctx):
@@ -52,17 +29,17 @@ def test_no_hearing_needed_goes_straight_to_the_decision(api, ctx):
 
 def test_a_request_on_day_5_of_the_window_is_accepted_and_on_day_6_refused(api, ctx):
     case_no = noticed_case(api)
-    hearing = _hearing(case_no)
+    hearing = hearing_of(case_no)
     assert hearing.window_until == D(2026, 3, 11)  # 3/5, 3/6, 3/9, 3/10, 3/11
     assert api.open_task(case_no, "hearing_request")["due"] == "2026-03-11"
     with at("2026-03-12"):
         late = api.complete(case_no, "hearing_request", "clerk", f.hearing_request("2026-03-12"), expect=422)
     assert late["error"] == "hearing_request_late" and "2026-03-11" in late["fields"]["requested_on"][0]
-    assert _hearing(case_no).state == "notified" and not _pauses(case_no)  # nothing changed
+    assert hearing_of(case_no).state == "notified" and not _pauses(case_no)  # nothing changed
     with at("2026-03-12"):
         done = api.complete(case_no, "hearing_request", "clerk", f.hearing_request("2026-03-11"))
     assert [t["name"] for t in done["next_tasks"]] == ["hearing_arrange"]
-    hearing = _hearing(case_no)
+    hearing = hearing_of(case_no)
     assert hearing.state == "requested" and hearing.requested_on == D(2026, 3, 11)
     assert hearing.hold_by == D(2026, 4, 9)  # 20 working days, 清明 4/4–4/6 not counted
     assert [(p.procedure, p.start_on, p.end_on) for p in _pauses(case_no)] == [("hearing", D(2026, 3, 11), None)]
@@ -76,7 +53,7 @@ def test_waiving_inside_the_window_needs_a_written_waiver(api, ctx):
         done = api.complete(case_no, "hearing_request", "clerk",
                             {"hearing_request": "waived", "waiver_ref": "放弃听证声明〔2026〕1号"})
     assert [t["name"] for t in done["next_tasks"]] == ["decide"]
-    assert _hearing(case_no).state == "waived" and not _pauses(case_no)
+    assert hearing_of(case_no).state == "waived" and not _pauses(case_no)
     assert case_row(case_no).facts["hearing_held"] is False
 
 
@@ -85,9 +62,9 @@ def test_time_and_place_are_notified_seven_working_days_before(api, ctx):
     with at("2026-03-12"):
         short = api.complete(case_no, "hearing_arrange", "reviewer", f.hearing_arrange(on="2026-03-20"), expect=422)
         assert short["error"] == "hearing_notice_too_short" and "2026-03-23" in short["message"]
-        assert _hearing(case_no).host is None
+        assert hearing_of(case_no).host is None
         api.complete(case_no, "hearing_arrange", "reviewer", f.hearing_arrange(on="2026-03-23"))
-    hearing = _hearing(case_no)
+    hearing = hearing_of(case_no)
     assert (hearing.host, hearing.scheduled_on, hearing.late) == ("reviewer2", D(2026, 3, 23), False)
 
 
@@ -96,7 +73,7 @@ def test_the_host_is_not_the_cases_reviewer_and_holds_a_valid_certificate(api, c
     with at("2026-03-12"):
         own = api.complete(case_no, "hearing_arrange", "reviewer", f.hearing_arrange(host="reviewer"), expect=422)
     assert own["error"] == "hearing_host_is_reviewer" and "李审查" in own["message"]  # the name, not the login
-    assert _hearing(case_no).host is None
+    assert hearing_of(case_no).host is None
     refusals = [r["payload"] for r in actions(api, case_no) if r["action"] == "refused"]
     assert refusals == []  # a form refusal changes nothing at all
 
@@ -106,13 +83,13 @@ def test_held_on_day_20_is_on_time_and_day_21_flagged(api, ctx, day, late):
     case_no = requested_case(api)
     with at("2026-03-12"):
         api.complete(case_no, "hearing_arrange", "reviewer", f.hearing_arrange(on=day))
-    hearing = _hearing(case_no)
+    hearing = hearing_of(case_no)
     assert hearing.late is late
     with at(day):
         done = api.complete(case_no, "hearing_hold", "reviewer2",
                             f.hearing_hold(on=day, av_exemption_reason="听证室录像设备故障，已书面记录"))
     assert [t["name"] for t in done["next_tasks"]] == ["decide"] or done["case"]["is_major"]
-    hearing = _hearing(case_no)
+    hearing = hearing_of(case_no)
     assert hearing.state == "held" and hearing.held_on == D.fromisoformat(day) and hearing.late is late
     warnings = [r["payload"] for r in actions(api, case_no) if r["action"] == "warning"
                 and r["payload"].get("warning") == "hearing_late"]
@@ -183,7 +160,7 @@ def test_only_the_host_holds_it_the_transcript_is_signed_and_recusal_rearranges(
         assert held_anyway["error"] == "hearing_recusal_granted"
         done = api.complete(case_no, "hearing_hold", "reviewer2", f.hearing_hold(hearing_outcome="recused", **recusal))
     assert [t["name"] for t in done["next_tasks"]] == ["hearing_arrange"]
-    hearing = _hearing(case_no)
+    hearing = hearing_of(case_no)
     assert hearing.state == "requested" and hearing.host is None
     assert [(r["host"], r["decision"]) for r in hearing.recusals] == [("reviewer2", "granted")]
     with at("2026-03-24"):

@@ -10,17 +10,11 @@ from sqlalchemy import select
 from app.extensions import db
 from tests.support import forms as f
 from tests.support.flows import accepted_case, at, case_row
-from tests.test_document_steps import docs_of, text
-from tests.test_hearing import noticed_case, requested_case
-from tests.test_revocation import INQUIRY, NOTICE, NUMBER, REVOKE, revocation_case, through_legal_review
+from tests.support.documents import docs_of, text
+from tests.support.hearing import hearing_of, noticed_case, requested_case
+from tests.support.licences import INQUIRY, NOTICE, NUMBER, REVOKE, decided_case, revocation_case, through_legal_review
 
 pytestmark = pytest.mark.usefixtures("ctx")
-
-
-def _hearing(case_no):
-    from app.hearing.models import Hearing
-    db.session.expire_all()
-    return db.session.scalar(select(Hearing).where(Hearing.case_id == case_row(case_no).id))
 
 
 def test_the_notice_of_hearing_rights_is_issued_with_the_registers_number(api):
@@ -32,7 +26,7 @@ def test_the_notice_of_hearing_rights_is_issued_with_the_registers_number(api):
     assert "2026年3月11日" in words  # the last day of the window (5 working days from 3/4)
     assert "利害关系人张某" in words and "鞍山示例食品有限公司" in words
     assert notice.task_id is not None and notice.status == "valid"
-    assert _hearing(case_no).notice_ref == notice.number  # the hearing record keeps the register's number
+    assert hearing_of(case_no).notice_ref == notice.number  # the hearing record keeps the register's number
 
 
 def test_the_hearing_notice_names_the_host_the_time_and_the_place(api):
@@ -62,13 +56,12 @@ def test_a_typed_number_is_no_field_any_more_and_two_cases_get_two_numbers(api):
                 assert res.status_code == 422
                 api.complete(case_no, "hearing_notice", "reviewer", f.HEARING_NOTICE)
         notice = docs_of(case_no)["hearing_rights_notice"]
-        assert notice.number != "鞍行审听告字〔2026〕1号" and _hearing(case_no).notice_ref == notice.number
+        assert notice.number != "鞍行审听告字〔2026〕1号" and hearing_of(case_no).notice_ref == notice.number
         numbers.append(notice.number)
     assert len(set(numbers)) == 2
 
 
 def test_the_revocation_issues_the_notice_and_the_decision_with_rights_and_bodies(api):
-    from tests.support.licences import decided_case
     decided_case(api)
     case_no = revocation_case(api)
     through_legal_review(api, case_no)
@@ -108,11 +101,10 @@ def test_the_revocation_issues_the_notice_and_the_decision_with_rights_and_bodie
 
 
 def test_a_withdrawal_says_so_in_notice_and_decision_and_offers_compensation(api):
-    from tests.support.licences import decided_case
     decided_case(api)
     case_no = revocation_case(api)
     with at("2026-06-02"):
-        api.complete(case_no, "inquiry", "reviewer", {**INQUIRY, "ground": "art8",
+        api.complete(case_no, "inquiry", "reviewer", {**INQUIRY, "ground": "art8", "proposal": "withdraw_permit",
                                                        "opinion": "准予许可所依据的客观情况发生重大变化"})
     with at("2026-06-03"):
         api.complete(case_no, "hearing_notice", "clerk", NOTICE)
@@ -120,12 +112,15 @@ def test_a_withdrawal_says_so_in_notice_and_decision_and_offers_compensation(api
     assert notice.title == "撤回行政许可告知书" and "第八条第二款" in text(notice)
     with at("2026-06-10"):
         api.complete(case_no, "legal_review", "legal", f.legal_review("approve"))
+        assert "拟撤回行政许可" in text(docs_of(case_no)["legal_review_opinion"])  # the proposal in words
         api.complete(case_no, "committee", "secretary", f.committee("pass"))
         api.complete(case_no, "sign_conclusion", "leader", f.SIGN)
     with at("2026-06-20"):
-        # the proposal was 拟撤销（撤回） ('revoke'), which the guard holds the decision to: on the ground of
-        # 第八条 it is a withdrawal
-        api.complete(case_no, "decide", "leader", {**REVOKE, "reasons": "准予许可所依据的客观情况发生重大变化"})
+        # the guard holds the decision to the reviewed proposal: 撤销 where 撤回 was proposed goes back
+        refused = api.complete(case_no, "decide", "leader", {**REVOKE, "reasons": "客观情况发生重大变化"}, expect=422)
+        assert refused["error"] == "decision_differs_from_reviewed"
+        api.complete(case_no, "decide", "leader", {**REVOKE, "decision": "withdraw_permit",
+                                                   "reasons": "准予许可所依据的客观情况发生重大变化"})
     decision = docs_of(case_no)["revocation_decision"]
     words = text(decision)
     assert decision.title == "撤回行政许可决定书" and "撤回" in words and "第八条第二款" in words and "补偿" in words

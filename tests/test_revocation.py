@@ -9,38 +9,8 @@ from sqlalchemy import select
 from app.extensions import db
 from tests.support import forms as f
 from tests.support.flows import at, finish_after_decision
-from tests.support.licences import apply_on, decided_case, licence
-
-NUMBER = "鞍审证〔2026〕第0001号"
-INQUIRY = {"opinion": "经调查，被许可人以虚假材料取得许可", "ground": "art69_2", "proposal": "revoke", "complex": False}
-NOTICE = {"notified_on": "2026-06-03", "hearing_requested": False, "statement": "无异议"}
-REVOKE = {"decision": "revoke", "reasons": "以欺骗手段取得许可，依《行政许可法》第六十九条第二款撤销",
-          "appeal_rights": "如不服本决定，可依法申请行政复议或者提起行政诉讼。", "decision_date": "2026-06-20", "opinion": "同意撤销"}
-
-
-def revocation_case(api, day="2026-06-01"):
-    res = apply_on(api, "XK-CX", NUMBER, day)
-    assert res.status_code == 201, res.get_json()
-    body = res.get_json()
-    assert body["process_key"] == "revocation" and body["is_major"] is True
-    return body["case_no"]
-
-
-def through_legal_review(api, case_no):
-    with at("2026-06-02"):
-        api.complete(case_no, "inquiry", "reviewer", INQUIRY)
-        assert api.case(case_no)["status"] == "hearing_notice"
-        # a notice served tomorrow, or before the case was opened, is refused and changes nothing
-        for day in ("2026-06-03", "2026-05-31"):
-            res = api.complete(case_no, "hearing_notice", "clerk", {**NOTICE, "notified_on": day}, expect=422)
-            assert res["error"] == "notice_date_out_of_range"
-    with at("2026-06-03"):
-        api.complete(case_no, "hearing_notice", "clerk", NOTICE)
-    with at("2026-06-10"):
-        api.complete(case_no, "legal_review", "legal", f.legal_review("approve"))
-        api.complete(case_no, "committee", "secretary", f.committee("pass"))
-        api.complete(case_no, "sign_conclusion", "leader", f.SIGN)
-
+from tests.support.licences import (INQUIRY, NOTICE, NUMBER, REVOKE, apply_on, decided_case, licence,
+                                    revocation_case, through_legal_review)
 
 def test_a_revoked_licence_is_invalid_in_public_and_counted_once_as_revoked(api, client, ctx):
     grant_no = decided_case(api)

@@ -45,7 +45,8 @@ REVOCATION_VERBS = {"revoke": "撤销", "withdraw_permit": "撤回"}
 # The revocation's legal ground (the inquiry's ``ground``, kept in the case's facts): the article and the verb.
 REVOCATION_GROUNDS = {"art69_1": ("第六十九条第一款", "撤销"), "art69_2": ("第六十九条第二款", "撤销"),
                       "art8": ("第八条第二款", "撤回")}
-PROPOSAL_LABELS = {"grant": "拟准予行政许可", "deny": "拟不予行政许可"}
+PROPOSAL_LABELS = {"grant": "拟准予行政许可", "deny": "拟不予行政许可", "revoke": "拟撤销行政许可",
+                   "withdraw_permit": "拟撤回行政许可"}
 LICENCE_NUMBER_PENDING = "（签发时由文书登记簿编号）"
 
 
@@ -196,8 +197,12 @@ def _revoked_licence(case) -> dict:
 
 
 def _ground(case) -> dict:
-    ground = (case.facts or {}).get("ground")
+    """The article of the inquiry's ground, and the verb: 撤回 on the ground of 第八条 or when 撤回 was proposed."""
+    facts = case.facts or {}
+    ground = facts.get("ground")
     article, verb = REVOCATION_GROUNDS.get(ground, ("第六十九条", "撤销"))
+    if facts.get("proposal") == "withdraw_permit":
+        verb = "撤回"
     return {"ground": ground or "", "article": article, "verb": verb}
 
 
@@ -237,8 +242,8 @@ def _revocation_decision(step: Step, decided) -> list[Planned]:
     """决定, revoke or withdraw: the decision names the notice served before it and what the holder said."""
     data, case = step.data, step.case
     ground = _ground(case)
-    # The inquiry's proposal 'revoke' reads 拟撤销（撤回） and the major-decision guard holds the decision to
-    # it: 'revoke' on the ground of 第八条 is a withdrawal (撤回); 'withdraw_permit' always is.
+    # 'withdraw_permit' is a withdrawal (撤回); so is 'revoke' on the ground of 第八条 (cases whose inquiry
+    # could only propose 'revoke', before the diagram offered 拟撤回).
     if data["decision"] == "withdraw_permit":
         ground["verb"] = "撤回"
     context = {**_revoked_licence(case), **ground, "reasons": _sentence(data.get("reasons"), ("经查",)),
