@@ -62,10 +62,15 @@ def test_time_and_place_are_notified_seven_working_days_before(api, ctx):
     with at("2026-03-12"):
         short = api.complete(case_no, "hearing_arrange", "reviewer", f.hearing_arrange(on="2026-03-20"), expect=422)
         assert short["error"] == "hearing_notice_too_short" and "2026-03-23" in short["message"]
+        for bad in ("9:30", "24:00", "09:60", "上午九点"):  # the time of day: HH:MM, 24-hour clock
+            wrong = api.complete(case_no, "hearing_arrange", "reviewer",
+                                 {**f.hearing_arrange(on="2026-03-23"), "scheduled_time": bad}, expect=422)
+            assert wrong["error"] == "hearing_time_invalid" and "scheduled_time" in wrong["fields"]
         assert hearing_of(case_no).host is None
         api.complete(case_no, "hearing_arrange", "reviewer", f.hearing_arrange(on="2026-03-23"))
     hearing = hearing_of(case_no)
-    assert (hearing.host, hearing.scheduled_on, hearing.late) == ("reviewer2", D(2026, 3, 23), False)
+    assert (hearing.host, hearing.scheduled_on, hearing.scheduled_time, hearing.late) == \
+        ("reviewer2", D(2026, 3, 23), "09:30", False)
 
 
 def test_the_host_is_not_the_cases_reviewer_and_holds_a_valid_certificate(api, ctx):

@@ -37,7 +37,7 @@ def test_the_hearing_notice_names_the_host_the_time_and_the_place(api):
     words = text(notice)
     assert notice.number.startswith("鞍行审听通字〔2026〕第") and notice.number in words
     assert "听证通知书" in words and "第四十八条" in words
-    assert "2026年3月23日" in words and "市行政审批局三楼听证室" in words
+    assert "2026年3月23日09:30" in words and "市行政审批局三楼听证室" in words  # the day and the time (第48条)
     assert "孙审查" in words and "reviewer2" not in words  # the host by full name, never the sign-in name
     assert "张某（利害关系人）" in words and "回避" in words
 

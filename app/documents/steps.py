@@ -176,6 +176,7 @@ def _hearing_arrange(step: Step) -> list[Planned]:
     hearing = current_hearing(step.case.id)
     host = (data.get("host") or [None])[0]
     context = {"host": _full_name(host), "scheduled_on": as_date(data.get("scheduled_on")),
+               "scheduled_time": (data.get("scheduled_time") or "").strip(),
                "place": (data.get("place") or "").strip(), "parties_notified_on": as_date(data.get("parties_notified_on"))}
     if hearing is not None:
         context.update(parties=hearing.parties, requested_by=hearing.requested_by or "",

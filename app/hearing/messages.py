@@ -12,6 +12,7 @@ MESSAGES = {
     "hearing_host_recused": _l("{names} 已被决定回避，不能主持本次听证"),
     "hearing_host_uncertified": _l("听证主持人在听证日（{date}）没有有效的行政执法证件：{names}"),
     "hearing_notice_too_short": _l("听证时间、地点须于举行听证7个工作日前通知申请人、利害关系人：{notified} 通知的，最早于 {earliest} 举行"),
+    "hearing_time_invalid": _l("听证开始时间须为24小时制的“时:分”，例如 09:30"),
     "hearing_host_only": _l("只有本次听证的主持人可以记录听证"),
     "hearing_transcript_unsigned": _l("听证笔录须交听证参加人确认无误后签字或者盖章（第48条）"),
     "hearing_recusal_granted": _l("回避申请成立的，本次听证不能由该主持人举行，请选择“主持人回避，重新安排”"),

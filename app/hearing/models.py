@@ -34,6 +34,7 @@ class Hearing(db.Model):
     hold_by: Mapped[dt.date | None]  # 第47条: organised within 20 days of the request
     host: Mapped[str | None] = mapped_column(String(64))
     scheduled_on: Mapped[dt.date | None]
+    scheduled_time: Mapped[str | None] = mapped_column(String(5))  # HH:MM, Beijing time (None: older diagrams)
     place: Mapped[str | None] = mapped_column(String(200))
     parties_notified_on: Mapped[dt.date | None]  # 第48条: time and place notified 7 days before
     held_on: Mapped[dt.date | None]

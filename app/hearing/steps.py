@@ -5,6 +5,7 @@ process from the record, never from a form."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
@@ -24,6 +25,7 @@ from app.users.lookup import display_names
 from app.users.officers import uncertified
 
 HEARING_KINDS = ("hearing_notice", "hearing_request", "hearing_arrange", "hearing_hold")
+TIME_OF_DAY = re.compile(r"([01]\d|2[0-3]):[0-5]\d")  # the hearing's starting time, 24-hour clock
 
 
 # ------------------------------------------------------------------------------------------ the record
@@ -152,6 +154,8 @@ def _check_arrangement(step: Step) -> None:
         raise _refuse("host", "hearing_host_uncertified", date=scheduled.isoformat(), names=_names([host]))
     _not_future("parties_notified_on", notified)
     _not_before("parties_notified_on", notified, hearing.requested_on, t("hearing_requested_on_label"))
+    if "scheduled_time" in step.data and not TIME_OF_DAY.fullmatch(str(step.data["scheduled_time"]).strip()):
+        raise _refuse("scheduled_time", "hearing_time_invalid")
     earliest = rules.earliest_hearing(notified)
     if scheduled < earliest:
         raise _refuse("scheduled_on", "hearing_notice_too_short", notified=notified.isoformat(),
@@ -172,9 +176,11 @@ def _arranged(step: Step) -> None:
     hearing = _open_hearing(step, ("requested",))
     hearing.host = step.data["host"][0]
     hearing.scheduled_on = _day(step.data["scheduled_on"])
+    hearing.scheduled_time = (step.data.get("scheduled_time") or "").strip() or None
     hearing.place = step.data["place"].strip()
     hearing.parties_notified_on = _day(step.data["parties_notified_on"])
     step.record("hearing_arranged", {"host": hearing.host, "scheduled_on": hearing.scheduled_on.isoformat(),
+                                     **({"scheduled_time": hearing.scheduled_time} if hearing.scheduled_time else {}),
                                      "place": hearing.place,
                                      "parties_notified_on": hearing.parties_notified_on.isoformat(),
                                      # typed only on diagrams deployed before the 听证通知书 was issued here
@@ -290,7 +296,8 @@ def register_timeline() -> None:
         "hearing_waived": lambda who, p: _("申请期限内未申请听证或书面放弃"),
         "hearing_requested": lambda who, p: _("%(by)s 于 %(d)s 申请听证，须在 %(limit)s 前组织", by=p.get("requested_by"),
                                               d=p.get("requested_on"), limit=p.get("hold_by")),
-        "hearing_arranged": lambda who, p: _("%(who)s 安排听证：%(d)s，%(place)s", who=who, d=p.get("scheduled_on"),
+        "hearing_arranged": lambda who, p: _("%(who)s 安排听证：%(d)s，%(place)s", who=who,
+                                             d=" ".join(filter(None, (p.get("scheduled_on"), p.get("scheduled_time")))),
                                              place=p.get("place")),
         "hearing_recusal": lambda who, p: _("回避申请：%(d)s", d={"granted": _("成立"), "denied": _("不成立")}.get(
             p.get("decision"), p.get("decision"))),

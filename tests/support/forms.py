@@ -64,7 +64,8 @@ def hearing_request(on="2026-03-11"):
 
 
 def hearing_arrange(on="2026-03-23", notified="2026-03-12", host="reviewer2"):
-    return {"host": [host], "scheduled_on": on, "place": "市行政审批局三楼听证室", "parties_notified_on": notified}
+    return {"host": [host], "scheduled_on": on, "scheduled_time": "09:30", "place": "市行政审批局三楼听证室",
+            "parties_notified_on": notified}
 
 
 def hearing_hold(on="2026-03-23", **extra):
