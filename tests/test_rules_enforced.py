@@ -86,14 +86,16 @@ def test_malformed_input_gets_field_messages_and_changes_nothing(api):
     assert len(records(api, case_no)) == before
 
 
-def test_required_if_deny_needs_reasons_and_appeal_rights(api):
+def test_required_if_deny_needs_reasons(api):
+    """The rights to reconsideration and suit are printed by the denial decision itself (the bureau's bodies and
+    time limits, test_document_steps), so the leader types only the reasons."""
     case_no = api.new_case()["case_no"]
     api.complete(case_no, "receive", "clerk", f.ACCEPT)
     api.complete(case_no, "review", "reviewer", f.review())
     task = api.open_task(case_no, "decide")
-    deny = {k: v for k, v in f.DECIDE_DENY.items() if k not in ("reasons", "appeal_rights")}
+    deny = {k: v for k, v in f.DECIDE_DENY.items() if k != "reasons"}
     res = api.post(f"/api/tasks/{task['id']}/complete", "leader", json={"data": deny})
-    assert res.status_code == 422 and set(res.get_json()["fields"]) == {"reasons", "appeal_rights"}
+    assert res.status_code == 422 and set(res.get_json()["fields"]) == {"reasons"}
     assert api.post(f"/api/tasks/{task['id']}/complete", "leader", json={"data": f.DECIDE_DENY}).status_code == 200
 
 

@@ -45,7 +45,7 @@ COUNSEL = {"counsel_opinion": "本案法律关系清楚，建议准予许可。"
 VALID_UNTIL = (china_today() + dt.timedelta(days=5 * 365)).isoformat()
 DECIDE_GRANT = {"decision": "grant", "decision_date": TODAY, "valid_until": VALID_UNTIL, "opinion": "同意"}
 DECIDE_DENY = {"decision": "deny", "decision_date": TODAY,
-               "opinion": "不同意", "reasons": "不符合法定条件", "appeal_rights": "如不服本决定，可依法申请行政复议或提起行政诉讼。"}
+               "opinion": "不同意", "reasons": "不符合法定条件"}
 # Electronic service: proven by the system's own record (direct and mail need the signed receipt uploaded).
 def deliver(on: str | None = None) -> dict:
     """送达 on ``on`` (default: today as the clock says then, so it also holds under a frozen clock)."""

@@ -42,7 +42,7 @@ NUMBER = "鞍审证〔2026〕第0001号"
 INQUIRY = {"opinion": "经调查，被许可人以虚假材料取得许可", "ground": "art69_2", "proposal": "revoke", "complex": False}
 NOTICE = {"notified_on": "2026-06-03", "hearing_requested": False, "statement": "无异议"}
 REVOKE = {"decision": "revoke", "reasons": "以欺骗手段取得许可，依《行政许可法》第六十九条第二款撤销",
-          "appeal_rights": "如不服本决定，可依法申请行政复议或者提起行政诉讼。", "decision_date": "2026-06-20", "opinion": "同意撤销"}
+          "decision_date": "2026-06-20", "opinion": "同意撤销"}
 
 
 def revocation_case(api, day="2026-06-01"):
