@@ -22,12 +22,11 @@ def fresh_app(name: str, **config):
     measures the full faces or a build running beside it; ``DOCUMENT_FONT_CACHE="off"`` measures the full faces."""
     from flask_migrate import upgrade
 
-    from app.documents import fonts
-
     from app import create_app
     from app.catalogue.service import load_catalogue
     from app.demo.service import load_demo_users
     from app.designer.deploy import deploy_directories
+    from app.documents import fonts
     from app.documents.signing import init_demo_signing
     from app.documents.templating import deploy_directory
     from app.extensions import db

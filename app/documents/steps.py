@@ -249,9 +249,7 @@ def _revocation_decision(step: Step, decided) -> list[Planned]:
         ground["verb"] = "撤回"
     context = {**_revoked_licence(case), **ground, "reasons": _sentence(data.get("reasons"), ("经查",)),
                "decision_date": decided}
-    notice = db.session.scalars(select(IssuedDocument).where(
-        IssuedDocument.case_id == case.id, IssuedDocument.status == VALID,
-        IssuedDocument.doc_type == "revocation_notice").order_by(IssuedDocument.id.desc()).limit(1)).first()
+    notice = _latest_valid(case, "revocation_notice")
     if notice is not None:
         said = _completed_data(case, "hearing_rights_notice")
         context.update(notice_number=notice.number, notice_title=notice.title,
@@ -261,18 +259,16 @@ def _revocation_decision(step: Step, decided) -> list[Planned]:
     return [Planned("revocation_decision", context)]
 
 
-def _served_document(case) -> str:
-    """The decision this delivery serves: the latest valid decision document of the case."""
-    doc = db.session.scalars(select(IssuedDocument).where(
-        IssuedDocument.case_id == case.id, IssuedDocument.status == VALID,
-        IssuedDocument.doc_type.in_(("grant_decision", "denial_decision", "revocation_decision")))
-        .order_by(IssuedDocument.id.desc()).limit(1)).first()
+SERVED_DECISIONS = ("grant_decision", "denial_decision", "revocation_decision")
+
+
+def _served_document(case, doc: IssuedDocument | None) -> str:
+    """What this delivery serves: the decision (the case's latest valid decision document), with the licence
+    a grant issued."""
     if doc is None:
         return "行政许可决定书"
     served = f"{doc.title}（{doc.number}）"
-    licence = db.session.scalars(select(IssuedDocument).where(
-        IssuedDocument.case_id == case.id, IssuedDocument.status == VALID, IssuedDocument.doc_type == "licence")
-        .order_by(IssuedDocument.id.desc()).limit(1)).first()
+    licence = _latest_valid(case, "licence")
     if doc.doc_type == "grant_decision" and licence is not None:
         served += f"、{licence.title}（{licence.number}）"
     return served
@@ -280,9 +276,10 @@ def _served_document(case) -> str:
 
 def _deliver(step: Step) -> list[Planned]:
     data = step.data
-    if step.case.item.licence_procedure == "revocation" and not _has_document(step.case, "revocation_decision"):
+    decision = _latest_valid(step.case, *SERVED_DECISIONS)
+    if step.case.item.licence_procedure == "revocation" and decision is None:
         return []  # a revocation dismissed (不予撤销): no decision was issued, nothing to serve
-    context = {"served_document": _served_document(step.case), "recipient": step.case.applicant_name,
+    context = {"served_document": _served_document(step.case, decision), "recipient": step.case.applicant_name,
                "delivery_method": data.get("delivery_method"), "delivered_on": data.get("delivered_on"),
                "servers": [step.user.full_name]}
     note = "；".join(text.strip() for text in (data.get("service_note"), data.get("comment")) if (text or "").strip())
@@ -291,10 +288,11 @@ def _deliver(step: Step) -> list[Planned]:
     return [Planned("service_receipt", context)]
 
 
-def _has_document(case, doc_type: str) -> bool:
-    return db.session.scalar(select(IssuedDocument.id).where(
-        IssuedDocument.case_id == case.id, IssuedDocument.status == VALID, IssuedDocument.doc_type == doc_type)
-        .limit(1)) is not None
+def _latest_valid(case, *doc_types: str) -> IssuedDocument | None:
+    """The case's latest valid document of one of these types."""
+    return db.session.scalars(select(IssuedDocument).where(
+        IssuedDocument.case_id == case.id, IssuedDocument.status == VALID, IssuedDocument.doc_type.in_(doc_types))
+        .order_by(IssuedDocument.id.desc()).limit(1)).first()
 
 
 PLANS = {"receive": _receive, "legal_review": _legal_review, "sign_conclusion": _sign_conclusion,
