@@ -79,3 +79,25 @@ def test_the_direct_canonical_json_hashes_exactly_like_the_general_one():
             row[name] = rng.choice(samples)  # the odd types take the general path, with the same result
         values = tuple(row[name] for name in EXECUTION_CHAIN.fields) + ("stored hash",)
         assert EXECUTION_CHAIN.hash_values(values) == EXECUTION_CHAIN.hash(row), row
+
+
+def test_several_processes_give_the_verdicts_of_one_in_case_order(api, app, ctx, monkeypatch):
+    """``flask records verify --jobs 3``: the cases split into three ranges, each walked by a forked process;
+    the verdicts come back in case order and are exactly one process's, the altered record named."""
+    from app.cases import verify
+
+    numbers = [api.new_case()["case_no"] for _ in range(7)]
+    ids = [db.session.scalar(select(Case.id).where(Case.case_no == n)) for n in numbers]
+    behind_the_triggers("execution_record", [
+        f"UPDATE execution_record SET actor = 'mallory' WHERE case_id = {ids[5]} AND seq = 1"])
+    db.session.expire_all()
+    one = [r.to_dict() for r in verify_all()]
+    monkeypatch.setattr(verify, "_MIN_CASES_PER_JOB", 2)
+    assert len(verify._case_id_ranges(3)) == 3
+    several = [r.to_dict() for r in verify_all(jobs=3)]
+    assert several == one and [r["case_no"] for r in several] == numbers
+    assert [r["valid"] for r in several] == [True] * 5 + [False, True] and several[5]["first_invalid_seq"] == 1
+
+    out = app.test_cli_runner().invoke(args=["records", "verify", "--jobs", "3"])
+    assert out.exit_code == 1 and f"BROKEN {numbers[5]}: record #1" in out.output
+    assert "7 case(s) checked, 1 broken" in out.output

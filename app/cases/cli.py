@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -98,9 +99,11 @@ def complete(task_id, username, data):
 
 @records_cli.command("verify")
 @click.option("--case", "case_no", default=None, help="verify one case only")
-def verify_records(case_no):
+@click.option("--jobs", type=click.IntRange(min=1), default=lambda: os.cpu_count() or 1, show_default="CPU count",
+              help="processes walking the chains side by side")
+def verify_records(case_no, jobs):
     """Recompute every hash chain; name the first record that does not match. Exit 1 on any break."""
-    results = [verify_case_and_row(run_action(lambda: get_case(case_no)))] if case_no else verify_all()
+    results = [verify_case_and_row(run_action(lambda: get_case(case_no)))] if case_no else verify_all(jobs)
     broken = checked = 0
     for result in results:
         checked += 1
