@@ -10,7 +10,8 @@ a month, the task due next week: the steady state, nothing to do). Every job the
 twice over them (the first run: the first checkpoint anchors every chain; the quiet run: finding that there
 is nothing to do is the daily cost); then ``--due`` tasks
 and as many decisions are made overdue and the overdue scan is timed again (the busy run: a record
-appended to each of those cases, one transaction each). Target: each scan < 2 s at 100,000 open tasks.
+appended to each of those cases, one transaction each), and ``--soon`` tasks are made due today for the inbox's
+due-soon scan (every reviewer told of each, then the hourly run finding them all told). Target: each scan < 2 s at 100,000 open tasks.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--due", type=int, default=100)
+    parser.add_argument("--soon", type=int, default=2000, help="tasks made due today for the inbox's scan")
     args = parser.parse_args()
 
     from sqlalchemy import insert, select, update
@@ -90,6 +92,15 @@ def main() -> None:
         results.append((f"overdue ({args.due} tasks and decisions due)", seconds, run))
         seconds, again = timed("overdue")
         results.append(("overdue again (all recorded)", seconds, again))
+        # Tasks due within two working days: told once to everyone who may claim them, then every hour again
+        # found already told.
+        soon = db.session.scalars(select(Case.id).order_by(Case.id.desc()).limit(args.soon)).all()
+        db.session.execute(update(TaskItem).where(TaskItem.case_id.in_(soon)).values(due_at=today))
+        db.session.commit()
+        seconds, run = timed("inbox_deadlines")
+        results.append((f"inbox_deadlines ({args.soon} tasks due today)", seconds, run))
+        seconds, again = timed("inbox_deadlines")
+        results.append(("inbox_deadlines again (all told)", seconds, again))
 
     print(f"{'job':44} {'seconds':>8}  counts")
     for label, seconds, counts in results:

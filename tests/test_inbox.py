@@ -69,8 +69,12 @@ def test_deadline_within_two_working_days_told_once(app, api, browser, caplog):
         day = dt.date.fromisoformat(due)
         while calendar().workdays_between(day, dt.date.fromisoformat(due)) < 2:
             day -= dt.timedelta(days=1)
+        three_left = day
+        while calendar().workdays_between(three_left, dt.date.fromisoformat(due)) < 3:
+            three_left -= dt.timedelta(days=1)
     early = (day - dt.timedelta(days=7)).isoformat()
     assert run_scan(app, "scan_deadlines_soon", early)["told"] == 0  # not yet
+    assert run_scan(app, "scan_deadlines_soon", three_left.isoformat())["told"] == 0  # 3 working days left
     with caplog.at_level("INFO", logger="app.inbox"):
         assert run_scan(app, "scan_deadlines_soon", day.isoformat())["told"] == 1  # the holder only
     assert run_scan(app, "scan_deadlines_soon", day.isoformat())["told"] == 0  # once

@@ -12,7 +12,8 @@ from app.extensions import db
 class InboxNotice(db.Model):
     """One notice to one user. ``key`` makes a notice idempotent (a scan run twice tells once)."""
     __tablename__ = "inbox_notice"
-    __table_args__ = (UniqueConstraint("username", "key"), Index("ix_inbox_notice_unread", "username", "read_at"))
+    __table_args__ = (UniqueConstraint("username", "key"), Index("ix_inbox_notice_unread", "username", "read_at"),
+                      Index("ix_inbox_notice_task", "task_id"))  # the due-soon scan: notices given per task
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64))

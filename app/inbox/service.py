@@ -36,11 +36,11 @@ def notice_text(notice: InboxNotice) -> str:
 
 
 def notify(username: str, kind: str, key: str, case: Case | None = None, task: TaskItem | None = None,
-           **params) -> InboxNotice | None:
-    """Tell ``username`` once per ``key``; None when already told."""
-    exists = db.session.scalar(select(InboxNotice.id).where(InboxNotice.username == username,
-                                                            InboxNotice.key == key))
-    if exists:
+           *, known_new: bool = False, **params) -> InboxNotice | None:
+    """Tell ``username`` once per ``key``; None when already told. ``known_new``: the caller has just read
+    that there is no such notice (a scan, for many at once), so the check is not made again."""
+    if not known_new and db.session.scalar(select(InboxNotice.id).where(InboxNotice.username == username,
+                                                                         InboxNotice.key == key)):
         return None
     if case is not None:
         params.setdefault("case_no", case.case_no)

@@ -1,8 +1,11 @@
 """Users by name, for commands that act as someone (``--as clerk``)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import click
-from flask import g, has_request_context
+from flask import g, has_app_context, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -46,9 +49,29 @@ def joined_names(usernames) -> str:
     return "、".join(display_name(u) for u in usernames or ())
 
 
+@contextmanager
+def names_read_once() -> Iterator[None]:
+    """Within it, every display name comes from one read of the users, as in a request: for a scan that
+    writes thousands of notices (outside it, each name is read afresh, which a long-lived context needs)."""
+    if not has_app_context() or "display_names" in g:
+        yield
+        return
+    g.display_names = _read_names()
+    try:
+        yield
+    finally:
+        g.pop("display_names", None)
+
+
 def _names() -> dict[str, str]:
-    if has_request_context():
-        if "display_names" not in g:
-            g.display_names = dict(db.session.execute(select(User.username, User.full_name)).all())
+    if has_app_context() and "display_names" in g:
         return g.display_names
-    return dict(db.session.execute(select(User.username, User.full_name)).all())
+    if has_request_context():
+        g.display_names = _read_names()
+        return g.display_names
+    return _read_names()
+
+
+def _read_names() -> dict[str, str]:
+    with db.session.no_autoflush:  # what the caller has pending cannot change a name
+        return dict(db.session.execute(select(User.username, User.full_name)).all())
