@@ -25,10 +25,11 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     dispose_engines_after_fork(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
 
-    from app.core.i18n import compile_catalogues, current_language
+    from app.core.i18n import compile_catalogues, current_language, install_template_gettext
     compile_catalogues(app.root_path + "/translations", app.config["TRANSLATIONS_BUILD_DIR"])
     babel.init_app(app, locale_selector=current_language, default_locale="zh",
                    default_translation_directories=app.config["TRANSLATIONS_BUILD_DIR"])
+    install_template_gettext(app)
     from app.core.inputs import ColumnIntConverter
     app.url_map.converters["int"] = ColumnIntConverter  # a 20-digit id is a 404, not a database overflow
     from app.web import headers, install_body_limits

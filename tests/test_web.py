@@ -51,12 +51,35 @@ def test_task_list_filters_search_and_pages(browser, api):
     page = html(b.get("/?scope=available"))
     assert "可认领" in page and numbers[0] in page and "共 28 条" in page
     assert numbers[26] not in page  # 25 a page, oldest first
-    assert numbers[26] in html(b.get("/?scope=available&page=2"))
+    second = html(b.get("/?scope=available&page=2"))  # a short page is the last: its total is counted all the same
+    assert numbers[26] in second and "共 28 条" in second
     assert "共 1 条" in html(b.get(f"/?scope=available&q={numbers[5]}"))
+    assert "共 28 条" in html(b.get(f"/?scope=available&q={numbers[5][:6].lower()}"))  # case ignored
+    assert "没有可认领的任务" in html(b.get("/?scope=available&q=%25"))  # a % is a percent sign, not a wildcard
+    assert "共 1 条" in html(b.get("/?scope=available&item=XK-003"))
+    assert "没有可认领的任务" in html(b.get("/?scope=available&item=XK-999"))  # no such item
     major = html(b.get("/?scope=available&major=1"))
     assert "共 1 条" in major and "重大" in major
     assert "共 0 条" not in html(b.get("/?scope=available&step=receive"))
     assert "没有可认领的任务" in html(b.get("/?scope=available&step=review"))
+
+
+def test_a_filtered_list_counts_up_to_a_cap(browser, api, monkeypatch):
+    """A filter matching more than COUNT_CAP tasks says "more than" and pages on while pages are full; the
+    unfiltered list keeps its exact count."""
+    from app.cases import web
+    monkeypatch.setattr(web, "COUNT_CAP", 3)
+    monkeypatch.setattr(web, "PAGE_SIZE", 2)
+    numbers = [api.new_case()["case_no"] for _ in range(5)]
+    b = browser("clerk")
+    first = html(b.get("/?scope=available&step=receive"))
+    assert "超过 3 条，第 1 页" in first and "下一页" in first and numbers[0] in first
+    assert "超过 3 条，第 2 页" in html(b.get("/?scope=available&step=receive&page=2"))
+    last = html(b.get("/?scope=available&step=receive&page=3"))  # short: the last page, its total known
+    assert numbers[4] in last and "共 5 条，第 3 / 3 页" in last and "下一页" not in last
+    assert "共 5 条，第 1 / 3 页" in html(b.get("/?scope=available"))
+    b.post("/language", {"lang": "en", "next": "/"})
+    assert "more than 3, page 1" in html(b.get("/?scope=available&step=receive"))
 
 
 def test_claim_and_claimed_by_another(browser, api):
