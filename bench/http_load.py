@@ -58,6 +58,7 @@ class Sample:
     finished: float  # time.monotonic() when the answer arrived
     ms: float
     status: int
+    step: str = ""  # the task's name, for a completion
 
 
 @dataclass
@@ -67,7 +68,8 @@ class Client:
     tokens: dict[str, str]
     samples: list[Sample] = field(default_factory=list)
 
-    def call(self, kind: str, method: str, path: str, user: str, body: dict | None = None) -> tuple[int, dict]:
+    def call(self, kind: str, method: str, path: str, user: str, body: dict | None = None,
+             step: str = "") -> tuple[int, dict]:
         headers = {"Authorization": f"Bearer {self.tokens[user]}"}
         payload = None
         if body is not None:
@@ -82,7 +84,7 @@ class Client:
         finally:
             conn.close()
         ms = (time.perf_counter() - start) * 1000
-        self.samples.append(Sample(kind, time.monotonic(), ms, res.status))
+        self.samples.append(Sample(kind, time.monotonic(), ms, res.status, step))
         try:
             return res.status, json.loads(raw)
         except ValueError:
@@ -106,12 +108,13 @@ class Client:
         if status != 200:
             raise BenchError(f"claim {task['name']}: {status} {body}")
         if task["name"] == "publish":  # 公示 completes from the publication desk's action on the record
-            status, body = self.call("complete", "POST", f"/api/cases/{task['case_no']}/publication/publish", user, {})
+            status, body = self.call("complete", "POST", f"/api/cases/{task['case_no']}/publication/publish", user, {},
+                                     step="publish")
             if status != 200:
                 raise BenchError(f"publish {task['case_no']}: {status} {body}")
             return body["case"]["tasks"]
         status, body = self.call("complete", "POST", f"/api/tasks/{task['id']}/complete", user,
-                                 {"data": FORMS[task["name"]]})
+                                 {"data": FORMS[task["name"]]}, step=task["name"])
         if status != 200:
             raise BenchError(f"complete {task['name']}: {status} {body}")
         return body["next_tasks"]
@@ -239,13 +242,17 @@ def percentile(values: list[float], q: float) -> float:
 
 def summarize(samples: list[Sample], elapsed: float, errors: list[str]) -> dict:
     by_kind: dict[str, list[float]] = defaultdict(list)
+    by_step: dict[str, list[float]] = defaultdict(list)
     statuses: Counter = Counter()
     for s in samples:
         by_kind[s.kind].append(s.ms)
+        if s.step:
+            by_step[s.step].append(s.ms)
         statuses[s.status] += 1
     done = sum(1 for s in samples if s.kind == "complete" and s.status == 200)
     return {"completions_per_s": done / elapsed, "requests_per_s": len(samples) / elapsed, "elapsed": elapsed,
             "latency": {k: (percentile(v, 0.50), percentile(v, 0.99), len(v)) for k, v in by_kind.items()},
+            "steps": {k: (percentile(v, 0.50), max(v)) for k, v in by_step.items()},
             "statuses": dict(statuses), "errors": errors[:5], "error_count": len(errors)}
 
 
@@ -256,6 +263,9 @@ def print_level(clients: int, result: dict) -> None:
         if kind in result["latency"]:
             p50, p99, n = result["latency"][kind]
             print(f"  {kind:9} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   n={n}")
+    if result["steps"]:  # which steps the completions' time goes to (those issuing signed documents, mostly)
+        print("  complete by step, p50/max ms: " + ", ".join(
+            f"{step} {p50:.0f}/{top:.0f}" for step, (p50, top) in result["steps"].items()))
     cpu, done = result["cpu"], result["completions_per_s"] * result["elapsed"]
     print("  CPU " + ", ".join(f"{name} {t / result['elapsed']:.2f} cores ({t * 1000 / done:.1f} ms per completion)"
                                if done else f"{name} {t / result['elapsed']:.2f} cores" for name, t in cpu.items()))

@@ -374,3 +374,26 @@ def test_make_run_serves_the_api_with_gunicorn_and_a_scheduler_and_logs_json(app
     assert {"path": "/api/service-items", "status": 200} in [{k: a[k] for k in ("path", "status")} for a in access]
     assert "Booting worker" in output and "lease released" in output and "Traceback" not in output
     assert "supervisor: web stopped" in output and "supervisor: scheduler stopped" in output
+
+
+def test_each_gunicorn_worker_lays_out_a_document_before_taking_requests(app, monkeypatch):
+    """gunicorn.conf.py's post_worker_init warms the worker's document renderer inside the app; a failure
+    there is logged and the worker still starts."""
+    import runpy
+    from types import SimpleNamespace
+    from unittest import mock
+
+    from app.documents import pdf
+
+    settings = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    pages = []
+    real_renderer = pdf.renderer
+    monkeypatch.setattr(pdf, "renderer", lambda: SimpleNamespace(
+        pdf=lambda html, meta: pages.append(real_renderer().pdf(html, meta))))
+    log = mock.Mock()
+    settings["post_worker_init"](SimpleNamespace(wsgi=app, log=log))
+    assert not log.exception.called and len(pages) == 1 and pages[0].startswith(b"%PDF")
+
+    monkeypatch.setattr(pdf, "renderer", lambda: 1 / 0)
+    settings["post_worker_init"](SimpleNamespace(wsgi=app, log=log))  # does not raise
+    assert log.exception.called

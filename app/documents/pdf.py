@@ -210,6 +210,15 @@ def _drop_renderer() -> None:
     _renderer = None
 
 
+def warm_up() -> None:
+    """Make the process's renderer and lay out a page in both faces and the seal, once: what a process's
+    first document would otherwise pay inside a clerk's request (fontconfig, Pango, the font files: ~1 s).
+    A gunicorn worker calls it before taking requests (gunicorn.conf.py)."""
+    page = frame(f'<h1 class="title">行政许可决定书</h1><p>预热。</p>{seal_svg("行政审批局")}', title="预热",
+                 number="-", url="-", qr=Markup(""))
+    renderer().pdf(page, {"title": "预热"})
+
+
 def html_to_pdf(html: str, *, title: str, number: str, author: str) -> bytes:
     return renderer().pdf(html, {"title": title, "number": number, "author": author})
 
