@@ -100,16 +100,19 @@ def role_holders(role: str) -> list[str]:
 
 def tasks_opened(case: Case, rows: list[TaskItem], bundle, drafts) -> None:
     """The kernel's hook: a step sent back (修改重报) goes to whoever did that role's earlier step; any other
-    new task is news to everyone who may claim it."""
-    for task in rows:
-        if task.state != "READY":
-            continue
-        earlier = _earlier_holder(case, task) if task.kind in RETURN_KINDS else None
-        if earlier:
-            notify(earlier, "returned", f"returned:{task.id}", case, task)
-            continue
-        for username in role_holders(task.role):
-            notify(username, "new_task", f"new:{task.id}", case, task)
+    new task is news to everyone who may claim it. The tasks were created in this action, so no notice can
+    name them yet (``known_new``), and nothing pending needs flushing for these reads (the records are
+    written directly, the users are not changed here): a fifth of a plain step's time went to both."""
+    with db.session.no_autoflush:
+        for task in rows:
+            if task.state != "READY":
+                continue
+            earlier = _earlier_holder(case, task) if task.kind in RETURN_KINDS else None
+            if earlier:
+                notify(earlier, "returned", f"returned:{task.id}", case, task, known_new=True)
+                continue
+            for username in role_holders(task.role):
+                notify(username, "new_task", f"new:{task.id}", case, task, known_new=True)
 
 
 def _earlier_holder(case: Case, task: TaskItem) -> str | None:
