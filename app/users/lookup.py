@@ -73,5 +73,4 @@ def _names() -> dict[str, str]:
 
 
 def _read_names() -> dict[str, str]:
-    with db.session.no_autoflush:  # what the caller has pending cannot change a name
-        return dict(db.session.execute(select(User.username, User.full_name)).all())
+    return dict(db.session.execute(select(User.username, User.full_name)).all())
